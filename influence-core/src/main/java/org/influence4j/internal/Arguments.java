@@ -1,0 +1,137 @@
+package org.influence4j.internal;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Argument checks shared by the influence4j modules. <b>Not public API</b>: this package may change
+ * without notice.
+ *
+ * <p>Every check throws {@link IllegalArgumentException} (or {@link NullPointerException} for a null
+ * argument) whose message names the argument, the offending value and, where there is one, the remedy.
+ * Checks are NaN-safe: {@code !(x >= 0)} rejects NaN.
+ */
+public final class Arguments {
+
+    private Arguments() {
+    }
+
+    /** Throws unless {@code value} is finite and {@code >= 0}. */
+    public static double checkNonNegative(String name, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " (" + value + ") must be finite and >= 0");
+        }
+        return value;
+    }
+
+    /** Throws unless {@code value} is finite and {@code > 0}. */
+    public static double checkPositive(String name, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " (" + value + ") must be finite and > 0");
+        }
+        return value;
+    }
+
+    /** Throws unless {@code value >= 1}. */
+    public static int checkPositive(String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " (" + value + ") must be >= 1");
+        }
+        return value;
+    }
+
+    /** Throws unless {@code value >= 0}. */
+    public static int checkNonNegative(String name, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " (" + value + ") must be >= 0");
+        }
+        return value;
+    }
+
+    /** Throws unless the array has a floating-point data type (DOUBLE, FLOAT, HALF, BFLOAT16). */
+    public static INDArray checkFloatingPoint(String name, INDArray array) {
+        if (array == null) {
+            throw new NullPointerException(name + " must not be null");
+        }
+        if (!array.dataType().isFPType()) {
+            throw new IllegalArgumentException(name + " has data type " + array.dataType()
+                    + "; a floating-point array (DOUBLE recommended) is required");
+        }
+        return array;
+    }
+
+    /**
+     * Checks that {@code v} is a vector of the given length: rank 1, or a row/column matrix of that
+     * length, floating point and finite.
+     *
+     * @return {@code v} itself (never copied)
+     */
+    public static INDArray checkVector(String name, INDArray v, long length) {
+        checkFloatingPoint(name, v);
+        boolean vectorShape = v.rank() == 1 || (v.rank() == 2 && (v.rows() == 1 || v.columns() == 1));
+        if (!vectorShape || v.length() != length) {
+            throw new IllegalArgumentException(name + " has shape " + java.util.Arrays.toString(v.shape())
+                    + "; expected a vector of length " + length + " (shape [" + length + "])");
+        }
+        checkFinite(name, v);
+        return v;
+    }
+
+    /** Throws if any element of {@code array} is NaN or infinite, naming the first bad flat index. */
+    public static INDArray checkFinite(String name, INDArray array) {
+        checkFloatingPoint(name, array);
+        if (array.isEmpty()) {
+            return array;
+        }
+        // Fast path: one reduction; the sum of |x| is finite iff every element is (barring overflow,
+        // which the exact scan below then resolves).
+        double s = array.dataType() == DataType.DOUBLE
+                ? array.norm1Number().doubleValue()
+                : array.castTo(DataType.DOUBLE).norm1Number().doubleValue();
+        if (Double.isFinite(s)) {
+            return array;
+        }
+        INDArray flat = array.reshape(array.length());
+        for (long i = 0; i < flat.length(); i++) {
+            double x = flat.getDouble(i);
+            if (!Double.isFinite(x)) {
+                throw new IllegalArgumentException(name + " contains " + x + " at flat index " + i
+                        + "; remove or impute non-finite values before computing influence");
+            }
+        }
+        return array;
+    }
+
+    /**
+     * Checks a data set: non-null, at least one example, features and labels present with the same number
+     * of rows, floating point and finite.
+     */
+    public static DataSet checkDataSet(String name, DataSet data) {
+        if (data == null) {
+            throw new NullPointerException(name + " must not be null");
+        }
+        INDArray x = data.getFeatures();
+        INDArray y = data.getLabels();
+        if (x == null || y == null) {
+            throw new IllegalArgumentException(name + " must have both features and labels (features "
+                    + (x == null ? "missing" : "present") + ", labels " + (y == null ? "missing" : "present") + ")");
+        }
+        if (x.isEmpty() || x.size(0) == 0) {
+            throw new IllegalArgumentException(name + " is empty; at least one example is required");
+        }
+        if (y.rank() == 0 || y.size(0) != x.size(0)) {
+            throw new IllegalArgumentException(name + " has " + x.size(0) + " feature rows but labels of shape "
+                    + java.util.Arrays.toString(y.shape()) + "; features and labels need the same number of rows");
+        }
+        checkFinite(name + " features", x);
+        checkFinite(name + " labels", y);
+        return data;
+    }
+
+    /** Returns a DOUBLE copy of {@code v} as a rank-1 array (always a fresh array). */
+    public static INDArray toDoubleVector(INDArray v) {
+        INDArray d = v.dataType() == DataType.DOUBLE ? v.dup() : v.castTo(DataType.DOUBLE);
+        return d.rank() == 1 ? d : d.reshape(d.length());
+    }
+}

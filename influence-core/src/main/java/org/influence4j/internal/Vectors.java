@@ -1,0 +1,43 @@
+package org.influence4j.internal;
+
+import java.util.random.RandomGenerator;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Small vector helpers shared by the modules. <b>Not public API.</b> */
+public final class Vectors {
+
+    private Vectors() {
+    }
+
+    /** {@code xᵀy} for two vectors of equal length (any shapes with that many elements). */
+    public static double dot(INDArray x, INDArray y) {
+        if (x.length() != y.length()) {
+            throw new IllegalArgumentException("dot of vectors of lengths " + x.length() + " and " + y.length());
+        }
+        INDArray a = x.rank() == 1 ? x : x.reshape(x.length());
+        INDArray b = y.rank() == 1 ? y : y.reshape(y.length());
+        return Nd4j.getBlasWrapper().dot(a, b);
+    }
+
+    /** {@code ‖x‖₂}. */
+    public static double norm2(INDArray x) {
+        return x.norm2Number().doubleValue();
+    }
+
+    /** A rank-1 DOUBLE vector of standard normal draws from {@code rng} (reproducible for a seeded rng). */
+    public static INDArray gaussian(RandomGenerator rng, long length) {
+        double[] d = new double[Math.toIntExact(length)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = rng.nextGaussian();
+        }
+        return Nd4j.createFromArray(d);
+    }
+
+    /** A rank-1 DOUBLE vector of zeros. */
+    public static INDArray zeros(long length) {
+        return Nd4j.zeros(DataType.DOUBLE, length);
+    }
+}

@@ -1,0 +1,96 @@
+package org.influence4j.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Helpers for ND4J {@link DataSet}s: subsets, removal and materialising iterators. Inputs are not modified. */
+public final class DataSets {
+
+    private DataSets() {
+    }
+
+    /** The examples at {@code indices} (in that order) as a new data set with copied arrays. */
+    public static DataSet subset(DataSet data, int[] indices) {
+        Objects.requireNonNull(data, "data");
+        int n = data.numExamples();
+        for (int i : indices) {
+            if (i < 0 || i >= n) {
+                throw new IllegalArgumentException("index " + i + " is out of range [0, " + n + ")");
+            }
+        }
+        INDArray x = rows(data.getFeatures(), indices);
+        INDArray y = rows(data.getLabels(), indices);
+        return new DataSet(x, y);
+    }
+
+    /** All examples except those at {@code removed} (which may be empty), in order, as a new data set. */
+    public static DataSet without(DataSet data, int[] removed) {
+        int n = data.numExamples();
+        boolean[] drop = new boolean[n];
+        for (int i : removed) {
+            if (i < 0 || i >= n) {
+                throw new IllegalArgumentException("removed index " + i + " is out of range [0, " + n + ")");
+            }
+            drop[i] = true;
+        }
+        int[] keep = new int[n - (int) Arrays.stream(removed).distinct().count()];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (!drop[i]) {
+                keep[k++] = i;
+            }
+        }
+        if (keep.length == 0) {
+            throw new IllegalArgumentException("removing " + removed.length + " indices leaves no training data");
+        }
+        return subset(data, keep);
+    }
+
+    /** Reads every batch of {@code iterator} (after a reset, if supported) into one data set. */
+    public static DataSet collect(DataSetIterator iterator) {
+        Objects.requireNonNull(iterator, "iterator");
+        if (iterator.resetSupported()) {
+            iterator.reset();
+        }
+        List<DataSet> parts = new ArrayList<>();
+        while (iterator.hasNext()) {
+            parts.add(iterator.next());
+        }
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("iterator returned no data; at least one example is required");
+        }
+        if (parts.size() == 1) {
+            DataSet d = parts.get(0);
+            return new DataSet(d.getFeatures().dup(), d.getLabels() == null ? null : d.getLabels().dup());
+        }
+        return DataSet.merge(parts);
+    }
+
+    private static INDArray rows(INDArray a, int[] indices) {
+        if (a == null) {
+            return null;
+        }
+        long[] idx = Arrays.stream(indices).asLongStream().toArray();
+        if (a.rank() == 2) {
+            return Nd4j.pullRows(a, 1, indices).dup();
+        }
+        INDArray out = Nd4j.create(a.dataType(), shapeWithRows(a.shape(), indices.length));
+        for (int r = 0; r < idx.length; r++) {
+            out.slice(r).assign(a.slice(idx[r]));
+        }
+        return out;
+    }
+
+    private static long[] shapeWithRows(long[] shape, int rows) {
+        long[] s = shape.clone();
+        s[0] = rows;
+        return s;
+    }
+}

@@ -1,0 +1,99 @@
+package org.influence4j.model;
+
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.hvp.MiniBatchHessianVectorProduct;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * A trained, twice-differentiable model as influence functions see it: the SPI that model adapters
+ * implement (the DL4J adapter, the reference models in this package, or a user's own model).
+ *
+ * <h2>Definitions (one convention, used everywhere)</h2>
+ * For a data set {@code D = {z₁ … zₙ}} and parameters {@code θ}:
+ * <pre>
+ *   ℓ(z, θ)        the per-example loss, without any regulariser
+ *   R_D(θ)       = (1/n) Σᵢ ℓ(zᵢ, θ) + Ω(θ)        the training objective ("objective")
+ *   H_D          = ∇²R_D(θ̂)                       its Hessian at the model's current parameters θ̂
+ * </pre>
+ * {@code Ω} is the model's own regulariser (for DL4J: {@code l2} adds {@code ½·λ‖W‖²}, {@code weightDecay}
+ * adds {@code λ‖W‖²}). Per-example gradients {@code gᵢ = ∇ℓ(zᵢ, θ̂)} exclude {@code Ω}: upweighting
+ * {@code zᵢ} by ε perturbs the objective by {@code ε·ℓ(zᵢ)} only.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>The model's parameters are fixed: every method evaluates at θ̂ and none changes it (nor the
+ *       underlying framework object, nor any argument).</li>
+ *   <li>Returned arrays are fresh DOUBLE arrays owned by the caller; vectors are rank 1.</li>
+ *   <li>Data sets are {@code DataSet}s with features and labels; an adapter rejects data that does not fit
+ *       the model with an {@link IllegalArgumentException} naming the mismatch.</li>
+ *   <li>The flat parameter layout is the adapter's; all vectors of length {@link #numParameters()} use it.</li>
+ * </ul>
+ */
+public interface InfluenceModel {
+
+    /** Number of parameters {@code p} that influence is computed over. */
+    long numParameters();
+
+    /** A copy of the current parameters θ̂ (rank-1 DOUBLE, length {@link #numParameters()}). */
+    INDArray parameters();
+
+    /** The objective {@code R_D(θ̂) = (1/n)Σℓ(zᵢ) + Ω(θ̂)} on {@code data}. */
+    double objective(DataSet data);
+
+    /** The gradient {@code ∇R_D(θ̂)} (mean loss gradient plus the regulariser's gradient). */
+    INDArray objectiveGradient(DataSet data);
+
+    /** The per-example losses {@code ℓ(zᵢ, θ̂)} without regulariser, shape {@code [n]}. */
+    INDArray losses(DataSet data);
+
+    /**
+     * The gradient of the mean loss {@code (1/n)Σᵢ ∇ℓ(zᵢ, θ̂)} without regulariser: the test gradient
+     * {@code ∇L_test} of a (possibly multi-example) test point.
+     */
+    INDArray meanLossGradient(DataSet data);
+
+    /**
+     * The dot products {@code gᵢᵀv} of every example's loss gradient with {@code v}, shape {@code [n]}.
+     * This is the scoring fast path: with {@code v = (H+λI)⁻¹∇L_test}, {@code −gᵢᵀv} is the influence of
+     * every training point. Adapters should compute it for the whole batch at once.
+     *
+     * @param v vector of length {@link #numParameters()}; not modified
+     */
+    INDArray perExampleGradientDots(DataSet data, INDArray v);
+
+    /**
+     * The per-example loss gradients as rows of an {@code [n, p]} matrix. The default stacks
+     * {@link #meanLossGradient(DataSet)} of one-example subsets (slow: one backward pass per example);
+     * adapters override it when they can do better.
+     */
+    default INDArray perExampleGradients(DataSet data) {
+        int n = data.numExamples();
+        INDArray g = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.DOUBLE, n,
+                numParameters());
+        for (int i = 0; i < n; i++) {
+            g.putRow(i, meanLossGradient(DataSets.subset(data, new int[] {i})));
+        }
+        return g;
+    }
+
+    /** The Hessian {@code H_D = ∇²R_D(θ̂)} of the objective over {@code data}, as an operator. */
+    HessianVectorProduct hessian(DataSet data);
+
+    /**
+     * The Hessian of the objective over {@code data} with the ability to sample mini-batch Hessians
+     * (for LiSSA). The default samples {@code batchSize} distinct examples per batch and evaluates
+     * {@link #hessian(DataSet)} on that subset; {@link MiniBatchHessianVectorProduct#apply} is the full
+     * Hessian.
+     *
+     * @param batchSize examples per mini-batch, {@code 1 ≤ batchSize}; capped at {@code n}
+     */
+    default MiniBatchHessianVectorProduct miniBatchHessian(DataSet data, int batchSize) {
+        return new SampledMiniBatchHessian(this, data, batchSize);
+    }
+
+    /** A short description for diagnostics (model kind, parameter count, HVP mode). */
+    default String describe() {
+        return getClass().getSimpleName() + "[p=" + numParameters() + "]";
+    }
+}

@@ -1,0 +1,16 @@
+package org.influence4j.solver;
+
+import org.influence4j.hvp.HessianVectorProduct;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** TEMPORARY skeleton, replaced by the implementation. */
+public final class ConjugateGradientSolver implements IHVPSolver {
+    static ConjugateGradientSolver defaults() {
+        return new ConjugateGradientSolver();
+    }
+
+    @Override
+    public SolverResult solve(HessianVectorProduct h, INDArray b) {
+        throw new UnsupportedOperationException("skeleton");
+    }
+}

@@ -1,0 +1,66 @@
+package org.influence4j.solver;
+
+/**
+ * Solver-specific diagnostics carried by a {@link SolverResult}: one record per solver kind.
+ */
+public sealed interface SolverDiagnostics
+        permits SolverDiagnostics.Cg, SolverDiagnostics.Lissa, SolverDiagnostics.Exact {
+
+    /** Short name of the solver ("cg", "lissa", "exact"). */
+    String solver();
+
+    /**
+     * Conjugate gradient diagnostics.
+     *
+     * @param tolerance         the relative-residual tolerance used
+     * @param preconditioned    whether Jacobi preconditioning was used
+     * @param minCurvature      smallest Rayleigh quotient {@code pᵀHp / pᵀp} met along search directions
+     * @param maxCurvature      largest Rayleigh quotient met
+     */
+    record Cg(double tolerance, boolean preconditioned, double minCurvature, double maxCurvature)
+            implements SolverDiagnostics {
+        @Override
+        public String solver() {
+            return "cg";
+        }
+    }
+
+    /**
+     * LiSSA diagnostics.
+     *
+     * @param scale           scale {@code s} (the recursion contracts when {@code s > λmax(H+λI)/2})
+     * @param scaleEstimated  whether the scale was chosen from a power-iteration estimate of λmax
+     * @param lambdaMaxEstimate the power-iteration estimate of the largest eigenvalue (NaN if not estimated)
+     * @param depth           recursion depth limit per repeat
+     * @param repeats         number of independent repeats averaged
+     * @param batchSize       mini-batch size (0 when a deterministic operator was used)
+     * @param seed            seed of the mini-batch sampling
+     * @param spread          relative spread across repeats: mean ‖x_r − x̄‖ / ‖x̄‖ (0 for one repeat)
+     * @param tolerance       relative-change tolerance for early stopping
+     */
+    record Lissa(double scale, boolean scaleEstimated, double lambdaMaxEstimate, int depth, int repeats,
+                 int batchSize, long seed, double spread, double tolerance) implements SolverDiagnostics {
+        @Override
+        public String solver() {
+            return "lissa";
+        }
+    }
+
+    /**
+     * Exact (eigendecomposition) diagnostics, for the damped operator actually solved.
+     *
+     * @param minEigenvalue   smallest eigenvalue of {@code H + λI} before any clipping
+     * @param maxEigenvalue   largest eigenvalue of {@code H + λI}
+     * @param conditionNumber {@code |λmax| / |λmin|} of the (possibly clipped) operator inverted
+     * @param clipped         number of eigenvalues replaced by the eigenvalue policy
+     * @param policy          the policy for eigenvalues ≤ 0
+     * @param damping         the damping λ applied on top of the factorised operator
+     */
+    record Exact(double minEigenvalue, double maxEigenvalue, double conditionNumber, int clipped,
+                 EigenvaluePolicy policy, double damping) implements SolverDiagnostics {
+        @Override
+        public String solver() {
+            return "exact";
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.influence4j.solver;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The outcome of one inverse-HVP solve {@code Hx = b}, with diagnostics.
+ *
+ * <p>{@link #residualNorm()} is the <em>true</em> residual {@code ‖b − Hx‖₂}, recomputed with one extra
+ * product after the iteration ends (not the recurrence's estimate, which drifts). {@link #iterations()}
+ * counts operator products made by the iteration (HVP evaluations), excluding that final check.
+ * {@link #toString()} prints the diagnostics, never the solution vector.
+ *
+ * @param solution          the solution {@code x}, a fresh rank-1 DOUBLE array owned by the caller
+ * @param iterations        HVP evaluations spent by the solver
+ * @param residualNorm      true residual {@code ‖b − Hx‖₂}
+ * @param rightHandSideNorm {@code ‖b‖₂}
+ * @param converged         whether the solver met its tolerance (or solved directly)
+ * @param stopReason        why the solver stopped
+ * @param elapsed           wall-clock time of the solve
+ * @param diagnostics       solver-specific diagnostics
+ */
+public record SolverResult(INDArray solution, int iterations, double residualNorm, double rightHandSideNorm,
+                           boolean converged, StopReason stopReason, Duration elapsed,
+                           SolverDiagnostics diagnostics) {
+
+    /** Validates the components (non-null, non-negative counts). */
+    public SolverResult {
+        Objects.requireNonNull(solution, "solution");
+        Objects.requireNonNull(stopReason, "stopReason");
+        Objects.requireNonNull(elapsed, "elapsed");
+        Objects.requireNonNull(diagnostics, "diagnostics");
+        if (iterations < 0) {
+            throw new IllegalArgumentException("iterations (" + iterations + ") must be >= 0");
+        }
+    }
+
+    /** {@code ‖b − Hx‖ / ‖b‖}, or the absolute residual when {@code b = 0}. */
+    public double relativeResidual() {
+        return rightHandSideNorm == 0 ? residualNorm : residualNorm / rightHandSideNorm;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("SolverResult[%s, converged=%s, stop=%s, iterations=%d, residual=%.3e, "
+                        + "relativeResidual=%.3e, elapsed=%d ms, %s]",
+                diagnostics.solver(), converged, stopReason, iterations, residualNorm, relativeResidual(),
+                elapsed.toMillis(), diagnostics);
+    }
+}
