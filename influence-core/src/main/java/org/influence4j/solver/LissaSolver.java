@@ -339,7 +339,7 @@ public final class LissaSolver implements IHVPSolver {
             cause = "the iterate became non-finite";
         }
         return new DivergenceException(String.format("LiSSA diverged at step %d of repeat %d: ‖h‖ = %.4g > "
-                        + "%.0f·(t+1)·‖b‖ = %.4g with scale %.4g; %s. Increase scale or damping.",
+                        + "%.0f·(t+1)·‖b‖ = %.4g with scale %.4g; increase scale or damping (%s)",
                 t, repeat, hNorm, GROWTH_BOUND, GROWTH_BOUND * (t + 1) * bNorm, s, cause));
     }
 
