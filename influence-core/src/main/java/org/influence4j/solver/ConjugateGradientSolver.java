@@ -326,7 +326,9 @@ public final class ConjugateGradientSolver implements IHVPSolver {
                 r.subi(q.muli(alpha));
                 rNorm = Vectors.norm2(r);
                 listener.onIteration(new IterationListener.Event("cg", iteration, 0, rNorm / bNorm));
-                LOG.trace("cg: iteration {} relative residual {}", iteration, rNorm / bNorm);
+                if (LOG.isTraceEnabled()) {
+                    LOG.trace("cg: iteration {} relative residual {}", iteration, rNorm / bNorm);
+                }
                 z = precondition(r);
                 double rzNew = Vectors.dot(r, z);
                 double beta = rzNew / rz; // β = rₖᵀzₖ / rₖ₋₁ᵀzₖ₋₁

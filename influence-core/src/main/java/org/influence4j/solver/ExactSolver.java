@@ -1,8 +1,6 @@
 package org.influence4j.solver;
 
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.influence4j.hvp.DampedHvp;
 import org.influence4j.hvp.HessianVectorProduct;
@@ -137,14 +135,14 @@ public final class ExactSolver implements IHVPSolver {
         Objects.requireNonNull(h, "h");
         long start = System.nanoTime();
         HessianVectorProduct base = h instanceof DampedHvp d ? d.undamped() : h;
-        Counting counting = new Counting(base);
+        CountingHvp counting = new CountingHvp(base);
         INDArray dense = Hvps.toDense(counting, maxBytes > 0 ? maxBytes : Runtime.getRuntime().maxMemory() / 2);
         double sum = dense.norm1Number().doubleValue();
         if (!Double.isFinite(sum)) {
             throw new NumericalException("the dense Hessian of " + base + " has non-finite entries; check the operator");
         }
         SymmetricEigen.Result eigen = SymmetricEigen.decomposeInPlace(dense, backend);
-        return new EigenFactorization(base, eigen, policy, clipThreshold, counting.products.get(),
+        return new EigenFactorization(base, eigen, policy, clipThreshold, counting.products(),
                 Solves.elapsedSince(start));
     }
 
@@ -170,32 +168,6 @@ public final class ExactSolver implements IHVPSolver {
         }
         EigenFactorization factorization = factorize(h);
         return factorization.solve(rhs, damping, factorization.hvpCount(), start);
-    }
-
-    /** Counts the products made through an operator (to report HVPs spent forming the dense matrix). */
-    private static final class Counting implements HessianVectorProduct {
-        private final HessianVectorProduct delegate;
-        private final AtomicInteger products = new AtomicInteger();
-
-        Counting(HessianVectorProduct delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public long dimension() {
-            return delegate.dimension();
-        }
-
-        @Override
-        public INDArray apply(INDArray v) {
-            products.incrementAndGet();
-            return delegate.apply(v);
-        }
-
-        @Override
-        public Optional<INDArray> denseMatrix() {
-            return delegate.denseMatrix();
-        }
     }
 
     @Override

@@ -307,7 +307,9 @@ public final class LissaSolver implements IHVPSolver {
             }
             double relativeChange = changeNorm / hNorm;
             listener.onIteration(new IterationListener.Event("lissa", t, repeat, relativeChange));
-            LOG.trace("lissa: repeat {} step {} relative change {}", repeat, t, relativeChange);
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("lissa: repeat {} step {} relative change {}", repeat, t, relativeChange);
+            }
             if (relativeChange <= tolerance) {
                 return new Recursion(h, t, true);
             }

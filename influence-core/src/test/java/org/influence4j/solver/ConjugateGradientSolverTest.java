@@ -23,12 +23,7 @@ class ConjugateGradientSolverTest extends SolverContractTest {
 
     /** One negative eigenvalue (−2) among 1…10: CG must meet pᵀHp ≤ 0 before it can converge. */
     private static SolverFixtures.Problem indefinite() {
-        double[] s = new double[40];
-        s[0] = -2;
-        for (int i = 1; i < s.length; i++) {
-            s[i] = 1 + 9.0 * (i - 1) / (s.length - 2);
-        }
-        return SolverFixtures.withSpectrum(s, 23);
+        return SolverFixtures.withLeadingEigenvalues(40, new double[] {-2}, 1, 10, 23);
     }
 
     @ParameterizedTest(name = "κ = {0}")

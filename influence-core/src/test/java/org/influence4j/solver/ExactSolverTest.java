@@ -21,13 +21,7 @@ class ExactSolverTest extends SolverContractTest {
 
     /** Spectrum {−0.5, 0, 0.1 … 5}: one negative and one zero eigenvalue. */
     private static SolverFixtures.Problem indefinite() {
-        double[] s = new double[30];
-        s[0] = -0.5;
-        s[1] = 0;
-        for (int i = 2; i < s.length; i++) {
-            s[i] = 0.1 + 4.9 * (i - 2) / (s.length - 3);
-        }
-        return SolverFixtures.withSpectrum(s, 17);
+        return SolverFixtures.withLeadingEigenvalues(30, new double[] {-0.5, 0}, 0.1, 5, 17);
     }
 
     @ParameterizedTest(name = "κ = {0}")

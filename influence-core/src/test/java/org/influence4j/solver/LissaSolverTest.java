@@ -72,12 +72,7 @@ class LissaSolverTest extends SolverContractTest {
 
     @Test
     void solve_throwsDivergenceSayingIncreaseScaleOrDamping_forIndefiniteOperator() {
-        double[] s = new double[30];
-        s[0] = -1;
-        for (int i = 1; i < s.length; i++) {
-            s[i] = 1 + i * 0.3;
-        }
-        HessianVectorProduct h = SolverFixtures.withSpectrum(s, 8).operator();
+        HessianVectorProduct h = SolverFixtures.withLeadingEigenvalues(30, new double[] {-1}, 1.3, 9.7, 8).operator();
         DivergenceException e = catchThrowableOfType(DivergenceException.class,
                 () -> IHVPSolver.lissa().withTolerance(0).solve(h, SolverFixtures.gaussian(30, 1)));
         assertThat(e.getMessage()).contains("increase scale or damping").contains("negative eigenvalue");

@@ -36,7 +36,7 @@ abstract class SolverContractTest {
         assertThat(result.iterations()).isZero();
         assertThat(result.stopReason()).isEqualTo(StopReason.ZERO_RIGHT_HAND_SIDE);
         assertThat(result.converged()).isTrue();
-        assertThat(h.products.get()).isZero();
+        assertThat(h.products()).isZero();
     }
 
     @Test
@@ -110,7 +110,7 @@ abstract class SolverContractTest {
     void solve_countsEveryProductButTheFinalResidualCheck() {
         SolverFixtures.Counting h = new SolverFixtures.Counting(operator());
         SolverResult result = solver().solve(h, SolverFixtures.gaussian(P, 5));
-        assertThat(result.iterations()).isPositive().isEqualTo(h.products.get() - 1);
+        assertThat(result.iterations()).isPositive().isEqualTo(h.products() - 1);
     }
 
     @Test

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.hvp.MiniBatchHessianVectorProduct;
@@ -95,6 +94,20 @@ final class SolverFixtures {
         return withSpectrum(s, seed);
     }
 
+    /**
+     * A symmetric problem of size p whose spectrum starts with {@code leading} (e.g. negative or zero
+     * eigenvalues) and continues with values equally spaced from {@code low} to {@code high}.
+     */
+    static Problem withLeadingEigenvalues(int p, double[] leading, double low, double high, long seed) {
+        double[] s = new double[p];
+        System.arraycopy(leading, 0, s, 0, leading.length);
+        int rest = p - leading.length;
+        for (int i = 0; i < rest; i++) {
+            s[leading.length + i] = low + (high - low) * i / (rest - 1);
+        }
+        return withSpectrum(s, seed);
+    }
+
     /** Symmetric problem {@code Q diag(spectrum) Qᵀ}, exactly symmetric. */
     static Problem withSpectrum(double[] spectrum, long seed) {
         int p = spectrum.length;
@@ -165,24 +178,10 @@ final class SolverFixtures {
         return a.dup().reshape(a.length()).toDoubleVector();
     }
 
-    /** Wraps an operator, counts its products and hides its closed form (so the exact solver spends HVPs). */
-    static final class Counting implements HessianVectorProduct {
-        final HessianVectorProduct delegate;
-        final AtomicInteger products = new AtomicInteger();
-
+    /** Counts products like {@link CountingHvp} and hides the closed form, so the exact solver spends HVPs. */
+    static final class Counting extends CountingHvp {
         Counting(HessianVectorProduct delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public long dimension() {
-            return delegate.dimension();
-        }
-
-        @Override
-        public INDArray apply(INDArray v) {
-            products.incrementAndGet();
-            return delegate.apply(v);
+            super(delegate);
         }
 
         @Override
@@ -288,10 +287,9 @@ final class SolverFixtures {
 
         @Override
         public INDArray apply(INDArray v) {
-            HessianVectorProduct.checkArgument(this, v);
             int[] all = new int[x.length];
             Arrays.setAll(all, i -> i);
-            return product(all, v);
+            return restrictedTo(all).apply(v);
         }
     }
 }
