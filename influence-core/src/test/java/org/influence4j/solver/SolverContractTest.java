@@ -107,6 +107,25 @@ abstract class SolverContractTest {
     }
 
     @Test
+    void solve_givesIdenticalResults_whenOneInstanceSolvesOnSeveralThreads() throws Exception {
+        IHVPSolver shared = solver();
+        INDArray b = SolverFixtures.gaussian(P, 12);
+        double[] expected = bits(shared.solve(operator(), b).solution());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.List<java.util.concurrent.Future<double[]>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                futures.add(pool.submit(() -> bits(shared.solve(operator(), b).solution())));
+            }
+            for (java.util.concurrent.Future<double[]> f : futures) {
+                assertThat(f.get()).containsExactly(expected);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void solve_countsEveryProductButTheFinalResidualCheck() {
         SolverFixtures.Counting h = new SolverFixtures.Counting(operator());
         SolverResult result = solver().solve(h, SolverFixtures.gaussian(P, 5));
