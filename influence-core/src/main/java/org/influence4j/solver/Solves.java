@@ -55,11 +55,11 @@ final class Solves {
 
     /**
      * Logs {@code message} at WARN the first time {@code flag} is raised and at DEBUG afterwards: the
-     * house rule "warn once per problem". The flag belongs to one configured solver instance.
+     * house rule "warn once per problem". The flag belongs to one configured solver (or one factorisation).
      */
     static void warnOnce(Logger log, AtomicBoolean flag, String message, Object... args) {
         if (flag.compareAndSet(false, true)) {
-            log.warn(message + " (further occurrences from this solver are logged at DEBUG)", args);
+            log.warn(message + " (further occurrences from this instance are logged at DEBUG)", args);
         } else {
             log.debug(message, args);
         }
