@@ -13,6 +13,8 @@ import java.util.Objects;
  *       {@link IllegalArgumentException} naming the argument (and the first bad index);</li>
  *   <li>degenerate input — fewer than 2 points, or a constant array (zero variance, or for Kendall every
  *       pair tied in one of the arrays) — returns {@link Double#NaN}: the coefficient is undefined;</li>
+ *   <li>values are compared numerically: {@code −0.0} and {@code 0.0} are one tied value (Hipparchus's
+ *       rankings treat them as distinct);</li>
  *   <li>arguments are not modified; results are clamped to {@code [−1, 1]} against round-off.</li>
  * </ul>
  * Costs: Pearson {@code O(n)}; Spearman and Kendall {@code O(n log n)} (Kendall by Knight's merge-sort
