@@ -127,8 +127,8 @@ public final class SoftmaxRegression implements InfluenceModel {
         INDArray x = ModelArrays.features("train", train, d);
         INDArray y = labels("train", train.getLabels(), x.size(0));
         long start = System.nanoTime();
-        Newton.Outcome out = Newton.minimise(theta, t -> new SoftmaxRegression(d, k, t, l2).point(x, y),
-                options);
+        SoftmaxObjective objective = new SoftmaxObjective(x.toDoubleMatrix(), y.toDoubleMatrix(), l2);
+        Newton.Outcome out = Newton.minimise(theta, objective::at, options);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         SoftmaxRegression fitted = new SoftmaxRegression(d, k, out.theta(), l2);
         TrainingResult<SoftmaxRegression> result = new TrainingResult<>(fitted, out.objective(),
@@ -312,26 +312,6 @@ public final class SoftmaxRegression implements InfluenceModel {
     private Forward forward(String name, DataSet data) {
         INDArray x = ModelArrays.features(name, data, d);
         return new Forward(x, labels(name, data.getLabels(), x.size(0)));
-    }
-
-    private Newton.Point point(INDArray x, INDArray y) {
-        Forward f = new Forward(x, y);
-        return new Newton.Point() {
-            @Override
-            public double objective() {
-                return f.objective();
-            }
-
-            @Override
-            public double[] gradient() {
-                return f.objectiveGradient();
-            }
-
-            @Override
-            public double[][] hessian() {
-                return new Hessian(f.x, f.p, f.s, l2, d, k).dense().toDoubleMatrix();
-            }
-        };
     }
 
     private INDArray logits(INDArray x) {

@@ -131,6 +131,20 @@ class SoftmaxRegressionTest extends InfluenceModelContractTest {
     }
 
     @Test
+    void newtonKernel_agreesWithTheNd4jClosedForms() {
+        for (boolean soft : new boolean[] {false, true}) {
+            DataSet data = randomData(soft ? 12 : 13, soft);
+            SoftmaxRegression m = randomModel(14);
+            Newton.Point pt = new SoftmaxObjective(data.getFeatures().toDoubleMatrix(),
+                    data.getLabels().toDoubleMatrix(), L2).at(m.parameters().toDoubleVector());
+            assertThat(pt.objective()).isCloseTo(m.objective(data), org.assertj.core.data.Offset.offset(1e-13));
+            assertRelativelyClose(Nd4j.createFromArray(pt.gradient()), m.objectiveGradient(data), CLOSED_FORM_RELATIVE);
+            assertRelativelyClose(Nd4j.createFromArray(pt.hessian()),
+                    m.hessian(data).denseMatrix().orElseThrow(), CLOSED_FORM_RELATIVE);
+        }
+    }
+
+    @Test
     void fit_reachesGradientTolerance_onIris() {
         assertThat(irisFit.converged()).isTrue();
         assertThat(irisFit.gradientNorm()).isLessThanOrEqualTo(TRAIN_TOLERANCE);
