@@ -105,42 +105,53 @@ final class SoftmaxObjective {
 
         @Override
         public double[][] hessian() {
-            int dim = d * k + k;
-            double[][] h = new double[dim][dim];
-            double[] xt = new double[d + 1];
-            xt[d] = 1;
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(x[i], 0, xt, 0, d);
-                for (int j = 0; j < k; j++) {
-                    for (int l = j; l < k; l++) {
-                        // sᵢ (δ_jl p_ij − p_ij p_il) / n, times x̃ᵢx̃ᵢᵀ in block (j, l)
-                        double c = s[i] * ((j == l ? p[i][j] : 0) - p[i][j] * p[i][l]) / n;
-                        for (int a = 0; a <= d; a++) {
-                            int r = a < d ? j * d + a : d * k + j;
-                            double ca = c * xt[a];
-                            for (int b = 0; b <= d; b++) {
-                                h[r][b < d ? l * d + b : d * k + l] += ca * xt[b];
-                            }
-                        }
-                    }
-                }
-            }
-            // mirror the blocks l > j computed above into l < j, then add the regulariser
+            return denseHessian(x, p, s, l2, k);
+        }
+    }
+
+    /**
+     * The dense Hessian {@code (1/n) Σᵢ sᵢ(diag(pᵢ) − pᵢpᵢᵀ) ⊗ x̃ᵢx̃ᵢᵀ + l2·diag(1_W, 0_b)} in the DL4J layout,
+     * from features {@code x [n][d]}, probabilities {@code p [n][k]} and label masses {@code s [n]}.
+     * Costs {@code O(n d² k²)}; shared by the trainer and {@code SoftmaxRegression}'s {@code denseMatrix()}.
+     */
+    static double[][] denseHessian(double[][] x, double[][] p, double[] s, double l2, int k) {
+        int n = x.length;
+        int d = x[0].length;
+        int dim = d * k + k;
+        double[][] h = new double[dim][dim];
+        double[] xt = new double[d + 1];
+        xt[d] = 1;
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(x[i], 0, xt, 0, d);
             for (int j = 0; j < k; j++) {
-                for (int l = j + 1; l < k; l++) {
+                for (int l = j; l < k; l++) {
+                    // sᵢ (δ_jl p_ij − p_ij p_il) / n, times x̃ᵢx̃ᵢᵀ in block (j, l)
+                    double c = s[i] * ((j == l ? p[i][j] : 0) - p[i][j] * p[i][l]) / n;
                     for (int a = 0; a <= d; a++) {
                         int r = a < d ? j * d + a : d * k + j;
+                        double ca = c * xt[a];
                         for (int b = 0; b <= d; b++) {
-                            int c = b < d ? l * d + b : d * k + l;
-                            h[c][r] = h[r][c];
+                            h[r][b < d ? l * d + b : d * k + l] += ca * xt[b];
                         }
                     }
                 }
             }
-            for (int q = 0; q < d * k; q++) {
-                h[q][q] += l2;
-            }
-            return h;
         }
+        // mirror each block (j, l), l > j, into (l, j)
+        for (int j = 0; j < k; j++) {
+            for (int l = j + 1; l < k; l++) {
+                for (int a = 0; a <= d; a++) {
+                    int r = a < d ? j * d + a : d * k + j;
+                    for (int b = 0; b <= d; b++) {
+                        int c = b < d ? l * d + b : d * k + l;
+                        h[c][r] = h[r][c];
+                    }
+                }
+            }
+        }
+        for (int q = 0; q < d * k; q++) {
+            h[q][q] += l2;
+        }
+        return h;
     }
 }

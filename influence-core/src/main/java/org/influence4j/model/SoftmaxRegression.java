@@ -185,13 +185,7 @@ public final class SoftmaxRegression implements InfluenceModel {
 
     /** A copy of the weights {@code W}, DOUBLE {@code [d, k]}. */
     public INDArray weights() {
-        double[][] w = new double[d][k];
-        for (int j = 0; j < k; j++) {
-            for (int i = 0; i < d; i++) {
-                w[i][j] = theta[j * d + i];
-            }
-        }
-        return Nd4j.createFromArray(w);
+        return weightBlock(theta, d, k);
     }
 
     /** A copy of the biases {@code b}, rank-1 DOUBLE of length {@code k}. */
@@ -320,18 +314,23 @@ public final class SoftmaxRegression implements InfluenceModel {
 
     /** {@code XV_W + 1v_bᵀ}, the directional derivative of the logits along {@code v}, {@code [n, k]}. */
     private static INDArray tangentLogits(INDArray x, double[] v, int d, int k) {
-        double[][] vw = new double[d][k];
-        for (int j = 0; j < k; j++) {
-            for (int i = 0; i < d; i++) {
-                vw[i][j] = v[j * d + i];
-            }
-        }
-        return x.mmul(Nd4j.createFromArray(vw)).addiRowVector(
+        return x.mmul(weightBlock(v, d, k)).addiRowVector(
                 Nd4j.createFromArray(Arrays.copyOfRange(v, d * k, d * k + k)));
     }
 
     private INDArray tangentLogits(INDArray x, double[] v) {
         return tangentLogits(x, v, d, k);
+    }
+
+    /** The weight block {@code [d, k]} of a flat vector in the DL4J layout ({@code v[j·d + i]} at {@code (i, j)}). */
+    private static INDArray weightBlock(double[] v, int d, int k) {
+        double[][] w = new double[d][k];
+        for (int j = 0; j < k; j++) {
+            for (int i = 0; i < d; i++) {
+                w[i][j] = v[j * d + i];
+            }
+        }
+        return Nd4j.createFromArray(w);
     }
 
     /** Flat vector in the DL4J layout from a weight-shaped {@code [d, k]} and a bias-shaped {@code [k]} part. */
@@ -454,38 +453,10 @@ public final class SoftmaxRegression implements InfluenceModel {
             return Nd4j.createFromArray(hv);
         }
 
-        /**
-         * {@code H[(j,·),(l,·)] = X̃ᵀ diag(s∘(δ_jl p_j − p_j∘p_l)) X̃ / n} for class blocks {@code j, l},
-         * scattered into the DL4J layout, plus {@code l2} on the weight diagonal.
-         */
+        /** The closed form {@link SoftmaxObjective#denseHessian}, plus {@code l2} on the weight diagonal. */
         INDArray dense() {
-            long n = x.size(0);
-            int dim = d * k + k;
-            double[][] h = new double[dim][dim];
-            INDArray xt = ModelArrays.withOnes(x);
-            for (int j = 0; j < k; j++) {
-                INDArray pj = p.getColumn(j, true);
-                for (int l = j; l < k; l++) {
-                    INDArray c = pj.mul(p.getColumn(l, true)).negi();
-                    if (l == j) {
-                        c.addi(pj);
-                    }
-                    c.muli(s);
-                    double[][] blk = xt.transpose().mmul(xt.mulColumnVector(c)).divi(n).toDoubleMatrix();
-                    for (int a = 0; a <= d; a++) {
-                        int r = a < d ? j * d + a : d * k + j;
-                        for (int bIdx = 0; bIdx <= d; bIdx++) {
-                            int col = bIdx < d ? l * d + bIdx : d * k + l;
-                            h[r][col] = blk[a][bIdx];
-                            h[col][r] = blk[a][bIdx];
-                        }
-                    }
-                }
-            }
-            for (int i = 0; i < d * k; i++) {
-                h[i][i] += l2;
-            }
-            return Nd4j.createFromArray(h);
+            return Nd4j.createFromArray(SoftmaxObjective.denseHessian(x.toDoubleMatrix(), p.toDoubleMatrix(),
+                    s.reshape(s.length()).toDoubleVector(), l2, k));
         }
 
         @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 
 import org.influence4j.hvp.FiniteDifferenceHvp;
 import org.influence4j.hvp.HessianVectorProduct;
@@ -45,15 +46,7 @@ abstract class InfluenceModelContractTest {
     void objectiveGradient_matchesCentralDifferencesOfObjective() {
         InfluenceModel m = model();
         DataSet data = data();
-        INDArray theta = m.parameters();
-        INDArray fd = Nd4j.zeros(DataType.DOUBLE, theta.length());
-        for (long j = 0; j < theta.length(); j++) {
-            INDArray plus = theta.dup();
-            plus.putScalar(j, plus.getDouble(j) + FD_STEP);
-            INDArray minus = theta.dup();
-            minus.putScalar(j, minus.getDouble(j) - FD_STEP);
-            fd.putScalar(j, (at(plus).objective(data) - at(minus).objective(data)) / (2 * FD_STEP));
-        }
+        INDArray fd = centralDifferences(m.parameters(), t -> at(t).objective(data));
         assertRelativelyClose(m.objectiveGradient(data), fd, FD_GRADIENT_RELATIVE);
     }
 
@@ -61,18 +54,21 @@ abstract class InfluenceModelContractTest {
     void meanLossGradient_matchesCentralDifferencesOfMeanLoss() {
         InfluenceModel m = model();
         DataSet data = data();
-        INDArray theta = m.parameters();
+        INDArray fd = centralDifferences(m.parameters(), t -> at(t).losses(data).meanNumber().doubleValue());
+        assertRelativelyClose(m.meanLossGradient(data), fd, FD_GRADIENT_RELATIVE);
+    }
+
+    /** {@code (f(θ + h·eⱼ) − f(θ − h·eⱼ)) / 2h} for every coordinate j. */
+    static INDArray centralDifferences(INDArray theta, ToDoubleFunction<INDArray> f) {
         INDArray fd = Nd4j.zeros(DataType.DOUBLE, theta.length());
         for (long j = 0; j < theta.length(); j++) {
             INDArray plus = theta.dup();
             plus.putScalar(j, plus.getDouble(j) + FD_STEP);
             INDArray minus = theta.dup();
             minus.putScalar(j, minus.getDouble(j) - FD_STEP);
-            double lp = at(plus).losses(data).meanNumber().doubleValue();
-            double lm = at(minus).losses(data).meanNumber().doubleValue();
-            fd.putScalar(j, (lp - lm) / (2 * FD_STEP));
+            fd.putScalar(j, (f.applyAsDouble(plus) - f.applyAsDouble(minus)) / (2 * FD_STEP));
         }
-        assertRelativelyClose(m.meanLossGradient(data), fd, FD_GRADIENT_RELATIVE);
+        return fd;
     }
 
     @Test
