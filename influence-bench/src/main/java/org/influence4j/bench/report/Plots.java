@@ -3,13 +3,14 @@ package org.influence4j.bench.report;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -45,8 +46,9 @@ public final class Plots {
          */
         ABS_LOG,
         /**
-         * Symmetric log: {@code sign(λ)·log10(1 + |λ|/t)} on a linear axis with tick labels in eigenvalue units,
-         * {@code t = 1e-6·max|λ|} (linear within ±t, logarithmic beyond); shows negatives and zeros in place.
+         * Symmetric log (as matplotlib's {@code symlog}): {@code y = λ/t} within {@code ±t} and
+         * {@code y = sign(λ)·(1 + log10(|λ|/t))} beyond, on a linear axis with tick labels in eigenvalue units;
+         * {@code t} is the power of ten at or below {@code 1e-6·max|λ|}. Shows negatives and zeros in place.
          */
         SYMLOG
     }
@@ -113,7 +115,7 @@ public final class Plots {
      * @return the combined title
      */
     public static String correlationTitle(String base, double pearson, double spearman) {
-        return base + " (Pearson " + fmt(pearson) + ", Spearman " + fmt(spearman) + ")";
+        return base + " (Pearson " + fixed3(pearson) + ", Spearman " + fixed3(spearman) + ")";
     }
 
     /**
@@ -174,7 +176,8 @@ public final class Plots {
         Arrays.sort(sorted);
         reverse(sorted);
         double maxAbs = Arrays.stream(sorted).map(Math::abs).max().orElseThrow();
-        double t = maxAbs > 0 ? 1e-6 * maxAbs : 1.0;
+        // linear threshold of the symmetric log: a power of ten, so that integer y ticks are round numbers
+        double t = maxAbs > 0 ? Math.pow(10, Math.floor(Math.log10(1e-6 * maxAbs))) : 1.0;
 
         List<Double> posX = new ArrayList<>();
         List<Double> posY = new ArrayList<>();
@@ -195,7 +198,7 @@ public final class Plots {
                     zeroX.add(rank);
                 }
             } else {
-                double y = Math.signum(v) * Math.log10(1 + Math.abs(v) / t);
+                double y = symlog(v, t);
                 if (v < 0) {
                     negX.add(rank);
                     negY.add(y);
@@ -219,7 +222,7 @@ public final class Plots {
         chart.getStyler().setYAxisLogarithmic(o.logY());
         if (scale == SpectrumScale.SYMLOG) {
             double tt = t;
-            chart.setCustomYAxisTickLabelsFormatter(y -> fmt(Math.signum(y) * tt * (Math.pow(10, Math.abs(y)) - 1)));
+            chart.setCustomYAxisTickLabelsFormatter(y -> fmt(inverseSymlog(y, tt)));
         }
         String zeros = zeroX.isEmpty() ? "" : ", " + zeroX.size() + " exactly 0 not shown";
         if (!posX.isEmpty()) {
@@ -239,13 +242,27 @@ public final class Plots {
         return write(chart, file);
     }
 
+    /** Symmetric log with linear threshold {@code t}: linear within ±t, {@code ±(1 + log10(|v|/t))} beyond. */
+    static double symlog(double v, double t) {
+        double a = Math.abs(v);
+        return a <= t ? v / t : Math.signum(v) * (1 + Math.log10(a / t));
+    }
+
+    /** The inverse of {@link #symlog}. */
+    static double inverseSymlog(double y, double t) {
+        double a = Math.abs(y);
+        return a <= 1 ? y * t : Math.signum(y) * t * Math.pow(10, a - 1);
+    }
+
     private static XYChart newChart(PlotOptions o) {
         XYChart chart = new XYChartBuilder().width(o.width()).height(o.height()).title(o.title())
                 .xAxisTitle(o.xAxisTitle()).yAxisTitle(o.yAxisTitle()).build();
         Styler st = chart.getStyler();
         st.setChartBackgroundColor(Color.WHITE);
         st.setChartTitleVisible(!o.title().isEmpty());
-        st.setLegendPosition(Styler.LegendPosition.InsideNW);
+        // below the plot: inside, the legend box can hide points wherever the data happen to be
+        st.setLegendPosition(Styler.LegendPosition.OutsideS);
+        st.setLegendLayout(Styler.LegendLayout.Horizontal);
         st.setMarkerSize(6);
         chart.getStyler().setXAxisTitleVisible(!o.xAxisTitle().isEmpty());
         chart.getStyler().setYAxisTitleVisible(!o.yAxisTitle().isEmpty());
@@ -288,14 +305,26 @@ public final class Plots {
         }
     }
 
-    private static String fmt(double v) {
+    private static String fixed3(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", v);
+    }
+
+    /** Three significant digits, trailing zeros dropped, scientific outside [1e-3, 1e5); NaN as "n/a". */
+    static String fmt(double v) {
         if (Double.isNaN(v)) {
             return "n/a";
         }
-        if (v == 0) {
-            return "0";
+        if (v == 0 || Double.isInfinite(v)) {
+            return v == 0 ? "0" : Double.toString(v);
         }
+        BigDecimal r = BigDecimal.valueOf(v).round(new MathContext(3));
         double a = Math.abs(v);
-        return a >= 1e-3 && a < 1e5 ? String.format(Locale.ROOT, "%.3g", v) : String.format(Locale.ROOT, "%.2e", v);
+        if (a >= 1e-3 && a < 1e5) {
+            return r.stripTrailingZeros().toPlainString();
+        }
+        String mantissa = r.unscaledValue().abs().toString().replaceAll("0+$", "");
+        int exponent = r.precision() - r.scale() - 1;
+        String m = mantissa.length() == 1 ? mantissa : mantissa.charAt(0) + "." + mantissa.substring(1);
+        return (v < 0 ? "-" : "") + m + "e" + exponent;
     }
 }

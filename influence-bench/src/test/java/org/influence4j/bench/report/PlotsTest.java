@@ -2,6 +2,7 @@ package org.influence4j.bench.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -99,6 +100,25 @@ class PlotsTest {
                 Plots.SpectrumScale.ABS_LOG, PlotOptions.titled(""))).hasMessageContaining("use SpectrumScale.SYMLOG");
         assertThat(readPng(Plots.eigenvalueSpectrum(dir.resolve("z.png"), new double[3], Plots.SpectrumScale.SYMLOG,
                 PlotOptions.titled("")))).isNotNull();
+    }
+
+    @Test
+    void symlog_isLinearInsideThresholdAndInvertible() {
+        assertThat(Plots.symlog(5e-5, 1e-4)).isEqualTo(0.5);
+        assertThat(Plots.symlog(-1e-2, 1e-4)).isCloseTo(-3.0, within(1e-12));
+        for (double v : new double[] {-24, -1e-3, -3e-5, 0, 2e-5, 0.7, 1e4}) {
+            assertThat(Plots.inverseSymlog(Plots.symlog(v, 1e-4), 1e-4)).isCloseTo(v, within(1e-12 * (1 + Math.abs(v))));
+        }
+    }
+
+    @Test
+    void fmt_usesThreeSignificantDigits() {
+        assertThat(Plots.fmt(100)).isEqualTo("100");
+        assertThat(Plots.fmt(0.0999)).isEqualTo("0.0999");
+        assertThat(Plots.fmt(1e-4)).isEqualTo("1e-4");
+        assertThat(Plots.fmt(-2.345e-7)).isEqualTo("-2.35e-7");
+        assertThat(Plots.fmt(123456)).isEqualTo("1.23e5");
+        assertThat(Plots.fmt(Double.NaN)).isEqualTo("n/a");
     }
 
     @Test
