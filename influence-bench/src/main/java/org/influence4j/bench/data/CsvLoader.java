@@ -1,6 +1,5 @@
 package org.influence4j.bench.data;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.zip.GZIPInputStream;
 
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -61,7 +59,8 @@ public final class CsvLoader {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(format, "format");
-        BufferedReader reader = new BufferedReader(new InputStreamReader(decompressed(in), StandardCharsets.UTF_8));
+        BufferedReader reader = new BufferedReader(new InputStreamReader(Compression.gunzipIfCompressed(in),
+                StandardCharsets.UTF_8));
 
         List<double[]> rows = new ArrayList<>();
         List<String> labelCells = new ArrayList<>();
@@ -231,14 +230,5 @@ public final class CsvLoader {
             }
         }
         return fields.toArray(String[]::new);
-    }
-
-    private static InputStream decompressed(InputStream raw) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
-        in.mark(2);
-        int b0 = in.read();
-        int b1 = in.read();
-        in.reset();
-        return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
     }
 }

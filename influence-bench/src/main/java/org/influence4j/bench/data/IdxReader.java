@@ -1,6 +1,5 @@
 package org.influence4j.bench.data;
 
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -10,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.zip.GZIPInputStream;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -121,7 +119,8 @@ public final class IdxReader {
     }
 
     static Images readImagesRaw(InputStream raw, String name) throws IOException {
-        DataInputStream in = new DataInputStream(decompressed(raw, name));
+        DataInputStream in =
+                new DataInputStream(Compression.gunzipIfCompressed(Objects.requireNonNull(raw, name)));
         int magic = readHeaderInt(in, name, 0, "magic number");
         if (magic != IMAGES_MAGIC) {
             throw MalformedDataException.atOffset(name, 0, "magic number " + hex(magic) + " is not "
@@ -142,7 +141,8 @@ public final class IdxReader {
     }
 
     static int[] readLabels(InputStream raw, String name) throws IOException {
-        DataInputStream in = new DataInputStream(decompressed(raw, name));
+        DataInputStream in =
+                new DataInputStream(Compression.gunzipIfCompressed(Objects.requireNonNull(raw, name)));
         int magic = readHeaderInt(in, name, 0, "magic number");
         if (magic != LABELS_MAGIC) {
             throw MalformedDataException.atOffset(name, 0, "magic number " + hex(magic) + " is not "
@@ -167,20 +167,6 @@ public final class IdxReader {
             flat[i] = Byte.toUnsignedInt(px[i]) / 255.0;
         }
         return Nd4j.create(flat, new long[] {img.count(), width}, 'c');
-    }
-
-    /** Wraps the stream in a gzip decoder if it starts with the gzip magic bytes 1f 8b. */
-    private static InputStream decompressed(InputStream raw, String name) throws IOException {
-        Objects.requireNonNull(raw, name);
-        BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
-        in.mark(2);
-        int b0 = in.read();
-        int b1 = in.read();
-        in.reset();
-        if (b0 == 0x1f && b1 == 0x8b) {
-            return new GZIPInputStream(in, 1 << 16);
-        }
-        return in;
     }
 
     private static int readHeaderInt(DataInputStream in, String name, long offset, String what) throws IOException {

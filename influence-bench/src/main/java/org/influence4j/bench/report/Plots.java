@@ -87,7 +87,8 @@ public final class Plots {
         requireFinite(predicted, "predicted");
         requireFinite(actual, "actual");
         PlotOptions o = options.withAxisTitles(
-                options.xAxisTitle().isEmpty() ? "Actual Δ test loss (leave-one-out retraining)" : options.xAxisTitle(),
+                options.xAxisTitle().isEmpty() ? "Actual Δ test loss (leave-one-out retraining)"
+                        : options.xAxisTitle(),
                 options.yAxisTitle().isEmpty() ? "Predicted Δ test loss (influence)" : options.yAxisTitle());
         XYChart chart = newChart(o);
         double lo = Math.min(Arrays.stream(predicted).min().orElseThrow(), Arrays.stream(actual).min().orElseThrow());
@@ -226,15 +227,17 @@ public final class Plots {
         }
         String zeros = zeroX.isEmpty() ? "" : ", " + zeroX.size() + " exactly 0 not shown";
         if (!posX.isEmpty()) {
-            XYSeries s = chart.addSeries((scale == SpectrumScale.ABS_LOG ? "λ > 0 (" : "λ ≥ 0 (") + posX.size() + ")"
-                    + (negX.isEmpty() ? zeros : ""), posX, posY);
+            String name = (scale == SpectrumScale.ABS_LOG ? "λ > 0 (" : "λ ≥ 0 (") + posX.size() + ")"
+                    + (negX.isEmpty() ? zeros : "");
+            XYSeries s = chart.addSeries(name, posX, posY);
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             s.setMarker(SeriesMarkers.CIRCLE);
             s.setMarkerColor(BLUE);
         }
         if (!negX.isEmpty()) {
-            XYSeries s = chart.addSeries("λ < 0 (" + negX.size() + (scale == SpectrumScale.ABS_LOG ? ", |λ| shown" : "")
-                    + ")" + zeros, negX, negY);
+            String name = "λ < 0 (" + negX.size() + (scale == SpectrumScale.ABS_LOG ? ", |λ| shown" : "") + ")"
+                    + zeros;
+            XYSeries s = chart.addSeries(name, negX, negY);
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             s.setMarker(SeriesMarkers.CROSS);
             s.setMarkerColor(RED);

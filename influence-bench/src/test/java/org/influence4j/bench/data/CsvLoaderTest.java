@@ -67,6 +67,20 @@ class CsvLoaderTest {
     }
 
     @Test
+    void load_readsGzippedText() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write("1,2,a\n3,4,b\n".getBytes(StandardCharsets.UTF_8));
+        }
+
+        ClassificationData data = CsvLoader.load(new ByteArrayInputStream(bytes.toByteArray()), "x.csv.gz",
+                CsvFormat.defaults());
+
+        assertThat(data.classNames()).containsExactly("a", "b");
+        assertThat(data.data().getFeatures().getRow(1).toDoubleVector()).containsExactly(3, 4);
+    }
+
+    @Test
     void load_rejectsNonIntegerLabel_inIndexMode() {
         CsvFormat format = CsvFormat.defaults().withLabelMode(CsvFormat.LabelMode.INDEX);
 

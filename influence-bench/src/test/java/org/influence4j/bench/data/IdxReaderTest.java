@@ -51,7 +51,8 @@ class IdxReaderTest {
 
     private Path write(String name, byte[] content, boolean gzip) throws IOException {
         Path file = dir.resolve(name);
-        try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
+        OutputStream plain = Files.newOutputStream(file);
+        try (OutputStream out = gzip ? new GZIPOutputStream(plain) : plain) {
             out.write(content);
         }
         return file;
