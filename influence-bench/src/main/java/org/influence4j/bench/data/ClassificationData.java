@@ -80,12 +80,12 @@ public record ClassificationData(String name, DataSet data, List<String> classNa
 
     /** The number of examples {@code n}. */
     public int numExamples() {
-        return (int) data.getFeatures().rows();
+        return data.getFeatures().rows();
     }
 
     /** The number of features {@code d}. */
     public int numFeatures() {
-        return (int) data.getFeatures().columns();
+        return data.getFeatures().columns();
     }
 
     /** The number of classes {@code k}. */
