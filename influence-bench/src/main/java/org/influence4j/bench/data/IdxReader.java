@@ -119,14 +119,7 @@ public final class IdxReader {
     }
 
     static Images readImagesRaw(InputStream raw, String name) throws IOException {
-        DataInputStream in =
-                new DataInputStream(Compression.gunzipIfCompressed(Objects.requireNonNull(raw, name)));
-        int magic = readHeaderInt(in, name, 0, "magic number");
-        if (magic != IMAGES_MAGIC) {
-            throw MalformedDataException.atOffset(name, 0, "magic number " + hex(magic) + " is not "
-                    + hex(IMAGES_MAGIC) + " (unsigned-byte images, 3 dimensions)"
-                    + (magic == LABELS_MAGIC ? "; this looks like a label file" : ""));
-        }
+        DataInputStream in = open(raw, name, IMAGES_MAGIC);
         int count = readDimension(in, name, 4, "image count");
         int rows = readDimension(in, name, 8, "row count");
         int cols = readDimension(in, name, 12, "column count");
@@ -141,14 +134,7 @@ public final class IdxReader {
     }
 
     static int[] readLabels(InputStream raw, String name) throws IOException {
-        DataInputStream in =
-                new DataInputStream(Compression.gunzipIfCompressed(Objects.requireNonNull(raw, name)));
-        int magic = readHeaderInt(in, name, 0, "magic number");
-        if (magic != LABELS_MAGIC) {
-            throw MalformedDataException.atOffset(name, 0, "magic number " + hex(magic) + " is not "
-                    + hex(LABELS_MAGIC) + " (unsigned-byte labels, 1 dimension)"
-                    + (magic == IMAGES_MAGIC ? "; this looks like an image file" : ""));
-        }
+        DataInputStream in = open(raw, name, LABELS_MAGIC);
         int count = readDimension(in, name, 4, "label count");
         byte[] bytes = new byte[count];
         readBody(in, bytes, name, 8, count + " labels");
@@ -157,6 +143,21 @@ public final class IdxReader {
             labels[i] = Byte.toUnsignedInt(bytes[i]);
         }
         return labels;
+    }
+
+    /** Opens the (possibly gzipped) stream and checks its magic number, which must be {@code expected}. */
+    private static DataInputStream open(InputStream raw, String name, int expected) throws IOException {
+        DataInputStream in = new DataInputStream(Compression.gunzipIfCompressed(Objects.requireNonNull(raw, name)));
+        int magic = readHeaderInt(in, name, 0, "magic number");
+        if (magic != expected) {
+            boolean images = expected == IMAGES_MAGIC;
+            int other = images ? LABELS_MAGIC : IMAGES_MAGIC;
+            throw MalformedDataException.atOffset(name, 0, "magic number " + hex(magic) + " is not " + hex(expected)
+                    + (images ? " (unsigned-byte images, 3 dimensions)" : " (unsigned-byte labels, 1 dimension)")
+                    + (magic == other ? (images ? "; this looks like a label file" : "; this looks like an image file")
+                            : ""));
+        }
+        return in;
     }
 
     private static INDArray toMatrix(Images img) {
