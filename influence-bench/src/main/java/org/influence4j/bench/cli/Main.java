@@ -1,0 +1,58 @@
+package org.influence4j.bench.cli;
+
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * Entry point of the {@code influence4j} command-line tool. Without a subcommand it prints the usage.
+ * Exit codes: 0 success, 1 failure while running, 2 invalid command line.
+ */
+@Command(name = "influence4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Influence functions for DL4J/ND4J models, with checks of when they can be trusted.",
+        subcommands = {DatasetsCommand.class})
+public final class Main implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    /**
+     * Runs the tool and exits the JVM with its exit code.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the tool without exiting (for tests and embedding).
+     *
+     * @param args the command line
+     * @return the exit code
+     */
+    public static int run(String... args) {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true"); // charts are written to files, never shown
+        }
+        return new CommandLine(new Main()).execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** Reports the version from the jar manifest ({@code Implementation-Version}), or "development build". */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"influence4j " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package org.influence4j.bench.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Reads a classification data set from a CSV file: one example per line, numeric feature columns and one label
+ * column (see {@link CsvFormat} for the header, label column, delimiter and label interpretation).
+ *
+ * <p>Rules: the file is UTF-8, plain or gzip-compressed (detected from the content); blank lines are skipped;
+ * fields are trimmed and may be wrapped in one pair of double quotes; every row must have as many fields as the
+ * first data row; features must be finite decimal numbers ({@code NaN} and infinities are rejected). Problems
+ * raise {@link MalformedDataException} naming the file, the 1-based line and, for a bad cell, the 1-based column.
+ * Stateless and thread-safe.
+ */
+public final class CsvLoader {
+
+    private CsvLoader() {
+    }
+
+    /**
+     * Loads a CSV file.
+     *
+     * @param file   the file
+     * @param format how to read it
+     * @return the data set, named after the file
+     * @throws MalformedDataException if the content is malformed
+     * @throws IOException            if the file cannot be read
+     */
+    public static ClassificationData load(Path file, CsvFormat format) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return load(in, file.toString(), format);
+        }
+    }
+
+    /**
+     * Loads CSV text from a stream (for example a class-path resource).
+     *
+     * @param in     the stream, plain or gzipped; read to its end but not closed
+     * @param name   the name of the source, used in messages and as the data set name
+     * @param format how to read it
+     * @return the data set
+     * @throws MalformedDataException if the content is malformed
+     * @throws IOException            if the stream cannot be read
+     */
+    public static ClassificationData load(InputStream in, String name, CsvFormat format) throws IOException {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(format, "format");
+        BufferedReader reader = new BufferedReader(new InputStreamReader(Compression.gunzipIfCompressed(in),
+                StandardCharsets.UTF_8));
+
+        List<double[]> rows = new ArrayList<>();
+        List<String> labelCells = new ArrayList<>();
+        List<Long> labelLines = new ArrayList<>();
+        int columns = -1;
+        int labelAt = -1;
+        boolean headerPending = format.header();
+        long lineNo = 0;
+        String line;
+        while ((line = reader.readLine()) != null) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            if (headerPending) {
+                headerPending = false;
+                continue;
+            }
+            String[] fields = split(line, format.delimiter());
+            if (columns < 0) {
+                columns = fields.length;
+                if (columns < 2) {
+                    throw MalformedDataException.atLine(name, lineNo, "found " + columns + " column(s) separated by '"
+                            + format.delimiter() + "'; need at least one feature and a label");
+                }
+                labelAt = format.labelColumn() < 0 ? columns + format.labelColumn() : format.labelColumn();
+                if (labelAt < 0 || labelAt >= columns) {
+                    throw MalformedDataException.atLine(name, lineNo, "label column " + format.labelColumn()
+                            + " does not exist in a row of " + columns + " columns");
+                }
+            } else if (fields.length != columns) {
+                throw MalformedDataException.atLine(name, lineNo, "expected " + columns + " columns (as in the first"
+                        + " data row), found " + fields.length);
+            }
+            double[] x = new double[columns - 1];
+            int k = 0;
+            for (int c = 0; c < columns; c++) {
+                if (c == labelAt) {
+                    continue;
+                }
+                x[k++] = parseFeature(fields[c], name, lineNo, c + 1);
+            }
+            rows.add(x);
+            labelCells.add(fields[labelAt]);
+            labelLines.add(lineNo);
+        }
+        if (rows.isEmpty()) {
+            throw MalformedDataException.inFile(name, "no data rows" + (format.header() ? " after the header" : ""));
+        }
+
+        LabelResolution labels = resolveLabels(labelCells, labelLines, name, format, labelAt + 1);
+        int n = rows.size();
+        int d = columns - 1;
+        double[] flat = new double[n * d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(rows.get(i), 0, flat, i * d, d);
+        }
+        return ClassificationData.of(name, Nd4j.create(flat, new long[] {n, d}, 'c'), labels.indices(),
+                labels.classNames());
+    }
+
+    private record LabelResolution(int[] indices, List<String> classNames) {
+    }
+
+    private static LabelResolution resolveLabels(List<String> cells, List<Long> lines, String name, CsvFormat format,
+            int column) throws MalformedDataException {
+        int n = cells.size();
+        int[] idx = new int[n];
+        List<String> fixed = format.classNames();
+        CsvFormat.LabelMode mode = format.labelMode();
+        if (fixed != null) {
+            Map<String, Integer> byName = new LinkedHashMap<>();
+            for (int c = 0; c < fixed.size(); c++) {
+                byName.put(fixed.get(c), c);
+            }
+            for (int i = 0; i < n; i++) {
+                String cell = cells.get(i);
+                Integer c = mode == CsvFormat.LabelMode.INDEX ? null : byName.get(cell);
+                if (c == null && mode != CsvFormat.LabelMode.NAME) {
+                    int parsed = parseIndex(cell);
+                    c = parsed >= 0 && parsed < fixed.size() ? parsed : null;
+                }
+                if (c == null) {
+                    throw MalformedDataException.atCell(name, lines.get(i), column, "label '" + cell + "' is not "
+                            + (mode == CsvFormat.LabelMode.INDEX ? "a class index in [0, " + fixed.size() + ")"
+                                    : "one of the classes " + fixed
+                                            + (mode == CsvFormat.LabelMode.AUTO ? " nor an index into them" : "")));
+                }
+                idx[i] = c;
+            }
+            return new LabelResolution(idx, fixed);
+        }
+        boolean allIndices = true;
+        for (String cell : cells) {
+            if (parseIndex(cell) < 0) {
+                allIndices = false;
+                break;
+            }
+        }
+        if (mode == CsvFormat.LabelMode.INDEX || (mode == CsvFormat.LabelMode.AUTO && allIndices)) {
+            int max = -1;
+            for (int i = 0; i < n; i++) {
+                idx[i] = parseIndex(cells.get(i));
+                if (idx[i] < 0) {
+                    throw MalformedDataException.atCell(name, lines.get(i), column, "label '" + cells.get(i)
+                            + "' is not a non-negative integer class index");
+                }
+                max = Math.max(max, idx[i]);
+            }
+            return new LabelResolution(idx, IdxReader.indexNames(max + 1));
+        }
+        Map<String, Integer> seen = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String cell = cells.get(i);
+            if (cell.isEmpty()) {
+                throw MalformedDataException.atCell(name, lines.get(i), column, "label is empty");
+            }
+            idx[i] = seen.computeIfAbsent(cell, k -> seen.size());
+        }
+        return new LabelResolution(idx, List.copyOf(seen.keySet()));
+    }
+
+    /** The value of a non-negative decimal integer cell ({@code "3"}, {@code "+3"} is not accepted), or -1. */
+    private static int parseIndex(String cell) {
+        if (cell.isEmpty() || cell.length() > 9) {
+            return -1;
+        }
+        for (int i = 0; i < cell.length(); i++) {
+            if (cell.charAt(i) < '0' || cell.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Integer.parseInt(cell);
+    }
+
+    private static double parseFeature(String cell, String name, long line, int column) throws MalformedDataException {
+        // Double.parseDouble also accepts "1d", "0x1p3" and " NaN"; a plain decimal number must end in a digit or '.'
+        char last = cell.isEmpty() ? ' ' : cell.charAt(cell.length() - 1);
+        double v;
+        try {
+            if (!(Character.isDigit(last) || last == '.') || cell.startsWith("0x") || cell.startsWith("-0x")) {
+                throw new NumberFormatException(cell);
+            }
+            v = Double.parseDouble(cell);
+        } catch (NumberFormatException e) {
+            throw MalformedDataException.atCell(name, line, column, (cell.isEmpty() ? "empty cell" : "'" + cell
+                    + "'") + " is not a number");
+        }
+        if (!Double.isFinite(v)) {
+            throw MalformedDataException.atCell(name, line, column, "'" + cell + "' is not finite");
+        }
+        return v;
+    }
+
+    /** Splits on the delimiter, trims each field and strips one pair of surrounding double quotes. */
+    static String[] split(String line, char delimiter) {
+        List<String> fields = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= line.length(); i++) {
+            if (i == line.length() || line.charAt(i) == delimiter) {
+                String f = line.substring(start, i).strip();
+                if (f.length() >= 2 && f.charAt(0) == '"' && f.charAt(f.length() - 1) == '"') {
+                    f = f.substring(1, f.length() - 1).strip();
+                }
+                fields.add(f);
+                start = i + 1;
+            }
+        }
+        return fields.toArray(String[]::new);
+    }
+}

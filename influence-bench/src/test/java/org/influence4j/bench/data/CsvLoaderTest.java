@@ -1,0 +1,142 @@
+package org.influence4j.bench.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class CsvLoaderTest {
+
+    private static Path fixture(String name) throws URISyntaxException {
+        return Path.of(CsvLoaderTest.class.getResource(name).toURI());
+    }
+
+    private static ClassificationData load(String text, CsvFormat format) throws IOException {
+        return CsvLoader.load(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "mem.csv", format);
+    }
+
+    @Test
+    void load_mapsClassNamesInOrderOfFirstAppearance_withHeaderAndBlankLine() throws Exception {
+        ClassificationData data = CsvLoader.load(fixture("with-header.csv"), CsvFormat.defaults().withHeader(true));
+
+        assertThat(data.numExamples()).isEqualTo(4);
+        assertThat(data.numFeatures()).isEqualTo(2);
+        assertThat(data.classNames()).containsExactly("cat", "dog", "bird");
+        assertThat(data.labelIndices()).containsExactly(0, 1, 0, 2);
+        assertThat(data.data().getFeatures().dataType()).isEqualTo(DataType.DOUBLE);
+        assertThat(data.data().getFeatures().getRow(2).toDoubleVector()).containsExactly(-5, 6);
+        assertThat(data.name()).endsWith("with-header.csv");
+    }
+
+    @Test
+    void load_readsIntegerLabelsAsClassIndices_withoutHeader() throws Exception {
+        ClassificationData data = CsvLoader.load(fixture("no-header.csv"), CsvFormat.defaults());
+
+        assertThat(data.classNames()).containsExactly("0", "1", "2");
+        assertThat(data.labelIndices()).containsExactly(0, 2, 1, 2);
+        assertThat(data.data().getFeatures().getRow(3).toDoubleVector()).containsExactly(1.0, 1.1, 1.2);
+    }
+
+    @Test
+    void load_honoursLabelColumnDelimiterAndQuotes() throws Exception {
+        CsvFormat format = CsvFormat.defaults().withHeader(true).withLabelColumn(0).withDelimiter(';');
+
+        ClassificationData data = CsvLoader.load(fixture("label-first.csv"), format);
+
+        assertThat(data.classNames()).containsExactly("b", "a");
+        assertThat(data.labelIndices()).containsExactly(0, 1, 0);
+        assertThat(data.data().getFeatures().getRow(1).toDoubleVector()).containsExactly(3, 4);
+    }
+
+    @Test
+    void load_mapsLabelsToFixedClassNames_byNameOrIndex() throws IOException {
+        CsvFormat format = CsvFormat.defaults().withClassNames(List.of("x", "y"));
+
+        assertThat(load("1,y\n2,x\n3,1\n", format).labelIndices()).containsExactly(1, 0, 1);
+        assertThatThrownBy(() -> load("1,y\n2,z\n", format))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith("mem.csv:2:2: label 'z' is not one of the classes [x, y]");
+    }
+
+    @Test
+    void load_readsGzippedText() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write("1,2,a\n3,4,b\n".getBytes(StandardCharsets.UTF_8));
+        }
+
+        ClassificationData data = CsvLoader.load(new ByteArrayInputStream(bytes.toByteArray()), "x.csv.gz",
+                CsvFormat.defaults());
+
+        assertThat(data.classNames()).containsExactly("a", "b");
+        assertThat(data.data().getFeatures().getRow(1).toDoubleVector()).containsExactly(3, 4);
+    }
+
+    @Test
+    void load_rejectsNonIntegerLabel_inIndexMode() {
+        CsvFormat format = CsvFormat.defaults().withLabelMode(CsvFormat.LabelMode.INDEX);
+
+        assertThatThrownBy(() -> load("1,0\n\n2,cat\n", format))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith("mem.csv:3:2: label 'cat' is not a non-negative integer");
+    }
+
+    @Test
+    void load_rejectsNonNumericCell_namingFileLineAndColumn() throws Exception {
+        Path file = fixture("non-numeric.csv");
+
+        assertThatThrownBy(() -> CsvLoader.load(file, CsvFormat.defaults().withHeader(true)))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessage(file + ":4:2: 'abc' is not a number")
+                .satisfies(e -> {
+                    MalformedDataException m = (MalformedDataException) e;
+                    assertThat(m.line()).isEqualTo(4);
+                    assertThat(m.column()).isEqualTo(2);
+                    assertThat(m.source()).isEqualTo(file.toString());
+                });
+    }
+
+    @Test
+    void load_rejectsWrongColumnCount_namingLine() throws Exception {
+        Path file = fixture("wrong-columns.csv");
+
+        assertThatThrownBy(() -> CsvLoader.load(file, CsvFormat.defaults()))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessage(file + ":3: expected 4 columns (as in the first data row), found 3");
+    }
+
+    @Test
+    void load_rejectsNonFiniteAndJavaSpecificNumbers() {
+        assertThatThrownBy(() -> load("1,2,0\nNaN,1,1\n", CsvFormat.defaults()))
+                .hasMessageStartingWith("mem.csv:2:1: 'NaN' is not a number");
+        assertThatThrownBy(() -> load("1,1e999,0\n", CsvFormat.defaults()))
+                .hasMessageStartingWith("mem.csv:1:2: '1e999' is not finite");
+        assertThatThrownBy(() -> load("1,2d,0\n", CsvFormat.defaults()))
+                .hasMessageStartingWith("mem.csv:1:2: '2d' is not a number");
+        assertThatThrownBy(() -> load("1,,0\n", CsvFormat.defaults()))
+                .hasMessageStartingWith("mem.csv:1:2: empty cell is not a number");
+    }
+
+    @Test
+    void load_rejectsEmptyFileAndMissingLabelColumn() {
+        assertThatThrownBy(() -> load("a,b\n\n", CsvFormat.defaults().withHeader(true)))
+                .hasMessage("mem.csv: no data rows after the header");
+        assertThatThrownBy(() -> load("1,2\n", CsvFormat.defaults().withLabelColumn(5)))
+                .hasMessageStartingWith("mem.csv:1: label column 5 does not exist");
+    }
+
+    @Test
+    void format_rejectsBadDelimiterAndDuplicateClassNames() {
+        assertThatThrownBy(() -> CsvFormat.defaults().withDelimiter('.')).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CsvFormat.defaults().withClassNames(List.of("a", "a")))
+                .hasMessageContaining("must be distinct");
+    }
+}
