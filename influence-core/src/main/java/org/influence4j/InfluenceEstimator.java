@@ -1,0 +1,406 @@
+package org.influence4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import com.google.common.base.Suppliers;
+
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.internal.Arguments;
+import org.influence4j.internal.Vectors;
+import org.influence4j.model.DataSets;
+import org.influence4j.model.InfluenceModel;
+import org.influence4j.model.ModelAdapter;
+import org.influence4j.solver.EigenFactorization;
+import org.influence4j.solver.ExactSolver;
+import org.influence4j.solver.IHVPSolver;
+import org.influence4j.solver.LissaSolver;
+import org.influence4j.solver.NotConvergedException;
+import org.influence4j.solver.NotPositiveDefiniteException;
+import org.influence4j.solver.SolverDiagnostics;
+import org.influence4j.solver.SolverResult;
+import org.influence4j.solver.StopReason;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Influence functions for a trained model: which training examples made the model predict this?
+ *
+ * <pre>{@code
+ * InfluenceScores s = InfluenceEstimator.forModel(net)      // a DL4J network, or any InfluenceModel
+ *         .withTrainingData(trainSet)
+ *         .withDamping(0.01)
+ *         .influenceOn(testPoint);
+ * int[] helpful = s.mostHelpful(10);
+ * }</pre>
+ *
+ * <h2>What is computed</h2>
+ * With {@code H} the Hessian of the training objective {@code R(θ) = (1/n)Σℓ(zᵢ,θ) + Ω(θ)} at the model's
+ * parameters θ̂ and damping λ, {@link #influenceOn(DataSet)} solves {@code (H + λI)s = ∇L_test} once with the
+ * configured {@link IHVPSolver} and returns {@code I_up,loss(zᵢ, z_test) = −sᵀ∇ℓ(zᵢ)} for every training
+ * example from one batched pass of gradient dot products (see {@link InfluenceScores} for the sign
+ * convention). A test point may hold several examples; {@code L_test} is then their mean loss.
+ * {@link #prepare(DataSet)} keeps {@code s} for reuse; {@link #selfInfluence()} computes
+ * {@code I_up,loss(zᵢ, zᵢ)} for every training example.
+ *
+ * <h2>Configuration and defaults</h2>
+ * Immutable: every {@code withX} returns a new estimator; the original is unchanged. Copies that keep the
+ * model and training data share expensive training-set state (the objective's gradient norm and an exact
+ * solver's eigendecomposition, which serves every damping), so sweeping λ costs one factorisation.
+ * <ul>
+ *   <li>damping λ: {@value #DEFAULT_DAMPING}. Must be ≥ 0. A softmax output with unregularised biases has an
+ *       exactly singular Hessian, so λ = 0 only works for strictly convex objectives.</li>
+ *   <li>solver: automatic — {@link IHVPSolver#exact()} when {@code p ≤ }{@value #AUTO_EXACT_MAX_PARAMETERS}
+ *       (the dense Hessian is cheap and the answer exact), otherwise {@link IHVPSolver#conjugateGradient()}.</li>
+ *   <li>LiSSA mini-batch size: {@value #DEFAULT_LISSA_BATCH_SIZE} examples (used only with a
+ *       {@link LissaSolver}; a batch at least as large as the training set gives deterministic LiSSA).</li>
+ *   <li>non-convergence policy: lenient — a solve that misses its tolerance logs one WARN and the scores carry
+ *       the flagged {@link SolverResult}; {@link #withStrict(boolean) strict} throws
+ *       {@link NotConvergedException} or, for negative curvature, {@link NotPositiveDefiniteException} with a
+ *       suggested damping.</li>
+ * </ul>
+ *
+ * <p>The estimator never modifies the model, the training data or test points. Thread-safe if the model is.
+ * References: Koh &amp; Liang, <i>Understanding Black-box Predictions via Influence Functions</i>, ICML 2017;
+ * Basu, Pope &amp; Feizi, <i>Influence Functions in Deep Learning Are Fragile</i>, ICLR 2021.
+ */
+public final class InfluenceEstimator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InfluenceEstimator.class);
+
+    /** Default damping λ. */
+    public static final double DEFAULT_DAMPING = 0.001;
+    /** Largest parameter count for which the automatic solver choice is the exact solver. */
+    public static final int AUTO_EXACT_MAX_PARAMETERS = 2000;
+    /** Default LiSSA mini-batch size. */
+    public static final int DEFAULT_LISSA_BATCH_SIZE = 128;
+    /** Rows per batched scoring pass (bounds the memory of the adapter's activations). */
+    static final int SCORING_CHUNK = 8192;
+    /** Upper bound on the doubles of one block of per-example gradients (128 MB). */
+    static final long GRADIENT_BLOCK_DOUBLES = 16L << 20;
+
+    private final InfluenceModel model;
+    private final TrainingState training;
+    private final double damping;
+    private final IHVPSolver solver;
+    private final int lissaBatchSize;
+    private final boolean strict;
+    private final ProgressListener progress;
+
+    private InfluenceEstimator(InfluenceModel model, TrainingState training, double damping, IHVPSolver solver,
+                               int lissaBatchSize, boolean strict, ProgressListener progress) {
+        this.model = model;
+        this.training = training;
+        this.damping = damping;
+        this.solver = solver;
+        this.lissaBatchSize = lissaBatchSize;
+        this.strict = strict;
+        this.progress = progress;
+    }
+
+    /**
+     * An estimator for an {@link InfluenceModel} (a reference model, an adapter's model, or your own).
+     *
+     * @param model the trained model; never modified
+     */
+    public static InfluenceEstimator forModel(InfluenceModel model) {
+        Objects.requireNonNull(model, "model");
+        if (model.numParameters() < 1) {
+            throw new IllegalArgumentException("model has " + model.numParameters() + " parameters; at least one is required");
+        }
+        return new InfluenceEstimator(model, null, DEFAULT_DAMPING, null, DEFAULT_LISSA_BATCH_SIZE, false,
+                ProgressListener.NONE);
+    }
+
+    /**
+     * An estimator for a framework model (for example a DL4J {@code MultiLayerNetwork}), adapted by the
+     * first {@link ModelAdapter} on the class path that supports its type. An {@link InfluenceModel} is used
+     * as is.
+     *
+     * @param model the trained model; never modified
+     * @throws IllegalArgumentException if no adapter supports the type (the message names the module to add),
+     *                                  or the adapter rejects this particular model
+     */
+    public static InfluenceEstimator forModel(Object model) {
+        Objects.requireNonNull(model, "model");
+        if (model instanceof InfluenceModel im) {
+            return forModel(im);
+        }
+        List<String> tried = new ArrayList<>();
+        for (ModelAdapter adapter : ServiceLoader.load(ModelAdapter.class, InfluenceEstimator.class.getClassLoader())) {
+            tried.add(adapter.name());
+            var adapted = adapter.adapt(model);
+            if (adapted.isPresent()) {
+                return forModel(adapted.get());
+            }
+        }
+        String type = model.getClass().getName();
+        String hint = type.startsWith("org.deeplearning4j")
+                ? "add the module org.influence4j:influence-dl4j to the class path"
+                : "implement org.influence4j.model.InfluenceModel for it, or register a ModelAdapter";
+        throw new IllegalArgumentException("no ModelAdapter supports models of type " + type
+                + " (adapters found: " + (tried.isEmpty() ? "none" : String.join(", ", tried)) + "); " + hint);
+    }
+
+    /**
+     * Returns a copy that uses {@code train} as the training data {@code D} of the objective.
+     *
+     * @param train the data the model was trained on (features and labels); not modified, not copied — do not
+     *              modify it while the estimator is in use
+     */
+    public InfluenceEstimator withTrainingData(DataSet train) {
+        Arguments.checkDataSet("training data", train);
+        return new InfluenceEstimator(model, new TrainingState(model, train), damping, solver, lissaBatchSize,
+                strict, progress);
+    }
+
+    /** Returns a copy whose training data is every batch of {@code train}, read once into memory. */
+    public InfluenceEstimator withTrainingData(DataSetIterator train) {
+        return withTrainingData(DataSets.collect(train));
+    }
+
+    /** Returns a copy with damping λ ≥ 0: the solver inverts {@code H + λI}. */
+    public InfluenceEstimator withDamping(double lambda) {
+        Arguments.checkNonNegative("damping", lambda);
+        return new InfluenceEstimator(model, training, lambda, solver, lissaBatchSize, strict, progress);
+    }
+
+    /** Returns a copy that uses {@code solver} for {@code (H+λI)⁻¹b}. */
+    public InfluenceEstimator withSolver(IHVPSolver solver) {
+        Objects.requireNonNull(solver, "solver");
+        return new InfluenceEstimator(model, training, damping, solver, lissaBatchSize, strict, progress);
+    }
+
+    /** Returns a copy with LiSSA mini-batches of {@code batchSize ≥ 1} examples. */
+    public InfluenceEstimator withLissaBatchSize(int batchSize) {
+        Arguments.checkPositive("lissaBatchSize", batchSize);
+        return new InfluenceEstimator(model, training, damping, solver, batchSize, strict, progress);
+    }
+
+    /** Returns a copy whose non-convergence policy is strict (throw) or lenient (warn and flag). */
+    public InfluenceEstimator withStrict(boolean strict) {
+        return new InfluenceEstimator(model, training, damping, solver, lissaBatchSize, strict, progress);
+    }
+
+    /** Returns a copy that reports progress of long work to {@code listener}. */
+    public InfluenceEstimator withProgressListener(ProgressListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return new InfluenceEstimator(model, training, damping, solver, lissaBatchSize, strict, listener);
+    }
+
+    /** The model. */
+    public InfluenceModel model() {
+        return model;
+    }
+
+    /** The damping λ. */
+    public double damping() {
+        return damping;
+    }
+
+    /** The configured solver, or the automatic choice for this model. */
+    public IHVPSolver solver() {
+        if (solver != null) {
+            return solver;
+        }
+        return model.numParameters() <= AUTO_EXACT_MAX_PARAMETERS ? IHVPSolver.exact() : IHVPSolver.conjugateGradient();
+    }
+
+    /** The training data. */
+    public DataSet trainingData() {
+        return requireTraining().data;
+    }
+
+    /**
+     * Influence of every training example on the (mean) loss of {@code testPoint}: solves
+     * {@code (H+λI)s = ∇L_test} and scores all training examples in one batched pass.
+     *
+     * @param testPoint one or more test examples; not modified
+     * @return {@code I_up,loss(zᵢ, z_test)} in training-data order (sign convention in {@link InfluenceScores})
+     */
+    public InfluenceScores influenceOn(DataSet testPoint) {
+        return prepare(testPoint).scores();
+    }
+
+    /**
+     * Solves {@code s_test = (H+λI)⁻¹∇L_test} once and returns it in a form that scores any examples
+     * without solving again.
+     *
+     * @param testPoint one or more test examples; not modified
+     */
+    public PreparedInfluence prepare(DataSet testPoint) {
+        TrainingState t = requireTraining();
+        Arguments.checkDataSet("testPoint", testPoint);
+        INDArray testGradient = Arguments.toDoubleVector(model.meanLossGradient(testPoint));
+        SolverResult result = solve(t, testGradient);
+        return new PreparedInfluence(this, result.solution(), result, testGradient);
+    }
+
+    /**
+     * Self-influence {@code I_up,loss(zᵢ, zᵢ) = −∇ℓ(zᵢ)ᵀ(H+λI)⁻¹∇ℓ(zᵢ)} of every training example.
+     * With the exact solver this is one eigendecomposition plus one matrix product per block of
+     * per-example gradients; with an iterative solver it is one solve per example (reported to the progress
+     * listener).
+     */
+    public InfluenceScores selfInfluence() {
+        TrainingState t = requireTraining();
+        DataSet data = t.data;
+        int n = data.numExamples();
+        long p = model.numParameters();
+        int block = (int) Math.max(1, Math.min(n, GRADIENT_BLOCK_DOUBLES / p));
+        double[] values = new double[n];
+        IHVPSolver s = solver();
+        SolverResult worst = null;
+        EigenFactorization factorization = s instanceof ExactSolver exact ? t.factorization(exact) : null;
+        for (int start = 0; start < n; start += block) {
+            int end = Math.min(n, start + block);
+            INDArray grads = model.perExampleGradients(DataSets.subset(data, range(start, end)));
+            if (factorization != null) {
+                INDArray q = factorization.inverseQuadraticForms(grads, damping);
+                for (int i = start; i < end; i++) {
+                    values[i] = -q.getDouble(i - start);
+                }
+                if (worst == null) {
+                    worst = checked(factorization.solve(grads.getRow(0).dup(), damping));
+                }
+            } else {
+                for (int i = start; i < end; i++) {
+                    INDArray g = grads.getRow(i - start).dup();
+                    SolverResult r = solve(t, g);
+                    values[i] = -Vectors.dot(g, r.solution());
+                    if (worst == null || r.relativeResidual() > worst.relativeResidual()) {
+                        worst = r;
+                    }
+                    progress.onProgress("self-influence", i + 1, n);
+                }
+            }
+            if (factorization != null) {
+                progress.onProgress("self-influence", end, n);
+            }
+        }
+        return new InfluenceScores(values, ScoreKind.SELF_INFLUENCE, damping, worst, objectiveGradientNorm(),
+                model.describe());
+    }
+
+    /**
+     * The damped Hessian operator {@code H + λI} of the training objective, as the solvers see it (for
+     * diagnostics, e.g. an eigenvalue spectrum or {@link org.influence4j.hvp.HvpSelfCheck}).
+     */
+    public HessianVectorProduct dampedHessian() {
+        return requireTraining().hessian.get().damped(damping);
+    }
+
+    /** {@code ‖∇R(θ̂)‖₂} over the training data (computed once per model and training data). */
+    public double objectiveGradientNorm() {
+        return requireTraining().gradientNorm.get();
+    }
+
+    // ---- internals shared with PreparedInfluence ----
+
+    /** {@code gᵢᵀv} for every example of {@code data}, in blocks of {@link #SCORING_CHUNK} rows. */
+    double[] batchedDots(DataSet data, INDArray v) {
+        int n = data.numExamples();
+        double[] out = new double[n];
+        for (int start = 0; start < n; start += SCORING_CHUNK) {
+            int end = Math.min(n, start + SCORING_CHUNK);
+            DataSet part = start == 0 && end == n ? data : DataSets.subset(data, range(start, end));
+            INDArray dots = model.perExampleGradientDots(part, v);
+            if (dots.length() != end - start) {
+                throw new IllegalStateException("model returned " + dots.length() + " gradient dots for "
+                        + (end - start) + " examples");
+            }
+            INDArray d = dots.castTo(DataType.DOUBLE);
+            for (int i = start; i < end; i++) {
+                out[i] = d.getDouble(i - start);
+            }
+        }
+        return out;
+    }
+
+    private SolverResult solve(TrainingState t, INDArray rhs) {
+        IHVPSolver s = solver();
+        SolverResult r;
+        if (s instanceof ExactSolver exact) {
+            r = t.factorization(exact).solve(rhs, damping);
+        } else if (s instanceof LissaSolver) {
+            r = s.solve(model.miniBatchHessian(t.data, lissaBatchSize).damped(damping), rhs);
+        } else {
+            r = s.solve(t.hessian.get().damped(damping), rhs);
+        }
+        return checked(r);
+    }
+
+    private SolverResult checked(SolverResult r) {
+        if (r.converged()) {
+            return r;
+        }
+        if (r.stopReason() == StopReason.NON_POSITIVE_CURVATURE) {
+            double curvature = r.diagnostics() instanceof SolverDiagnostics.Cg cg ? cg.minCurvature() : Double.NaN;
+            double suggested = damping + (Double.isFinite(curvature) ? Math.abs(curvature) * 2 : 1.0);
+            String msg = String.format("H + λI is not positive definite: conjugate gradient met curvature %.4g "
+                    + "with damping λ = %g; use a damping of at least %.3g (withDamping), the Gauss–Newton "
+                    + "Hessian, or IHVPSolver.exact() with EigenvaluePolicy.CLIP", curvature, damping, suggested);
+            if (strict) {
+                throw new NotPositiveDefiniteException(msg, curvature, suggested);
+            }
+            LOG.warn(msg + " (result flagged, not converged)");
+            return r;
+        }
+        String msg = "the inverse-HVP solve did not converge: " + r
+                + "; increase the iterations, the damping, or use another solver";
+        if (strict) {
+            throw new NotConvergedException(msg, r);
+        }
+        LOG.warn(msg);
+        return r;
+    }
+
+    private TrainingState requireTraining() {
+        if (training == null) {
+            throw new IllegalStateException("no training data: call withTrainingData(...) first");
+        }
+        return training;
+    }
+
+    private static int[] range(int start, int end) {
+        int[] r = new int[end - start];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = start + i;
+        }
+        return r;
+    }
+
+    @Override
+    public String toString() {
+        return "InfluenceEstimator[model=" + model.describe() + ", n=" + (training == null ? "unset" : training.data.numExamples())
+                + ", damping=" + damping + ", solver=" + (solver == null ? "auto(" + solver() + ")" : solver)
+                + ", strict=" + strict + "]";
+    }
+
+    /** Training-set state shared by copies of the estimator that keep the model and data. */
+    private static final class TrainingState {
+        final DataSet data;
+        final Supplier<HessianVectorProduct> hessian;
+        final Supplier<Double> gradientNorm;
+        private final Map<ExactSolver, EigenFactorization> factorizations = new ConcurrentHashMap<>();
+
+        TrainingState(InfluenceModel model, DataSet data) {
+            this.data = data;
+            this.hessian = Suppliers.memoize(() -> model.hessian(data));
+            this.gradientNorm = Suppliers.memoize(() -> Vectors.norm2(model.objectiveGradient(data)));
+        }
+
+        EigenFactorization factorization(ExactSolver solver) {
+            return factorizations.computeIfAbsent(solver, s -> s.factorize(hessian.get()));
+        }
+    }
+}
