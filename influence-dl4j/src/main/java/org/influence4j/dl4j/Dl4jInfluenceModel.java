@@ -21,6 +21,7 @@ import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.influence4j.ProgressListener;
 import org.influence4j.hvp.FiniteDifferenceHvp;
 import org.influence4j.hvp.GradientFunction;
 import org.influence4j.hvp.HessianVectorProduct;
@@ -130,7 +131,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         private HvpMode mode = HvpMode.AUTO;
         private ParameterSubset subset = ParameterSubset.all();
         private double fdStep = FiniteDifferenceHvp.DEFAULT_STEP;
-        private ProgressListener progress;
+        private ProgressListener progress = ProgressListener.NONE;
 
         private Builder(Object network) {
             this.network = Objects.requireNonNull(network, "network");
@@ -157,9 +158,12 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
             return this;
         }
 
-        /** Listener for per-example fallback loops (layers without batched per-example gradients); default none. */
+        /**
+         * Listener for per-example fallback loops (layers without batched per-example gradients), task
+         * {@code "per-example gradients"}; default {@link ProgressListener#NONE}.
+         */
         public Builder progressListener(ProgressListener listener) {
-            this.progress = listener;
+            this.progress = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
@@ -276,8 +280,15 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         if (requested == HvpMode.AUTO && chain != null) {
             return HvpMode.EXACT;
         }
-        // finite differences of DL4J's gradient: DL4J backpropagates in training mode, so layers that behave
-        // differently in training (batch normalisation) would silently change the objective
+        checkFiniteDifferencesApply();
+        return HvpMode.FINITE_DIFFERENCE;
+    }
+
+    /**
+     * Finite differences of DL4J's gradient: DL4J backpropagates in training mode, so layers that behave differently
+     * in training (batch normalisation) would silently change the objective.
+     */
+    private void checkFiniteDifferencesApply() {
         for (NetworkCopy.LayerSpec l : net.layers()) {
             if (l.conf() instanceof BatchNormalization) {
                 throw new IllegalArgumentException(l.label() + " is BatchNormalization, which finite-difference "
@@ -287,7 +298,6 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
                         + (chain == null && noChainReason != null ? " (currently: " + noChainReason + ")" : ""));
             }
         }
-        return HvpMode.FINITE_DIFFERENCE;
     }
 
     /** Prepared, validated data in DOUBLE. */
@@ -438,7 +448,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
      * <p>For dense layers this is one forward and one backward pass plus one matrix product per analysed layer:
      * {@code gᵢᵀv = Σ_layers (aᵢᵀ V_W δᵢ + v_bᵀ δᵢ)} with {@code aᵢ} the layer input and {@code δᵢ} the
      * back-propagated error of example i. Other layers fall back to one DL4J gradient per example (progress at
-     * DEBUG and through the {@link ProgressListener}).
+     * DEBUG and through the builder's {@link ProgressListener}).
      */
     @Override
     public INDArray perExampleGradientDots(DataSet data, INDArray v) {
@@ -478,9 +488,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
             INDArray yi = d.y().get(NDArrayIndex.interval(i, i + 1)).dup();
             sink.accept(i, dl4jMeanGradient("data", new Data(xi, yi, 1), thetaFull));
             if ((i + 1) % every == 0 || i + 1 == n) {
-                if (progress != null) {
-                    progress.onProgress(i + 1, n);
-                }
+                progress.onProgress("per-example gradients", i + 1, n);
                 if (LOG.isDebugEnabled() && ((i + 1) % Math.max(1, n / 10) == 0 || i + 1 == n)) {
                     LOG.debug("per-example gradients: {}/{} ({} ms)", i + 1, n, (System.nanoTime() - t0) / 1_000_000);
                 }
@@ -506,6 +514,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         HvpMode m = mode == HvpMode.AUTO ? this.mode : mode;
         Data d = prepare("data", data);
         if (m == HvpMode.FINITE_DIFFERENCE) {
+            checkFiniteDifferencesApply();
             GradientFunction g = th -> {
                 INDArray full = layout.scatter(thetaFull, Arguments.toDoubleVector(th));
                 return dl4jMeanGradient("data", d, full).addi(kappa.mul(th));
