@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -11,6 +12,7 @@ import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -52,11 +54,19 @@ abstract class NetworkCopy {
 
     /** Builds the private copy of {@code net}, a MultiLayerNetwork or ComputationGraph. */
     static NetworkCopy of(Object net) {
+        return of(net, c -> { }, true);
+    }
+
+    /**
+     * Builds the private copy, applying {@code customizer} to every layer's (and the default) configuration before
+     * initialisation; {@code keepUpdaterState} copies the updater state (Adam moments, ...) of the original.
+     */
+    static NetworkCopy of(Object net, Consumer<NeuralNetConfiguration> customizer, boolean keepUpdaterState) {
         if (net instanceof MultiLayerNetwork mln) {
-            return new Mln(mln);
+            return new Mln(mln, customizer, keepUpdaterState);
         }
         if (net instanceof ComputationGraph cg) {
-            return new Graph(cg);
+            return new Graph(cg, customizer, keepUpdaterState);
         }
         throw new IllegalArgumentException("network has type " + (net == null ? "null" : net.getClass().getName())
                 + "; a DL4J MultiLayerNetwork or ComputationGraph is required");
@@ -132,7 +142,7 @@ abstract class NetworkCopy {
         private final DataType original;
         private final List<LayerSpec> layers;
 
-        Mln(MultiLayerNetwork user) {
+        Mln(MultiLayerNetwork user, Consumer<NeuralNetConfiguration> customizer, boolean keepUpdaterState) {
             if (!user.isInitCalled()) {
                 throw new IllegalArgumentException("network has not been initialised; call net.init() (and train it) "
                         + "before computing influence");
@@ -143,10 +153,11 @@ abstract class NetworkCopy {
             conf.setDataType(DataType.DOUBLE);
             for (var c : conf.getConfs()) {
                 disableNoise(c.getLayer());
+                customizer.accept(c);
             }
             net = new MultiLayerNetwork(conf);
             net.init(flat(user.params()).reshape(1, user.numParams()), false);
-            Updater u = user.getUpdater(false);
+            Updater u = keepUpdaterState ? user.getUpdater(false) : null;
             if (u != null && u.getStateViewArray() != null) {
                 net.getUpdater(true).getStateViewArray().assign(u.getStateViewArray());
             }
@@ -248,7 +259,7 @@ abstract class NetworkCopy {
         private final boolean chain;
         private final List<String> inputVertexOf;
 
-        Graph(ComputationGraph user) {
+        Graph(ComputationGraph user, Consumer<NeuralNetConfiguration> customizer, boolean keepUpdaterState) {
             ComputationGraphConfiguration uc = user.getConfiguration();
             if (uc.getNetworkInputs().size() != 1 || uc.getNetworkOutputs().size() != 1) {
                 throw new IllegalArgumentException("ComputationGraph has " + uc.getNetworkInputs().size()
@@ -267,11 +278,13 @@ abstract class NetworkCopy {
             for (var v : conf.getVertices().values()) {
                 if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv) {
                     disableNoise(lv.getLayerConf().getLayer());
+                    customizer.accept(lv.getLayerConf());
                 }
             }
+            customizer.accept(conf.getDefaultConfiguration());
             net = new ComputationGraph(conf);
             net.init(flat(user.params()).reshape(1, user.numParams()), false);
-            ComputationGraphUpdater u = user.getUpdater(false);
+            ComputationGraphUpdater u = keepUpdaterState ? user.getUpdater(false) : null;
             if (u != null && u.getStateViewArray() != null) {
                 net.getUpdater(true).getStateViewArray().assign(u.getStateViewArray());
             }
