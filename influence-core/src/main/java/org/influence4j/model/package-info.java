@@ -2,6 +2,10 @@
  * The model SPI: {@link org.influence4j.model.InfluenceModel} (what influence needs from a trained model:
  * parameters, objective, gradients, per-example gradient dot products, Hessian operators) and
  * {@link org.influence4j.model.ModelAdapter} (found by {@link java.util.ServiceLoader}), plus reference
- * models with closed-form Hessians (ridge regression, L2 softmax regression) that serve as oracles.
+ * models with closed-form Hessians that serve as oracles: {@link org.influence4j.model.RidgeRegression}
+ * (exact normal-equation fit) and {@link org.influence4j.model.SoftmaxRegression} (L2 multinomial logistic
+ * regression in DL4J's parameter layout, trained by a deterministic Newton method configured by
+ * {@link org.influence4j.model.NewtonOptions} and reported as a {@link org.influence4j.model.TrainingResult}).
+ * Both also provide a {@link org.influence4j.validation.Retrainer} for leave-one-out ground truth.
  */
 package org.influence4j.model;

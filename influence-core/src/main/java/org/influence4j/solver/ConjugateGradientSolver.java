@@ -1,16 +1,405 @@
 package org.influence4j.solver;
 
-import org.influence4j.hvp.HessianVectorProduct;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** TEMPORARY skeleton, replaced by the implementation. */
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.internal.Arguments;
+import org.influence4j.internal.Vectors;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Conjugate gradient (CG) for {@code Hx = b} with a symmetric positive-definite operator {@code H}, usually
+ * a damped Hessian {@code H + λI}; optionally with a Jacobi (diagonal) preconditioner {@code M = diag(d)}.
+ *
+ * <h2>Algorithm</h2>
+ * Preconditioned CG as in Barrett et al. (1994), <i>Templates for the Solution of Linear Systems</i>,
+ * §2.3.1, from {@code x₀} (zero or {@link #withInitialGuess(INDArray) the initial guess}):
+ * <pre>
+ *   r₀ = b − Hx₀,  z₀ = M⁻¹r₀,  p₁ = z₀
+ *   for k = 1, 2, …:  qₖ = H pₖ;  αₖ = rₖ₋₁ᵀzₖ₋₁ / pₖᵀqₖ;  xₖ = xₖ₋₁ + αₖpₖ;  rₖ = rₖ₋₁ − αₖqₖ
+ *                     zₖ = M⁻¹rₖ;  βₖ = rₖᵀzₖ / rₖ₋₁ᵀzₖ₋₁;  pₖ₊₁ = zₖ + βₖpₖ
+ * </pre>
+ * In exact arithmetic CG solves an SPD system in at most {@code p} iterations; after {@code k} iterations
+ * the {@code H}-norm error has shrunk by at least {@code 2((√κ − 1)/(√κ + 1))ᵏ}, {@code κ} the condition
+ * number of the (preconditioned) operator.
+ *
+ * <h2>Stopping criterion and true residual</h2>
+ * The iteration stops when the recurrence's relative residual {@code ‖rₖ‖/‖b‖ ≤ tolerance}
+ * ({@link #withTolerance(double)}, default {@value #DEFAULT_TOLERANCE}). The solver then recomputes the
+ * <em>true</em> residual {@code ‖b − Hx‖} with one extra product, because the recurrence drifts in floating
+ * point. If the true residual misses the tolerance, the iteration restarts from it (residual replacement;
+ * that check counts as an iteration); otherwise the check is the final residual and is <em>not</em>
+ * counted. Other stops also end with one uncounted product for the reported true residual.
+ *
+ * <h2>Cost</h2>
+ * One HVP per iteration plus {@code O(p)} vector work; one more HVP for the final true residual, and one for
+ * the initial residual when an initial guess is given (counted). {@link SolverResult#iterations()} counts
+ * every product except the final check. Default iteration limit: {@code min(10·p, }{@value #MAX_ITERATIONS_CAP}{@code )}
+ * (ten times the exact-arithmetic bound allows for rounding; the cap keeps large models from running for
+ * days — set {@link #withMaxIterations(int)} explicitly for those).
+ *
+ * <h2>Preconditions and failures</h2>
+ * {@code H} must be symmetric positive definite. CG detects a direction with non-positive curvature
+ * {@code pᵀHp ≤ 0}, which proves {@code H} is not positive definite, stops there and returns the iterate
+ * reached, flagged {@code converged = false} with {@link StopReason#NON_POSITIVE_CURVATURE} and the
+ * smallest Rayleigh quotient {@code pᵀHp/pᵀp} in {@link SolverDiagnostics.Cg#minCurvature()}. Reaching the
+ * iteration limit returns the flagged iterate with {@link StopReason#MAX_ITERATIONS}. Both are logged at
+ * WARN once per solver instance (later occurrences at DEBUG); each solve logs one DEBUG summary line and
+ * one TRACE line per iteration. In {@link #withStrict(boolean) strict mode} the solver instead throws
+ * {@link NotPositiveDefiniteException} (with a suggested damping, see {@link #withStrict(boolean)}) or
+ * {@link NotConvergedException} (carrying the flagged result). A non-finite product from the operator
+ * throws {@link NumericalException}.
+ *
+ * <h2>Thread safety</h2>
+ * Immutable and stateless apart from the warn-once flag (atomic): one instance may solve on many threads at
+ * once, provided the operator is thread-safe. Every {@code withX} returns a new solver.
+ */
 public final class ConjugateGradientSolver implements IHVPSolver {
+
+    /** Default relative-residual tolerance {@code ‖b − Hx‖/‖b‖}. */
+    public static final double DEFAULT_TOLERANCE = 1e-8;
+    /** Cap on the default iteration limit {@code 10·p}. */
+    public static final int MAX_ITERATIONS_CAP = 10_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConjugateGradientSolver.class);
+
+    private final double tolerance;
+    private final int maxIterations; // 0: default min(10p, cap)
+    private final INDArray jacobiDiagonal; // DOUBLE copy, or null
+    private final IterationListener listener;
+    private final INDArray initialGuess; // DOUBLE copy, or null
+    private final boolean strict;
+    private final AtomicBoolean warned = new AtomicBoolean();
+
+    private ConjugateGradientSolver(double tolerance, int maxIterations, INDArray jacobiDiagonal,
+                                    IterationListener listener, INDArray initialGuess, boolean strict) {
+        this.tolerance = tolerance;
+        this.maxIterations = maxIterations;
+        this.jacobiDiagonal = jacobiDiagonal;
+        this.listener = listener;
+        this.initialGuess = initialGuess;
+        this.strict = strict;
+    }
+
     static ConjugateGradientSolver defaults() {
-        return new ConjugateGradientSolver();
+        return new ConjugateGradientSolver(DEFAULT_TOLERANCE, 0, null, IterationListener.NONE, null, false);
+    }
+
+    /**
+     * Returns a copy with relative-residual tolerance {@code ‖b − Hx‖/‖b‖ ≤ tolerance}
+     * (default {@value #DEFAULT_TOLERANCE}). Below about {@code 1e-16·κ} the tolerance is unattainable in
+     * DOUBLE and the solve ends at the iteration limit.
+     *
+     * @param tolerance finite, {@code > 0}
+     */
+    public ConjugateGradientSolver withTolerance(double tolerance) {
+        return new ConjugateGradientSolver(Arguments.checkPositive("tolerance", tolerance), maxIterations,
+                jacobiDiagonal, listener, initialGuess, strict);
+    }
+
+    /**
+     * Returns a copy limited to {@code maxIterations} HVPs (default {@code min(10·p, }{@value #MAX_ITERATIONS_CAP}{@code )}).
+     *
+     * @param maxIterations {@code ≥ 1}
+     */
+    public ConjugateGradientSolver withMaxIterations(int maxIterations) {
+        return new ConjugateGradientSolver(tolerance, Arguments.checkPositive("maxIterations", maxIterations),
+                jacobiDiagonal, listener, initialGuess, strict);
+    }
+
+    /**
+     * Returns a copy preconditioned with {@code M = diag(diagonal)} (Jacobi). Pass the diagonal of the
+     * operator actually solved — for {@code H + λI} that is {@code diag(H) + λ}. It pays off when the
+     * diagonal varies over orders of magnitude (badly scaled parameters); it costs {@code O(p)} per
+     * iteration and no HVP.
+     *
+     * @param diagonal vector of length {@code p}, every entry finite and {@code > 0}; copied, not modified
+     * @throws IllegalArgumentException if an entry is not positive or not finite; the length is checked
+     *                                  against the operator in {@link #solve}
+     */
+    public ConjugateGradientSolver withJacobiPreconditioner(INDArray diagonal) {
+        Arguments.checkVector("diagonal", diagonal, diagonal == null ? 0 : diagonal.length());
+        INDArray d = Arguments.toDoubleVector(diagonal);
+        double min = d.minNumber().doubleValue();
+        if (!(min > 0)) {
+            throw new IllegalArgumentException("diagonal has minimum entry " + min
+                    + "; a Jacobi preconditioner needs every entry > 0 (add the damping to diag(H))");
+        }
+        return new ConjugateGradientSolver(tolerance, maxIterations, d, listener, initialGuess, strict);
+    }
+
+    /** Returns a copy without preconditioner (the default). */
+    public ConjugateGradientSolver withoutPreconditioner() {
+        return new ConjugateGradientSolver(tolerance, maxIterations, null, listener, initialGuess, strict);
+    }
+
+    /**
+     * Returns a copy that reports every iteration to {@code listener} (default: none). The measure is the
+     * recurrence's relative residual {@code ‖rₖ‖/‖b‖}.
+     *
+     * @param listener called on the solving thread; must be cheap and must not throw
+     */
+    public ConjugateGradientSolver withListener(IterationListener listener) {
+        return new ConjugateGradientSolver(tolerance, maxIterations, jacobiDiagonal,
+                Objects.requireNonNull(listener, "listener"), initialGuess, strict);
+    }
+
+    /**
+     * Returns a copy that starts from {@code x0} instead of zero (e.g. the solution for a nearby test
+     * point); costs one extra, counted, HVP for the initial residual. Pass {@code null} to start from zero.
+     *
+     * @param x0 vector of length {@code p}, finite; copied, not modified
+     */
+    public ConjugateGradientSolver withInitialGuess(INDArray x0) {
+        INDArray copy = null;
+        if (x0 != null) {
+            Arguments.checkVector("x0", x0, x0.length());
+            copy = Arguments.toDoubleVector(x0);
+        }
+        return new ConjugateGradientSolver(tolerance, maxIterations, jacobiDiagonal, listener, copy, strict);
+    }
+
+    /**
+     * Returns a copy that throws instead of returning flagged results (default: not strict):
+     * {@link NotConvergedException} at the iteration limit, and {@link NotPositiveDefiniteException} on
+     * non-positive curvature. The exception's suggested damping is {@code 2·|θ| + 1e-6·max(ρ_max, |θ|)}
+     * where {@code θ ≤ 0} is the smallest eigenvalue estimate available: the smallest Ritz value of the
+     * Lanczos matrix that CG built (unpreconditioned solves) or the smallest Rayleigh quotient met.
+     * Because Ritz values lie inside the spectrum, {@code |θ|} can underestimate {@code |λ_min|}; the factor
+     * 2 is a margin, not a guarantee — the exact solver's suggestion is exact.
+     */
+    public ConjugateGradientSolver withStrict(boolean strict) {
+        return new ConjugateGradientSolver(tolerance, maxIterations, jacobiDiagonal, listener, initialGuess,
+                strict);
+    }
+
+    /** The relative-residual tolerance. */
+    public double tolerance() {
+        return tolerance;
+    }
+
+    /** The iteration limit for an operator of dimension {@code p} (the default rule unless set). */
+    public int maxIterations(long p) {
+        return maxIterations > 0 ? maxIterations : (int) Math.max(1, Math.min(10 * p, MAX_ITERATIONS_CAP));
+    }
+
+    /** Whether a Jacobi preconditioner is configured. */
+    public boolean preconditioned() {
+        return jacobiDiagonal != null;
+    }
+
+    /** Whether the solver throws instead of returning flagged results. */
+    public boolean strict() {
+        return strict;
+    }
+
+    /**
+     * Solves {@code Hx = b} by (preconditioned) conjugate gradient; see the class comment for the
+     * criterion, costs and failure modes.
+     *
+     * @param h symmetric positive-definite operator; {@code apply} is called once per iteration
+     * @param b right-hand side of length {@code h.dimension()}, finite, floating point; not modified
+     * @return a fresh DOUBLE solution with true residual and {@link SolverDiagnostics.Cg}
+     * @throws IllegalArgumentException if {@code b}, the preconditioner or the initial guess does not fit
+     * @throws NotConvergedException        in strict mode, at the iteration limit
+     * @throws NotPositiveDefiniteException in strict mode, on curvature {@code pᵀHp ≤ 0}
+     * @throws NumericalException           if the operator returns a non-finite product
+     */
+    @Override
+    public SolverResult solve(HessianVectorProduct h, INDArray b) {
+        long start = System.nanoTime();
+        INDArray rhs = Solves.checkedRightHandSide(h, b);
+        long p = h.dimension();
+        if (jacobiDiagonal != null && jacobiDiagonal.length() != p) {
+            throw new IllegalArgumentException("Jacobi diagonal has length " + jacobiDiagonal.length()
+                    + " but the operator has dimension " + p);
+        }
+        if (initialGuess != null && initialGuess.length() != p) {
+            throw new IllegalArgumentException("initial guess x0 has length " + initialGuess.length()
+                    + " but the operator has dimension " + p);
+        }
+        double bNorm = Vectors.norm2(rhs);
+        if (bNorm == 0) {
+            return Solves.zeroResult(p, start, diagnostics(Double.NaN, Double.NaN));
+        }
+        return new Run(h, rhs, bNorm, maxIterations(p), start).iterate();
+    }
+
+    private SolverDiagnostics.Cg diagnostics(double minCurvature, double maxCurvature) {
+        return new SolverDiagnostics.Cg(tolerance, jacobiDiagonal != null, minCurvature, maxCurvature);
+    }
+
+    /** The per-solve state of one CG run (local to {@link #solve}). */
+    private final class Run {
+        final HessianVectorProduct h;
+        final INDArray b;
+        final double bNorm;
+        final double target;
+        final int maxIt;
+        final long start;
+        int hvps;
+        double minCurvature = Double.POSITIVE_INFINITY;
+        double maxCurvature = Double.NEGATIVE_INFINITY;
+        // Lanczos tridiagonal implied by the CG coefficients (Saad 2003, §6.7.3), reset on restarts
+        double[] lanczosDiag = new double[16];
+        double[] lanczosOff = new double[16];
+        int lanczosSize;
+
+        Run(HessianVectorProduct h, INDArray b, double bNorm, int maxIt, long start) {
+            this.h = h;
+            this.b = b;
+            this.bNorm = bNorm;
+            this.target = tolerance * bNorm;
+            this.maxIt = maxIt;
+            this.start = start;
+        }
+
+        SolverResult iterate() {
+            INDArray x;
+            INDArray r;
+            if (initialGuess != null) {
+                x = initialGuess.dup();
+                r = Solves.residual(h, b, x); // r₀ = b − Hx₀
+                hvps++;
+            } else {
+                x = Vectors.zeros(b.length());
+                r = b.dup();
+            }
+            double rNorm = Vectors.norm2(r);
+            INDArray z = precondition(r);
+            INDArray d = z.dup();
+            double rz = Vectors.dot(r, z);
+            double prevAlpha = Double.NaN;
+            double prevBeta = 0;
+            int iteration = 0;
+            double finalResidual = Double.NaN;
+            StopReason stop;
+            while (true) {
+                if (rNorm <= target) {
+                    INDArray trueR = Solves.residual(h, b, x);
+                    double trueNorm = Vectors.norm2(trueR);
+                    if (trueNorm <= target || hvps >= maxIt) {
+                        finalResidual = trueNorm;
+                        stop = trueNorm <= target ? StopReason.CONVERGED : StopReason.MAX_ITERATIONS;
+                        break;
+                    }
+                    // residual replacement: the recurrence drifted; restart from the true residual
+                    hvps++;
+                    LOG.trace("cg: recurrence residual {} but true residual {}; restarting", rNorm / bNorm,
+                            trueNorm / bNorm);
+                    r = trueR;
+                    rNorm = trueNorm;
+                    z = precondition(r);
+                    d = z.dup();
+                    rz = Vectors.dot(r, z);
+                    lanczosSize = 0;
+                    prevBeta = 0;
+                    continue;
+                }
+                if (hvps >= maxIt) {
+                    stop = StopReason.MAX_ITERATIONS;
+                    break;
+                }
+                INDArray q = h.apply(d);
+                hvps++;
+                iteration++;
+                double curvature = Vectors.dot(d, q); // pᵀHp
+                double rayleigh = curvature / Vectors.dot(d, d);
+                if (!Double.isFinite(rayleigh)) {
+                    throw new NumericalException("conjugate gradient: the operator returned a non-finite "
+                            + "product at iteration " + iteration + " (pᵀHp = " + curvature + "); check " + h);
+                }
+                minCurvature = Math.min(minCurvature, rayleigh);
+                maxCurvature = Math.max(maxCurvature, rayleigh);
+                // T_kk = 1/α_k + β_{k−1}/α_{k−1}, with 1/α_k = pᵀHp / rᵀz (finite even when pᵀHp ≤ 0)
+                appendLanczos(curvature / rz + (lanczosSize > 0 ? prevBeta / prevAlpha : 0));
+                if (!(curvature > 0)) {
+                    stop = StopReason.NON_POSITIVE_CURVATURE;
+                    break;
+                }
+                double alpha = rz / curvature; // α = rᵀz / pᵀHp
+                x.addi(d.mul(alpha));
+                r.subi(q.muli(alpha));
+                rNorm = Vectors.norm2(r);
+                listener.onIteration(new IterationListener.Event("cg", iteration, 0, rNorm / bNorm));
+                if (LOG.isTraceEnabled()) {
+                    LOG.trace("cg: iteration {} relative residual {}", iteration, rNorm / bNorm);
+                }
+                z = precondition(r);
+                double rzNew = Vectors.dot(r, z);
+                double beta = rzNew / rz; // β = rₖᵀzₖ / rₖ₋₁ᵀzₖ₋₁
+                lanczosOff[lanczosSize - 1] = Math.sqrt(beta) / alpha; // T_{k,k+1} = √β_k / α_k
+                d = z.addi(d.muli(beta));
+                rz = rzNew;
+                prevAlpha = alpha;
+                prevBeta = beta;
+            }
+            if (Double.isNaN(finalResidual)) {
+                finalResidual = Solves.trueResidualNorm(h, b, x); // final check, not counted
+            }
+            return finish(x, stop, finalResidual);
+        }
+
+        private void appendLanczos(double diagonal) {
+            if (lanczosSize == lanczosDiag.length) {
+                lanczosDiag = Arrays.copyOf(lanczosDiag, 2 * lanczosSize);
+                lanczosOff = Arrays.copyOf(lanczosOff, 2 * lanczosSize);
+            }
+            lanczosDiag[lanczosSize++] = diagonal;
+        }
+
+        private INDArray precondition(INDArray r) {
+            return jacobiDiagonal == null ? r.dup() : r.div(jacobiDiagonal); // z = M⁻¹r
+        }
+
+        private SolverResult finish(INDArray x, StopReason stop, double residual) {
+            boolean converged = stop == StopReason.CONVERGED;
+            SolverResult result = new SolverResult(x, hvps, residual, bNorm, converged, stop,
+                    Solves.elapsedSince(start), diagnostics(minCurvature, maxCurvature));
+            LOG.debug("cg: {}", result);
+            if (stop == StopReason.NON_POSITIVE_CURVATURE) {
+                double theta = smallestEigenvalueEstimate();
+                double suggested = 2 * Math.abs(theta)
+                        + Math.max(1e-6 * Math.max(Math.abs(maxCurvature), Math.abs(theta)), 1e-12);
+                String message = String.format("conjugate gradient met non-positive curvature pᵀHp/pᵀp = %.6g "
+                                + "at iteration %d (smallest eigenvalue estimate %.6g): the operator is not positive "
+                                + "definite; add damping, e.g. %.3g, or use IHVPSolver.exact() with an eigenvalue policy",
+                        minCurvature, hvps, theta, suggested);
+                if (strict) {
+                    throw new NotPositiveDefiniteException(message, minCurvature, suggested);
+                }
+                Solves.warnOnce(LOG, warned, "{}; returning the flagged iterate", message);
+            } else if (!converged) {
+                String message = String.format("conjugate gradient did not reach relative residual %.3g in %d HVPs "
+                                + "(reached %.3g); increase maxIterations or damping, or precondition",
+                        tolerance, hvps, result.relativeResidual());
+                if (strict) {
+                    throw new NotConvergedException(message, result);
+                }
+                Solves.warnOnce(LOG, warned, "{}; returning the flagged iterate", message);
+            }
+            return result;
+        }
+
+        /** Smallest Ritz value of the Lanczos matrix (unpreconditioned), capped by the Rayleigh quotients. */
+        private double smallestEigenvalueEstimate() {
+            if (jacobiDiagonal != null || lanczosSize == 0) {
+                return minCurvature; // Ritz values would belong to M^{-1/2} H M^{-1/2}
+            }
+            return Math.min(minCurvature, Tridiagonal.minEigenvalue(lanczosDiag, lanczosOff, lanczosSize));
+        }
     }
 
     @Override
-    public SolverResult solve(HessianVectorProduct h, INDArray b) {
-        throw new UnsupportedOperationException("skeleton");
+    public String toString() {
+        return "ConjugateGradientSolver[tolerance=" + tolerance
+                + ", maxIterations=" + (maxIterations > 0 ? maxIterations : "min(10p, " + MAX_ITERATIONS_CAP + ")")
+                + ", preconditioner=" + (jacobiDiagonal == null ? "none" : "jacobi(p=" + jacobiDiagonal.length() + ")")
+                + ", initialGuess=" + (initialGuess == null ? "zero" : "given")
+                + ", strict=" + strict + "]";
     }
 }

@@ -1,16 +1,398 @@
 package org.influence4j.solver;
 
-import org.influence4j.hvp.HessianVectorProduct;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** TEMPORARY skeleton, replaced by the implementation. */
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.hvp.MiniBatchHessianVectorProduct;
+import org.influence4j.internal.Arguments;
+import org.influence4j.internal.Vectors;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * LiSSA, the stochastic Neumann-series estimator of {@code A⁻¹b} of Agarwal, Bullins &amp; Hazan (2017),
+ * <i>Second-Order Stochastic Optimization for Machine Learning in Linear Time</i>, as used for influence
+ * functions by Koh &amp; Liang (2017), <i>Understanding Black-box Predictions via Influence Functions</i>.
+ *
+ * <h2>Algorithm</h2>
+ * The operator passed in is {@code A = H + λI} (already damped, e.g. {@code hessian.damped(λ)}), with a
+ * <em>true</em> damping λ. With a scale {@code s > 0}:
+ * <pre>
+ *   h₀ = b;   hₜ = b + hₜ₋₁ − Aₜ hₜ₋₁ / s   (t = 1 … depth);   x = h_T / s
+ * </pre>
+ * where {@code Aₜ = A_{Bₜ}} is the damped Hessian of a fresh random mini-batch when {@code A} is a
+ * {@link MiniBatchHessianVectorProduct} ({@code E[A_B] = A}), and {@code A} itself otherwise
+ * (deterministic, full batch). Unrolled, {@code hₜ/s = (1/s) Σₖ (I − A/s)ᵏ b → A⁻¹b}: a Neumann series that
+ * converges iff every eigenvalue μ of {@code A} satisfies {@code 0 < μ < 2s}, at rate
+ * {@code max|1 − μ/s|} per step. Koh &amp; Liang's code writes the step as {@code b + (1 − d)hₜ₋₁ − H_B hₜ₋₁/s},
+ * i.e. a hidden damping {@code λ = d·s}; here λ is explicit and scale-independent. The estimates of
+ * {@link #withRepeats(int) repeats} independent runs are averaged.
+ *
+ * <h2>Scale</h2>
+ * Unless set with {@link #withScale(double)}, the scale is {@code safety × ρ̂}, where {@code ρ̂} estimates
+ * the spectral radius of {@code A} (its largest eigenvalue when {@code A} is positive definite) by up to
+ * {@value #POWER_ITERATIONS} power iterations on the full operator ({@code apply}), started from a seeded
+ * Gaussian vector and stopped early when the estimate changes by less than 1e-3 relative. Power iteration
+ * approaches λmax from below; contraction needs {@code s > λmax/2}, so any safety ≥ 1 gives a margin of 2×
+ * for the deterministic operator. Mini-batch Hessians have larger extreme eigenvalues than the full one,
+ * hence a larger default safety there. Defaults: {@value #DEFAULT_SAFETY} (deterministic),
+ * {@value #DEFAULT_MINI_BATCH_SAFETY} (mini-batch). Larger scales are safer but converge more slowly.
+ *
+ * <h2>Stopping criterion</h2>
+ * Each repeat stops early when the relative change {@code ‖hₜ − hₜ₋₁‖/‖hₜ‖ ≤ tolerance}
+ * ({@link #withTolerance(double)}, default {@value #DEFAULT_TOLERANCE}; 0 disables early stopping), else at
+ * {@link #withDepth(int) depth} (default {@value #DEFAULT_DEPTH}). The result is {@code converged} only if
+ * every repeat met the tolerance ({@link StopReason#CONVERGED}), otherwise it is flagged with
+ * {@link StopReason#MAX_ITERATIONS}. With mini-batches the change never vanishes (sampling noise), so a
+ * run to full depth is normal: judge it by the true residual. The true residual
+ * {@code ‖b − Ax‖} is recomputed with one product of the <em>full</em> operator, not counted.
+ *
+ * <h2>Cost</h2>
+ * One HVP (of a mini-batch, or of the full operator) per step, {@code depth × repeats} at most, plus the
+ * power iterations when the scale is estimated. {@link SolverResult#iterations()} counts all of them
+ * (power iterations included), not the final residual. With a deterministic operator every repeat would be
+ * identical, so only one is run.
+ *
+ * <h2>Divergence and non-finite values</h2>
+ * When every step operator {@code I − Aₜ/s} is a contraction, {@code ‖hₜ‖ ≤ (t+1)‖b‖}. The solver throws
+ * {@link DivergenceException} ("increase scale or damping", with the values) as soon as
+ * {@code ‖hₜ‖ > }{@value #GROWTH_BOUND}{@code ·(t+1)·‖b‖} or {@code hₜ} is non-finite. The message tells the
+ * two causes apart with one more product: the Rayleigh quotient μ of the growing direction {@code hₜ − hₜ₋₁}
+ * is negative when {@code A} has a negative eigenvalue — the series then diverges for every scale and only
+ * more damping helps — and large ({@code > 2s}) when the scale is too small. Slow growth from a tiny
+ * negative eigenvalue may stay under the bound until {@code depth}; the result is then flagged (not
+ * converged) and its true residual is large. Non-convergence is logged at WARN once per solver instance
+ * (later at DEBUG), or thrown as {@link NotConvergedException} in {@link #withStrict(boolean) strict mode}.
+ *
+ * <h2>Randomness and thread safety</h2>
+ * All randomness (power-iteration start, mini-batches) comes from {@link #withSeed(long) the seed}
+ * (default {@value #DEFAULT_SEED}), echoed in {@link SolverDiagnostics.Lissa}: equal seeds give identical
+ * results. Immutable and stateless apart from the atomic warn-once flag; thread-safe if the operator is.
+ */
 public final class LissaSolver implements IHVPSolver {
+
+    /** Default recursion depth per repeat. */
+    public static final int DEFAULT_DEPTH = 1000;
+    /** Default relative-change tolerance. */
+    public static final double DEFAULT_TOLERANCE = 1e-8;
+    /** Default seed. */
+    public static final long DEFAULT_SEED = 42L;
+    /** Default safety factor on the estimated λmax for a deterministic operator. */
+    public static final double DEFAULT_SAFETY = 1.25;
+    /** Default safety factor on the estimated λmax for a mini-batch operator. */
+    public static final double DEFAULT_MINI_BATCH_SAFETY = 2.0;
+    /** Maximum number of power iterations used to estimate λmax. */
+    public static final int POWER_ITERATIONS = 30;
+    /** Divergence is declared when {@code ‖hₜ‖} exceeds this many times the contraction bound {@code (t+1)‖b‖}. */
+    public static final double GROWTH_BOUND = 10.0;
+
+    private static final Logger LOG = LoggerFactory.getLogger(LissaSolver.class);
+
+    private final double scale; // NaN: estimate
+    private final double safety; // NaN: default by operator kind
+    private final int depth;
+    private final int repeats;
+    private final long seed;
+    private final double tolerance;
+    private final IterationListener listener;
+    private final boolean strict;
+    private final AtomicBoolean warned = new AtomicBoolean();
+
+    private LissaSolver(double scale, double safety, int depth, int repeats, long seed, double tolerance,
+                        IterationListener listener, boolean strict) {
+        this.scale = scale;
+        this.safety = safety;
+        this.depth = depth;
+        this.repeats = repeats;
+        this.seed = seed;
+        this.tolerance = tolerance;
+        this.listener = listener;
+        this.strict = strict;
+    }
+
     static LissaSolver defaults() {
-        return new LissaSolver();
+        return new LissaSolver(Double.NaN, Double.NaN, DEFAULT_DEPTH, 1, DEFAULT_SEED, DEFAULT_TOLERANCE,
+                IterationListener.NONE, false);
+    }
+
+    /**
+     * Returns a copy with a fixed scale {@code s} (default: estimated, see the class comment). The recursion
+     * contracts only if {@code s > λmax(A)/2}, for every sampled batch.
+     *
+     * @param scale finite, {@code > 0}
+     */
+    public LissaSolver withScale(double scale) {
+        return new LissaSolver(Arguments.checkPositive("scale", scale), safety, depth, repeats, seed, tolerance,
+                listener, strict);
+    }
+
+    /** Returns a copy that estimates the scale by power iteration (the default). */
+    public LissaSolver withEstimatedScale() {
+        return new LissaSolver(Double.NaN, safety, depth, repeats, seed, tolerance, listener, strict);
+    }
+
+    /**
+     * Returns a copy whose estimated scale is {@code safety × λ̂max} (defaults {@value #DEFAULT_SAFETY},
+     * or {@value #DEFAULT_MINI_BATCH_SAFETY} for mini-batch operators). Ignored when a scale is set.
+     *
+     * @param safety finite, {@code ≥ 1}
+     */
+    public LissaSolver withScaleSafety(double safety) {
+        if (!(safety >= 1) || Double.isInfinite(safety)) {
+            throw new IllegalArgumentException("safety (" + safety + ") must be finite and >= 1");
+        }
+        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance, listener, strict);
+    }
+
+    /**
+     * Returns a copy with recursion depth {@code depth} per repeat (default {@value #DEFAULT_DEPTH}). The
+     * error of a deterministic run shrinks like {@code (1 − μmin/s)^depth}: choose {@code depth} a few
+     * times {@code s/λ}.
+     *
+     * @param depth {@code ≥ 1}
+     */
+    public LissaSolver withDepth(int depth) {
+        return new LissaSolver(scale, safety, Arguments.checkPositive("depth", depth), repeats, seed, tolerance,
+                listener, strict);
+    }
+
+    /**
+     * Returns a copy averaging {@code repeats} independent runs (default 1); only useful with a mini-batch
+     * operator, where it reduces the variance.
+     *
+     * @param repeats {@code ≥ 1}
+     */
+    public LissaSolver withRepeats(int repeats) {
+        return new LissaSolver(scale, safety, depth, Arguments.checkPositive("repeats", repeats), seed, tolerance,
+                listener, strict);
+    }
+
+    /** Returns a copy with random seed {@code seed} (default {@value #DEFAULT_SEED}). */
+    public LissaSolver withSeed(long seed) {
+        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance, listener, strict);
+    }
+
+    /**
+     * Returns a copy with relative-change tolerance {@code ‖hₜ − hₜ₋₁‖/‖hₜ‖} (default
+     * {@value #DEFAULT_TOLERANCE}); 0 runs every repeat to full depth.
+     *
+     * @param tolerance finite, {@code ≥ 0}
+     */
+    public LissaSolver withTolerance(double tolerance) {
+        return new LissaSolver(scale, safety, depth, repeats, seed, Arguments.checkNonNegative("tolerance", tolerance),
+                listener, strict);
+    }
+
+    /**
+     * Returns a copy that reports every step to {@code listener}; the measure is the relative change.
+     *
+     * @param listener called on the solving thread; must be cheap and must not throw
+     */
+    public LissaSolver withListener(IterationListener listener) {
+        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance,
+                Objects.requireNonNull(listener, "listener"), strict);
+    }
+
+    /** Returns a copy that throws {@link NotConvergedException} instead of returning a flagged result. */
+    public LissaSolver withStrict(boolean strict) {
+        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance, listener, strict);
+    }
+
+    /** The seed. */
+    public long seed() {
+        return seed;
+    }
+
+    /** The recursion depth per repeat. */
+    public int depth() {
+        return depth;
+    }
+
+    /** The number of repeats. */
+    public int repeats() {
+        return repeats;
+    }
+
+    /**
+     * Estimates {@code A⁻¹b} with the LiSSA recursion; see the class comment.
+     *
+     * @param h the damped operator {@code A = H + λI}; a {@link MiniBatchHessianVectorProduct} is sampled,
+     *          any other operator is used deterministically
+     * @param b right-hand side of length {@code h.dimension()}, finite, floating point; not modified
+     * @return a fresh DOUBLE solution with true (full-operator) residual and {@link SolverDiagnostics.Lissa}
+     * @throws IllegalArgumentException if {@code b} does not fit
+     * @throws DivergenceException      if the recursion grows beyond the contraction bound or turns non-finite
+     * @throws NotConvergedException    in strict mode, if some repeat did not meet the tolerance
+     */
+    @Override
+    public SolverResult solve(HessianVectorProduct h, INDArray b) {
+        long start = System.nanoTime();
+        INDArray rhs = Solves.checkedRightHandSide(h, b);
+        long p = h.dimension();
+        MiniBatchHessianVectorProduct miniBatch = h instanceof MiniBatchHessianVectorProduct mb ? mb : null;
+        int batchSize = miniBatch == null ? 0 : miniBatch.batchSize();
+        int runs = miniBatch == null ? 1 : repeats;
+        double bNorm = Vectors.norm2(rhs);
+        if (bNorm == 0) {
+            return Solves.zeroResult(p, start, new SolverDiagnostics.Lissa(scale, Double.isNaN(scale), Double.NaN,
+                    depth, runs, batchSize, seed, 0, tolerance));
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        int hvps = 0;
+        double s = scale;
+        double lambdaMax = Double.NaN;
+        if (Double.isNaN(s)) {
+            PowerEstimate est = spectralRadius(h, rng.split());
+            hvps += est.products;
+            lambdaMax = est.value;
+            double f = Double.isNaN(safety)
+                    ? (miniBatch == null ? DEFAULT_SAFETY : DEFAULT_MINI_BATCH_SAFETY) : safety;
+            s = f * lambdaMax;
+            if (!(s > 0) || Double.isInfinite(s)) {
+                throw new DivergenceException("LiSSA: the estimated largest eigenvalue of the operator is "
+                        + lambdaMax + ", so no positive scale exists; increase scale or damping (the operator "
+                        + "must be positive definite)");
+            }
+        }
+        INDArray sum = Vectors.zeros(p);
+        INDArray[] estimates = new INDArray[runs];
+        boolean allConverged = true;
+        for (int repeat = 0; repeat < runs; repeat++) {
+            Recursion run = recursion(h, miniBatch, rhs, bNorm, s, rng.split(), repeat);
+            hvps += run.steps;
+            allConverged &= run.converged;
+            estimates[repeat] = run.h.divi(s); // x_r = h_T / s
+            sum.addi(estimates[repeat]);
+        }
+        INDArray x = sum.divi(runs);
+        double spread = spread(estimates, x);
+        double residual = Solves.trueResidualNorm(h, rhs, x); // full operator, not counted
+        StopReason stop = allConverged ? StopReason.CONVERGED : StopReason.MAX_ITERATIONS;
+        SolverResult result = new SolverResult(x, hvps, residual, bNorm, allConverged, stop,
+                Solves.elapsedSince(start), new SolverDiagnostics.Lissa(s, Double.isNaN(scale), lambdaMax, depth, runs,
+                batchSize, seed, spread, tolerance));
+        LOG.debug("lissa: {}", result);
+        if (!allConverged) {
+            String message = String.format("LiSSA did not reach relative change %.3g within depth %d (scale %.4g, "
+                            + "%s); relative true residual %.3g; increase depth, damping or repeats",
+                    tolerance, depth, s, miniBatch == null ? "full operator" : "batch size " + batchSize,
+                    result.relativeResidual());
+            if (strict) {
+                throw new NotConvergedException(message, result);
+            }
+            Solves.warnOnce(LOG, warned, "{}; returning the flagged estimate", message);
+        }
+        return result;
+    }
+
+    /** Outcome of one repeat: the final hₜ (not yet divided by s), steps taken, tolerance met. */
+    private record Recursion(INDArray h, int steps, boolean converged) {
+    }
+
+    private Recursion recursion(HessianVectorProduct op, MiniBatchHessianVectorProduct miniBatch, INDArray b,
+                                double bNorm, double s, SplittableRandom rng, int repeat) {
+        INDArray h = b.dup(); // h₀ = b
+        for (int t = 1; t <= depth; t++) {
+            HessianVectorProduct step = miniBatch == null ? op : miniBatch.sampleBatch(rng);
+            // Δ = hₜ − hₜ₋₁ = b − Aₜhₜ₋₁/s
+            INDArray change = b.sub(step.apply(h).divi(s));
+            h.addi(change);
+            double hNorm = Vectors.norm2(h);
+            double changeNorm = Vectors.norm2(change);
+            if (!Double.isFinite(hNorm) || hNorm > GROWTH_BOUND * (t + 1) * bNorm) {
+                throw divergence(op, change, hNorm, bNorm, s, t, repeat);
+            }
+            double relativeChange = changeNorm / hNorm;
+            listener.onIteration(new IterationListener.Event("lissa", t, repeat, relativeChange));
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("lissa: repeat {} step {} relative change {}", repeat, t, relativeChange);
+            }
+            if (relativeChange <= tolerance) {
+                return new Recursion(h, t, true);
+            }
+        }
+        return new Recursion(h, depth, false);
+    }
+
+    /**
+     * Builds the divergence error; spends one product to classify the growing direction {@code Δ} by its
+     * Rayleigh quotient μ: negative ⇒ {@code A} is indefinite, {@code > 2s} ⇒ the scale is too small.
+     */
+    private static DivergenceException divergence(HessianVectorProduct op, INDArray change, double hNorm,
+                                                  double bNorm, double s, int t, int repeat) {
+        String cause;
+        if (Vectors.norm2(change) > 0 && Double.isFinite(Vectors.norm2(change))) {
+            double mu = Vectors.dot(change, op.apply(change)) / Vectors.dot(change, change);
+            if (mu < 0) {
+                cause = String.format("the growing direction has curvature %.4g < 0: the damped operator has a "
+                        + "negative eigenvalue and the Neumann series diverges for every scale; add damping "
+                        + "of at least %.3g", mu, -mu);
+            } else if (mu > 2 * s) {
+                cause = String.format("the growing direction has curvature %.4g > 2·scale = %.4g: use scale > %.4g",
+                        mu, 2 * s, mu / 2);
+            } else {
+                cause = String.format("the growing direction has curvature %.4g; mini-batch Hessians may exceed "
+                        + "2·scale = %.4g or have negative eigenvalues", mu, 2 * s);
+            }
+        } else {
+            cause = "the iterate became non-finite";
+        }
+        return new DivergenceException(String.format("LiSSA diverged at step %d of repeat %d: ‖h‖ = %.4g > "
+                        + "%.0f·(t+1)·‖b‖ = %.4g with scale %.4g; increase scale or damping (%s)",
+                t, repeat, hNorm, GROWTH_BOUND, GROWTH_BOUND * (t + 1) * bNorm, s, cause));
+    }
+
+    private record PowerEstimate(double value, int products) {
+    }
+
+    /** Power iteration {@code ‖Av‖/‖v‖} on the full operator: spectral radius estimate, from below. */
+    private static PowerEstimate spectralRadius(HessianVectorProduct h, SplittableRandom rng) {
+        INDArray v = Vectors.gaussian(rng, h.dimension());
+        v.divi(Vectors.norm2(v));
+        double estimate = 0;
+        int products = 0;
+        for (int k = 0; k < POWER_ITERATIONS; k++) {
+            INDArray av = h.apply(v);
+            products++;
+            double norm = Vectors.norm2(av);
+            if (!Double.isFinite(norm)) {
+                throw new NumericalException("LiSSA: the operator returned a non-finite product while estimating "
+                        + "its largest eigenvalue; check " + h);
+            }
+            double previous = estimate;
+            estimate = norm;
+            if (norm == 0) {
+                break;
+            }
+            v = av.divi(norm);
+            if (Math.abs(estimate - previous) <= 1e-3 * estimate) {
+                break;
+            }
+        }
+        return new PowerEstimate(estimate, products);
+    }
+
+    /** Mean relative distance {@code ‖x_r − x̄‖/‖x̄‖} of the repeats from their average. */
+    private static double spread(INDArray[] estimates, INDArray mean) {
+        if (estimates.length < 2) {
+            return 0;
+        }
+        double meanNorm = Vectors.norm2(mean);
+        double total = 0;
+        for (INDArray e : estimates) {
+            total += Vectors.norm2(e.sub(mean));
+        }
+        return meanNorm == 0 ? 0 : total / estimates.length / meanNorm;
     }
 
     @Override
-    public SolverResult solve(HessianVectorProduct h, INDArray b) {
-        throw new UnsupportedOperationException("skeleton");
+    public String toString() {
+        return "LissaSolver[scale=" + (Double.isNaN(scale) ? "estimated(safety=" + (Double.isNaN(safety)
+                ? DEFAULT_SAFETY + " full / " + DEFAULT_MINI_BATCH_SAFETY + " mini-batch" : safety) + ")" : scale)
+                + ", depth=" + depth + ", repeats=" + repeats + ", seed=" + seed + ", tolerance=" + tolerance
+                + ", strict=" + strict + "]";
     }
 }
