@@ -16,8 +16,8 @@ import org.nd4j.linalg.dataset.DataSet;
  *   R_D(θ)       = (1/n) Σᵢ ℓ(zᵢ, θ) + Ω(θ)        the training objective ("objective")
  *   H_D          = ∇²R_D(θ̂)                       its Hessian at the model's current parameters θ̂
  * </pre>
- * {@code Ω} is the model's own regulariser (for DL4J: {@code l2} adds {@code ½·λ‖W‖²}, {@code weightDecay}
- * adds {@code λ‖W‖²}). Per-example gradients {@code gᵢ = ∇ℓ(zᵢ, θ̂)} exclude {@code Ω}: upweighting
+ * {@code Ω} is the model's own regulariser (for DL4J: exactly what {@code score()} adds; in 1.0.0-M2.1 both
+ * {@code l2(λ)} and {@code weightDecay(λ)} score {@code ½·λ‖W‖²} on the weights). Per-example gradients {@code gᵢ = ∇ℓ(zᵢ, θ̂)} exclude {@code Ω}: upweighting
  * {@code zᵢ} by ε perturbs the objective by {@code ε·ℓ(zᵢ)} only.
  *
  * <h2>Contract</h2>
