@@ -83,10 +83,16 @@ public final class InfluenceEstimator {
     public static final int AUTO_EXACT_MAX_PARAMETERS = 2000;
     /** Default LiSSA mini-batch size. */
     public static final int DEFAULT_LISSA_BATCH_SIZE = 128;
+    /** Power iterations per extreme eigenvalue in {@link #diagnose()} for large models. */
+    public static final int POWER_ITERATIONS = 50;
     /** Rows per batched scoring pass (bounds the memory of the adapter's activations). */
     static final int SCORING_CHUNK = 8192;
     /** Upper bound on the doubles of one block of per-example gradients (128 MB). */
     static final long GRADIENT_BLOCK_DOUBLES = 16L << 20;
+
+    /** Automatic choices are fixed instances, so that copies share one cached factorisation. */
+    private static final ExactSolver AUTO_EXACT = IHVPSolver.exact();
+    private static final IHVPSolver AUTO_ITERATIVE = IHVPSolver.conjugateGradient();
 
     private final InfluenceModel model;
     private final TrainingState training;
@@ -212,7 +218,7 @@ public final class InfluenceEstimator {
         if (solver != null) {
             return solver;
         }
-        return model.numParameters() <= AUTO_EXACT_MAX_PARAMETERS ? IHVPSolver.exact() : IHVPSolver.conjugateGradient();
+        return model.numParameters() <= AUTO_EXACT_MAX_PARAMETERS ? AUTO_EXACT : AUTO_ITERATIVE;
     }
 
     /** The training data. */
@@ -302,6 +308,75 @@ public final class InfluenceEstimator {
     /** {@code ‖∇R(θ̂)‖₂} over the training data (computed once per model and training data). */
     public double objectiveGradientNorm() {
         return requireTraining().gradientNorm.get();
+    }
+
+    /**
+     * Checks whether influence scores can be trusted for this model and training set: stationarity of θ̂,
+     * the Hessian's extreme eigenvalues and sign, and the conditioning of {@code H + λI}; see
+     * {@link InfluenceDiagnostics}. For {@code p ≤ }{@value #AUTO_EXACT_MAX_PARAMETERS} the whole spectrum comes
+     * from the exact eigendecomposition (shared with the exact solver: no extra cost afterwards); for larger
+     * models the extremes are estimated with {@value #POWER_ITERATIONS} power iterations each (2 × that many
+     * HVPs).
+     */
+    public InfluenceDiagnostics diagnose() {
+        TrainingState t = requireTraining();
+        DataSet data = t.data;
+        INDArray gradR = Arguments.toDoubleVector(model.objectiveGradient(data));
+        INDArray gradL = Arguments.toDoubleVector(model.meanLossGradient(data));
+        double normR = Vectors.norm2(gradR);
+        double normL = Vectors.norm2(gradL);
+        double normOmega = Vectors.norm2(gradR.sub(gradL));
+        double relative = normL + normOmega == 0 ? 0 : normR / (normL + normOmega);
+        long p = model.numParameters();
+        double min;
+        double max;
+        int negative;
+        boolean exact = p <= AUTO_EXACT_MAX_PARAMETERS;
+        if (exact) {
+            ExactSolver s = solver() instanceof ExactSolver e ? e : AUTO_EXACT;
+            INDArray ev = t.factorization(s).eigenvalues();
+            min = ev.getDouble(0);
+            max = ev.getDouble(ev.length() - 1);
+            int count = 0;
+            for (long i = 0; i < ev.length(); i++) {
+                if (ev.getDouble(i) < 0) {
+                    count++;
+                }
+            }
+            negative = count;
+        } else {
+            HessianVectorProduct h = t.hessian.get();
+            double[] extremes = PowerIteration.extremes(h, POWER_ITERATIONS, 20210101L);
+            min = extremes[0];
+            max = extremes[1];
+            negative = -1;
+        }
+        List<String> warnings = new ArrayList<>();
+        if (relative > InfluenceDiagnostics.STATIONARITY_THRESHOLD) {
+            warnings.add(String.format("θ̂ is not a stationary point of the objective: ‖∇R(θ̂)‖ = %.3e, %.2g of the "
+                    + "gradient scale; influence assumes a minimum — train longer or to a tighter tolerance", normR,
+                    relative));
+        }
+        if (min + damping <= 0) {
+            warnings.add(String.format("H + λI is not positive definite: smallest eigenvalue of H is %.4g%s and λ = %g; "
+                    + "use a damping above %.3g, the Gauss–Newton Hessian, or an eigenvalue policy", min,
+                    negative >= 0 ? " (" + negative + " negative)" : "", damping, -min));
+        } else if (min < 0) {
+            warnings.add(String.format("H is indefinite (smallest eigenvalue %.4g%s): θ̂ is a saddle point, not a minimum; "
+                    + "λ = %g makes H + λI positive definite but the scores describe a damped model",
+                    min, negative >= 0 ? ", " + negative + " negative" : "", damping));
+        }
+        double lo = min + damping;
+        if (lo > 0 && (max + damping) / lo > InfluenceDiagnostics.CONDITION_THRESHOLD) {
+            warnings.add(String.format("H + λI is ill-conditioned (condition number %.3g): iterative solvers will "
+                    + "need many iterations; increase the damping", (max + damping) / lo));
+        }
+        if (damping > 0 && damping >= max) {
+            warnings.add(String.format("the damping λ = %g is at least the largest curvature %.4g: (H + λI)⁻¹ ≈ I/λ and the "
+                    + "scores are close to plain gradient dot products; reduce the damping", damping, max));
+        }
+        return new InfluenceDiagnostics(p, data.numExamples(), damping, normR, relative, min, max, negative, exact,
+                warnings);
     }
 
     // ---- internals shared with PreparedInfluence ----

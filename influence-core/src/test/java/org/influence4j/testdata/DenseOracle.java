@@ -54,4 +54,10 @@ public final class DenseOracle {
         }
         return Nd4j.createFromArray(e.getEigenvector(arg).unitVector().toArray());
     }
+
+    /** An orthogonal matrix whose columns are the eigenvectors of a symmetric matrix. */
+    public static INDArray eigenvectors(INDArray sym) {
+        EigenDecompositionSymmetric e = new EigenDecompositionSymmetric(matrix(sym));
+        return Nd4j.create(e.getV().getData());
+    }
 }

@@ -1,0 +1,92 @@
+package org.influence4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.SplittableRandom;
+
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.internal.Vectors;
+import org.influence4j.model.SoftmaxRegression;
+import org.influence4j.testdata.DenseOracle;
+import org.influence4j.testdata.Iris;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+class InfluenceDiagnosticsTest {
+
+    static DataSet train;
+    static SoftmaxRegression softmax;
+
+    @BeforeAll
+    static void fit() {
+        train = Iris.split(Iris.load(), 30, 7)[0];
+        softmax = SoftmaxRegression.fit(train, 0.05).model();
+    }
+
+    @Test
+    void convergedConvexModel_hasNoWarnings_andTheExactSpectrum() {
+        InfluenceDiagnostics d = InfluenceEstimator.forModel(softmax).withTrainingData(train).withDamping(0.01)
+                .diagnose();
+        double[] oracle = DenseOracle.eigenvalues(softmax.hessian(train).denseMatrix().orElseThrow());
+        assertThat(d.exactSpectrum()).isTrue();
+        assertThat(d.minEigenvalue()).isCloseTo(oracle[0], within(1e-12)); // ≈ 0: the bias direction
+        assertThat(d.maxEigenvalue()).isCloseTo(oracle[oracle.length - 1], within(1e-12));
+        assertThat(d.negativeEigenvalues()).isLessThanOrEqualTo(1); // the exact zero may round to −1e-17
+        assertThat(d.objectiveGradientNorm()).isLessThan(1e-8);
+        assertThat(d.warnings()).isEmpty();
+        assertThat(d.looksTrustworthy()).isTrue();
+        assertThat(d.dampedConditionNumber()).isCloseTo((oracle[oracle.length - 1] + 0.01) / (oracle[0] + 0.01),
+                within(1e-6));
+        assertThat(d.toString()).contains("p=15").contains("n=120");
+    }
+
+    @Test
+    void unconvergedModel_isReportedAsNotStationary() {
+        INDArray theta = softmax.parameters().addi(0.05);
+        SoftmaxRegression off = SoftmaxRegression.at(theta, 3, 0.05);
+        InfluenceDiagnostics d = InfluenceEstimator.forModel(off).withTrainingData(train).withDamping(0.01).diagnose();
+        assertThat(d.relativeGradientNorm()).isGreaterThan(InfluenceDiagnostics.STATIONARITY_THRESHOLD);
+        assertThat(d.warnings()).anySatisfy(w -> assertThat(w).contains("not a stationary point"));
+    }
+
+    @Test
+    void dampingLargerThanTheCurvature_isReported() {
+        InfluenceDiagnostics d = InfluenceEstimator.forModel(softmax).withTrainingData(train).withDamping(10.0)
+                .diagnose();
+        assertThat(d.warnings()).singleElement().satisfies(w -> assertThat(w).contains("reduce the damping"));
+    }
+
+    @Test
+    void indefiniteHessian_isReported_withTheDampingNeeded() {
+        InfluenceDiagnostics d = InfluenceEstimator.forModel(new InfluenceEstimatorTest.NegatedHessianModel(softmax))
+                .withTrainingData(train).withDamping(0.0).diagnose();
+        assertThat(d.minEigenvalue()).isLessThan(-1.0);
+        assertThat(d.negativeEigenvalues()).isEqualTo(15);
+        assertThat(d.warnings()).anySatisfy(w -> assertThat(w).contains("not positive definite")
+                .contains("use a damping above"));
+        assertThat(d.dampedConditionNumber()).isInfinite();
+    }
+
+    @Test
+    void powerIteration_findsBothEndsOfAnIndefiniteSpectrum() {
+        // Q diag(s) Qᵀ with s from −3 to 5: Q from the eigenvectors of a random symmetric matrix
+        int p = 40;
+        SplittableRandom rng = new SplittableRandom(5);
+        INDArray b = Vectors.gaussian(rng, (long) p * p).reshape(p, p);
+        INDArray sym = b.add(b.transpose());
+        INDArray q = DenseOracle.eigenvectors(sym);
+        double[] s = new double[p];
+        for (int i = 0; i < p; i++) {
+            s[i] = -3 + 8.0 * i / (p - 1) * (i / (double) (p - 1)); // denser near −3, gaps at the top
+        }
+        INDArray a = q.mmul(Nd4j.diag(Nd4j.createFromArray(s))).mmul(q.transpose());
+        HessianVectorProduct h = HessianVectorProduct.ofMatrix(a.add(a.transpose()).muli(0.5));
+        double[] ext = PowerIteration.extremes(h, 300, 1);
+        assertThat(ext[1]).isCloseTo(5.0, within(1e-3));
+        assertThat(ext[0]).isCloseTo(-3.0, within(5e-2));
+    }
+}
