@@ -252,6 +252,22 @@ public final class InfluenceEstimator {
     }
 
     /**
+     * Influence of upweighting {@code example} on the parameters, {@code I_up,params(z) = −(H+λI)⁻¹∇ℓ(z)}
+     * (Koh &amp; Liang, eq. 1): removing {@code z} from the training set is predicted to move the parameters by
+     * {@code −I_up,params(z)/n}. If {@code example} holds several rows, {@code ∇ℓ} is their mean loss
+     * gradient. One solve per call.
+     *
+     * @param example one or more examples; not modified
+     * @return a fresh rank-1 DOUBLE vector in the model's parameter layout
+     */
+    public INDArray influenceOnParameters(DataSet example) {
+        TrainingState t = requireTraining();
+        Arguments.checkDataSet("example", example);
+        INDArray g = Arguments.toDoubleVector(model.meanLossGradient(example));
+        return solve(t, g).solution().negi();
+    }
+
+    /**
      * Self-influence {@code I_up,loss(zᵢ, zᵢ) = −∇ℓ(zᵢ)ᵀ(H+λI)⁻¹∇ℓ(zᵢ)} of every training example.
      * With the exact solver this is one eigendecomposition plus one matrix product per block of
      * per-example gradients; with an iterative solver it is one solve per example (reported to the progress
@@ -293,7 +309,17 @@ public final class InfluenceEstimator {
                 progress.onProgress("self-influence", end, n);
             }
         }
-        return new InfluenceScores(values, ScoreKind.SELF_INFLUENCE, damping, worst, objectiveGradientNorm(),
+        // rᵢ = −gᵢᵀ(H+λI)⁻¹∇Ω: one more solve and one batched pass (skipped without a regulariser)
+        double[] regularizer = new double[n];
+        INDArray gradOmega = regularizerGradient();
+        if (Vectors.norm2(gradOmega) > 0) {
+            INDArray u = solve(t, gradOmega).solution();
+            double[] dots = batchedDots(data, u);
+            for (int i = 0; i < n; i++) {
+                regularizer[i] = -dots[i];
+            }
+        }
+        return new InfluenceScores(values, regularizer, ScoreKind.SELF_INFLUENCE, damping, worst, objectiveGradientNorm(),
                 model.describe());
     }
 
@@ -303,6 +329,14 @@ public final class InfluenceEstimator {
      */
     public HessianVectorProduct dampedHessian() {
         return requireTraining().hessian.get().damped(damping);
+    }
+
+    /**
+     * {@code ∇Ω(θ̂) = ∇R(θ̂) − (1/n)Σ∇ℓ(zᵢ, θ̂)}, the regulariser's gradient (computed once per model and training
+     * data); zero for an unregularised model.
+     */
+    INDArray regularizerGradient() {
+        return requireTraining().regularizerGradient.get();
     }
 
     /** {@code ‖∇R(θ̂)‖₂} over the training data (computed once per model and training data). */
@@ -466,12 +500,15 @@ public final class InfluenceEstimator {
         final DataSet data;
         final Supplier<HessianVectorProduct> hessian;
         final Supplier<Double> gradientNorm;
+        final Supplier<INDArray> regularizerGradient;
         private final Map<ExactSolver, EigenFactorization> factorizations = new ConcurrentHashMap<>();
 
         TrainingState(InfluenceModel model, DataSet data) {
             this.data = data;
             this.hessian = Suppliers.memoize(() -> model.hessian(data));
             this.gradientNorm = Suppliers.memoize(() -> Vectors.norm2(model.objectiveGradient(data)));
+            this.regularizerGradient = Suppliers.memoize(() -> Arguments.toDoubleVector(model.objectiveGradient(data))
+                    .subi(Arguments.toDoubleVector(model.meanLossGradient(data))));
         }
 
         EigenFactorization factorization(ExactSolver solver) {

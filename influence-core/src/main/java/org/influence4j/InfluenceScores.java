@@ -39,15 +39,21 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class InfluenceScores {
 
     private final double[] values;
+    private final double[] regularizerTerms;
     private final ScoreKind kind;
     private final double damping;
     private final SolverResult solverResult;
     private final double objectiveGradientNorm;
     private final String model;
 
-    InfluenceScores(double[] values, ScoreKind kind, double damping, SolverResult solverResult,
-                    double objectiveGradientNorm, String model) {
+    InfluenceScores(double[] values, double[] regularizerTerms, ScoreKind kind, double damping,
+                    SolverResult solverResult, double objectiveGradientNorm, String model) {
+        if (regularizerTerms.length != values.length) {
+            throw new IllegalArgumentException("regularizerTerms has length " + regularizerTerms.length + " but there are "
+                    + values.length + " values");
+        }
         this.values = values;
+        this.regularizerTerms = regularizerTerms;
         this.kind = Objects.requireNonNull(kind, "kind");
         this.damping = damping;
         this.solverResult = Objects.requireNonNull(solverResult, "solverResult");
@@ -87,6 +93,67 @@ public final class InfluenceScores {
      */
     public double predictedLossChangeOnRemoval(int i) {
         return -value(i) / values.length;
+    }
+
+    /**
+     * Predicted change of the test loss when example {@code i} is removed and the model is retrained on the
+     * <em>mean</em> loss of the {@code n − 1} remaining examples plus the regulariser — what most training
+     * loops (and this library's retrainers) do:
+     * <pre>
+     *   R₋ᵢ(θ) = (1/(n−1)) Σ_{j≠i} ℓ(zⱼ, θ) + Ω(θ)  ∝  R(θ) − (1/n)(ℓ(zᵢ, θ) + Ω(θ))
+     *   Δᵢ ≈ −(value(i) + rᵢ)/n,     rᵢ = −∇L_testᵀ(H+λI)⁻¹∇Ω(θ̂)   (the regulariser's own "score")
+     * </pre>
+     * Renormalising the mean also reweights {@code Ω} by the same {@code 1/n}; for a test point {@code rᵢ} is
+     * one constant (so rankings and correlations are those of {@link #predictedLossChangeOnRemoval(int)}), for
+     * self-influence it differs per example. Without a regulariser the two predictions are equal.
+     */
+    public double predictedLossChangeOnRenormalizedRemoval(int i) {
+        return -(value(i) + regularizerTerms[i]) / values.length;
+    }
+
+    /**
+     * The regulariser term {@code rᵢ} of {@link #predictedLossChangeOnRenormalizedRemoval(int)}:
+     * {@code −∇L_testᵀ(H+λI)⁻¹∇Ω} (for self-influence with {@code ∇ℓ(zᵢ)} as the test gradient); 0 without a
+     * regulariser.
+     */
+    public double regularizerTerm(int i) {
+        checkIndex(i);
+        return regularizerTerms[i];
+    }
+
+    /**
+     * All predicted loss changes at once: {@link #predictedLossChangeOnRemoval(int)} for every example, or
+     * {@link #predictedLossChangeOnRenormalizedRemoval(int)} if {@code renormalized}.
+     */
+    public double[] predictedLossChanges(boolean renormalized) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = -(values[i] + (renormalized ? regularizerTerms[i] : 0)) / values.length;
+        }
+        return out;
+    }
+
+    /**
+     * First-order influence of removing a whole group: the predicted change of the test loss when every
+     * example in {@code group} is removed and the model retrained, {@code Δ ≈ −(1/n) Σ_{i∈group} value(i)}.
+     * First order means the interactions between the removed examples are ignored; it is accurate for groups
+     * that are small compared with {@code n} (Koh, Ang, Teo &amp; Liang, 2019, discuss when it is not).
+     *
+     * @param group distinct indices in {@code [0, n)}; not modified
+     */
+    public double predictedLossChangeOnRemoval(int[] group) {
+        java.util.Objects.requireNonNull(group, "group");
+        boolean[] seen = new boolean[values.length];
+        double sum = 0;
+        for (int i : group) {
+            checkIndex(i);
+            if (seen[i]) {
+                throw new IllegalArgumentException("group contains index " + i + " twice; indices must be distinct");
+            }
+            seen[i] = true;
+            sum += values[i];
+        }
+        return -sum / values.length;
     }
 
     /**

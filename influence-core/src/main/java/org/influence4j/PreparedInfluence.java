@@ -68,7 +68,9 @@ public final class PreparedInfluence {
         for (int i = 0; i < values.length; i++) {
             values[i] = -values[i]; // I_up,loss = −s_testᵀ gᵢ
         }
-        return new InfluenceScores(values, ScoreKind.TEST_INFLUENCE, estimator.damping(), solverResult,
+        double[] regularizer = new double[values.length];
+        java.util.Arrays.fill(regularizer, -org.influence4j.internal.Vectors.dot(inverseHvp, estimator.regularizerGradient()));
+        return new InfluenceScores(values, regularizer, ScoreKind.TEST_INFLUENCE, estimator.damping(), solverResult,
                 estimator.objectiveGradientNorm(), model.describe());
     }
 

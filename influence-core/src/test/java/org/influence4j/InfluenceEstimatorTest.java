@@ -180,6 +180,44 @@ class InfluenceEstimatorTest {
     }
 
     @Test
+    void influenceOnParameters_predictsTheRetrainedParameters_andGroupsAddUp() {
+        // ridge regression: removing a point and refitting exactly vs θ̂ − I_up,params/n (first order)
+        int n = ridgeTrain.numExamples();
+        DataSet z = testPoint(ridgeTrain, 4);
+        InfluenceEstimator est = InfluenceEstimator.forModel(ridge).withTrainingData(ridgeTrain).withDamping(0.0);
+        INDArray predicted = ridge.parameters().subi(est.influenceOnParameters(z).divi(n));
+        // refitting on the mean over n − 1 examples also reweights Ω: removal upweights ℓ(z) + Ω by −1/n
+        INDArray gradOmega = ridge.objectiveGradient(ridgeTrain).subi(ridge.meanLossGradient(ridgeTrain));
+        INDArray h = ridge.hessian(ridgeTrain).denseMatrix().orElseThrow();
+        INDArray renormalized = predicted.add(DenseOracle.solve(h, 0.0, gradOmega).divi(n));
+        INDArray actual = RidgeRegression.fit(org.influence4j.model.DataSets.without(ridgeTrain, new int[] {4}), 0.1, true)
+                .parameters();
+        INDArray moved = actual.sub(ridge.parameters());
+        // the first-order prediction explains the move up to O(1/n²) terms
+        System.out.printf("move %.4g, first-order error %.4g, renormalised error %.4g%n", moved.norm2Number().doubleValue(),
+                predicted.sub(actual).norm2Number().doubleValue(), renormalized.sub(actual).norm2Number().doubleValue());
+        // what remains is second order: ridge's exact leave-one-out move carries 1/(1 − leverage) ≈ 1 + p/n
+        assertThat(renormalized.sub(actual).norm2Number().doubleValue())
+                .isLessThan(0.2 * moved.norm2Number().doubleValue())
+                .isLessThan(0.5 * predicted.sub(actual).norm2Number().doubleValue());
+
+        InfluenceScores s = est.influenceOn(ridgeTest);
+        // the renormalised loss-change prediction adds the regulariser's score rᵢ = −∇L_testᵀH⁻¹∇Ω to every point
+        double r = -Vectors.dot(DenseOracle.solve(h, 0.0, ridge.meanLossGradient(ridgeTest)), gradOmega);
+        assertThat(s.regularizerTerm(7)).isCloseTo(r, within(1e-10 * Math.abs(r)));
+        assertThat(s.predictedLossChangeOnRenormalizedRemoval(7)).isCloseTo(-(s.value(7) + r) / n, within(1e-12));
+        assertThat(s.predictedLossChanges(false)[7]).isEqualTo(s.predictedLossChangeOnRemoval(7));
+        int[] group = {1, 5, 9};
+        assertThat(s.predictedLossChangeOnRemoval(group)).isCloseTo(
+                s.predictedLossChangeOnRemoval(1) + s.predictedLossChangeOnRemoval(5) + s.predictedLossChangeOnRemoval(9),
+                within(1e-15));
+        assertThatThrownBy(() -> s.predictedLossChangeOnRemoval(new int[] {1, 1}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+        assertThatThrownBy(() -> s.predictedLossChangeOnRemoval(new int[] {n}))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
     void selfInfluence_equalsClosedForm_withExactSolver() {
         double lambda = 0.02;
         INDArray h = softmax.hessian(irisTrain).denseMatrix().orElseThrow();
