@@ -230,10 +230,18 @@ final class DenseChain {
      * with the {@code 1/n} folded into the product.
      */
     INDArray hvp(Pass pass, INDArray v, boolean gaussNewton) {
+        return hvp(pass, v, gaussNewton, null);
+    }
+
+    /** As {@link #hvp(Pass, INDArray, boolean)}, plus {@code diagonal ⊙ v} when {@code diagonal} is not null. */
+    INDArray hvp(Pass pass, INDArray v, boolean gaussNewton, INDArray diagonal) {
         INDArray hv = Nd4j.zeros(DataType.DOUBLE, v.length());
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(HVP_WORKSPACE_CONFIG,
                 HVP_WORKSPACE)) {
             hvpInto(pass, v, gaussNewton, hv);
+            if (diagonal != null) {
+                hv.addi(diagonal.mul(v));
+            }
         }
         return hv;
     }

@@ -550,8 +550,9 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         @Override
         public INDArray apply(INDArray v) {
             HessianVectorProduct.checkArgument(this, v);
-            INDArray vv = Arguments.toDoubleVector(v);
-            return chain.hvp(pass, vv, gaussNewton).addi(kappa.mul(vv)); // + ∇²Ω v = κ ⊙ v
+            // no defensive copy: hvp only reads v (a non-DOUBLE or non-rank-1 v is converted)
+            INDArray vv = v.dataType() == DataType.DOUBLE && v.rank() == 1 ? v : Arguments.toDoubleVector(v);
+            return chain.hvp(pass, vv, gaussNewton, kappa); // + ∇²Ω v = κ ⊙ v
         }
 
         @Override
