@@ -7,7 +7,9 @@ import org.influence4j.dl4j.Dl4jInfluenceModel;
 import org.influence4j.dl4j.HvpMode;
 import org.influence4j.hvp.HessianVectorProduct;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,6 +20,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -107,6 +110,31 @@ public class HvpBenchmark {
     @Benchmark
     public INDArray hvpFiniteDifference() {
         return finiteDifference.apply(v);
+    }
+
+    /**
+     * Prints the off-heap working memory of one HVP (exact or Gauss–Newton, whichever this fork timed) — the size of the thread-local ND4J workspace that holds
+     * its temporaries ({@code influence4j-hvp}, reused by every call on this thread) — next to
+     * {@code 8·(p + n·Σwidths)} bytes, into the run log. The {@code gc} profiler sees only the Java heap; ND4J
+     * buffers are off-heap.
+     */
+    @TearDown
+    public void reportWorkingMemory() {
+        MemoryWorkspace ws = Nd4j.getWorkspaceManager().checkIfWorkspaceExists("influence4j-hvp")
+                ? Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread("influence4j-hvp") : null;
+        if (ws == null) {
+            return;
+        }
+        int[] w = BenchNets.widths(network);
+        long widths = 0;
+        for (int x : w) {
+            widths += x;
+        }
+        long bound = 8L * (model.numParameters() + (long) batch * widths);
+        System.out.printf("%n[working memory] network=%s batch=%d p=%d: HVP workspace %d bytes (max %d), "
+                        + "8*(p + n*sum(widths)) = %d bytes, ratio %.2f; result vector %d bytes (off the workspace)%n",
+                network, batch, model.numParameters(), ws.getCurrentSize(), ws.getMaxCycleAllocations(), bound,
+                (double) ws.getCurrentSize() / bound, 8L * model.numParameters());
     }
 
     /** The one-off cache: {@code hessian(batch)} in EXACT mode (a forward and a backward pass, kept). */
