@@ -91,9 +91,14 @@ final class BenchNets {
         return v.divi(v.norm2Number());
     }
 
-    /** The value of {@code OMP_NUM_THREADS} for the record ({@code "unset"} if absent). */
-    static String ompThreads() {
-        String t = System.getenv("OMP_NUM_THREADS");
-        return t == null ? "unset" : t;
+    /**
+     * The benchmarks' gradient baseline: DL4J's own {@code computeGradientAndScore()} on {@code data} (the sum of
+     * per-example gradients, no regulariser), returned as DL4J's internal view (JMH sinks it).
+     */
+    static INDArray dl4jGradient(MultiLayerNetwork net, DataSet data) {
+        net.setInput(data.getFeatures());
+        net.setLabels(data.getLabels());
+        net.computeGradientAndScore();
+        return net.gradient().gradient();
     }
 }

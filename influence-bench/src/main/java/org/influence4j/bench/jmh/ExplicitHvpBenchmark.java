@@ -64,10 +64,7 @@ public class ExplicitHvpBenchmark {
     /** Baseline: one DL4J batch gradient on the same batch. */
     @Benchmark
     public INDArray gradientDl4j() {
-        net.setInput(data.getFeatures());
-        net.setLabels(data.getLabels());
-        net.computeGradientAndScore();
-        return net.gradient().gradient();
+        return BenchNets.dl4jGradient(net, data);
     }
 
     /** Exact R-operator HVP over the cached pass. */

@@ -75,17 +75,12 @@ public class HvpBenchmark {
         gaussNewton = model.hessian(data, HvpMode.GAUSS_NEWTON);
         finiteDifference = model.hessian(data, HvpMode.FINITE_DIFFERENCE);
         v = BenchNets.direction(model.numParameters(), 11);
-        net.setInput(data.getFeatures());
-        net.setLabels(data.getLabels());
     }
 
     /** Baseline: one DL4J batch gradient ({@code computeGradientAndScore}) on the same batch. */
     @Benchmark
     public INDArray gradientDl4j() {
-        net.setInput(data.getFeatures());
-        net.setLabels(data.getLabels());
-        net.computeGradientAndScore();
-        return net.gradient().gradient();
+        return BenchNets.dl4jGradient(net, data);
     }
 
     /** The adapter's objective gradient on the same batch. */

@@ -1,44 +1,20 @@
 package org.influence4j.bench.jmh;
 
-import java.util.concurrent.TimeUnit;
-
-import org.influence4j.solver.IHVPSolver;
-import org.influence4j.solver.SolverResult;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Time to a fixed tolerance for CG, LiSSA (deterministic full-batch operator) and the exact solver on damped
- * Gauss–Newton systems small enough for all three ({@link SolverProblem}); {@link #hvp} is one product of the same
+ * Gauss–Newton systems small enough for all three ({@link SolverProblem}); {@code hvp} is one product of the same
  * operator, so a solve's time reads as a multiple of an HVP. Auxiliary counters: HVPs per solve and the digits of
- * relative residual reached. CG stops at relative residual {@code tolerance}; LiSSA at relative change
- * {@code tolerance} between steps (its only stopping rule) or at depth {@value SolverProblem#LISSA_DEPTH}; the
- * exact solver forms p HVPs and eigendecomposes.
+ * relative residual reached (see {@link SolverBenchmarkBase}).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(1)
-public class SolverBenchmark {
+public class SolverBenchmark extends SolverBenchmarkBase {
 
     /** See {@link SolverProblem}. */
     @Param({"4-5-3", "784-128-10/last"})
     public String problem;
 
-    /** CG, LISSA or EXACT. */
+    /** Solver kind. */
     @Param({"CG", "LISSA", "EXACT"})
     public String solver;
 
@@ -46,40 +22,27 @@ public class SolverBenchmark {
     @Param({"0.01"})
     public double damping;
 
-    /** Relative tolerance (residual for CG, step change for LiSSA; the exact solver is direct). */
+    /** Relative tolerance (residual for CG, step change for LiSSA). */
     @Param({"1e-8"})
     public double tolerance;
 
-    private SolverProblem system;
-    private IHVPSolver ihvp;
-    private SolverResult last;
-
-    /** Builds the system and the solver. */
-    @Setup
-    public void setup() {
-        system = SolverProblem.of(problem, damping);
-        ihvp = SolverProblem.solver(solver, tolerance);
+    @Override
+    protected String problem() {
+        return problem;
     }
 
-    /** One solve. */
-    @Benchmark
-    public SolverResult solve(SolverCounters counters) {
-        last = ihvp.solve(system.operator, system.rhs);
-        counters.record(last);
-        return last;
+    @Override
+    protected String solver() {
+        return solver;
     }
 
-    /** One product of the damped operator (the unit of a solve's cost). */
-    @Benchmark
-    public INDArray hvp() {
-        return system.operator.apply(system.rhs);
+    @Override
+    protected double damping() {
+        return damping;
     }
 
-    /** Prints the last solve's diagnostics into the run log. */
-    @TearDown
-    public void report() {
-        if (last != null) {
-            System.out.println("\n[" + problem + " " + solver + " λ=" + damping + "] " + last);
-        }
+    @Override
+    protected double tolerance() {
+        return tolerance;
     }
 }
