@@ -8,6 +8,13 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.MirroringPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -212,10 +219,45 @@ final class DenseChain {
 
     /**
      * {@code H_loss v} (exact, Pearlmutter's R-operator) or {@code G_loss v} (Gauss–Newton) of the mean loss,
-     * without the regulariser. {@code v} (subset layout) is not modified.
+     * without the regulariser. {@code v} (subset layout) is not modified; the result is a fresh rank-1 array
+     * outside any workspace.
+     *
+     * <p>The temporaries (a few {@code n × width} tangents per layer) live in a thread-local ND4J workspace
+     * ({@link #HVP_WORKSPACE}) that is sized on the first call and reused afterwards, so repeated products (one per
+     * CG or LiSSA step) do not allocate, zero and free off-heap buffers each time: profiling showed that
+     * allocation, not the matrix products, dominated an uncached-memory HVP. The weight blocks of the result are
+     * written by {@code gemm} straight into the output ({@code Rδᵀa} is the 'f'-order flattening of {@code aᵀRδ}),
+     * with the {@code 1/n} folded into the product.
      */
     INDArray hvp(Pass pass, INDArray v, boolean gaussNewton) {
+        return hvp(pass, v, gaussNewton, null);
+    }
+
+    /** As {@link #hvp(Pass, INDArray, boolean)}, plus {@code diagonal ⊙ v} when {@code diagonal} is not null. */
+    INDArray hvp(Pass pass, INDArray v, boolean gaussNewton, INDArray diagonal) {
+        INDArray hv = Nd4j.zeros(DataType.DOUBLE, v.length());
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(HVP_WORKSPACE_CONFIG,
+                HVP_WORKSPACE)) {
+            hvpInto(pass, v, gaussNewton, hv);
+            if (diagonal != null) {
+                hv.addi(diagonal.mul(v));
+            }
+        }
+        return hv;
+    }
+
+    /** Name of the thread-local workspace that holds an HVP's temporaries between calls. */
+    static final String HVP_WORKSPACE = "influence4j-hvp";
+
+    /** DL4J's own layer-workspace settings: learn the size on the first loop, then reuse; grow if needed. */
+    private static final WorkspaceConfiguration HVP_WORKSPACE_CONFIG = WorkspaceConfiguration.builder()
+            .initialSize(0).overallocationLimit(0.05).policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
+            .policyMirroring(MirroringPolicy.FULL).policySpill(SpillPolicy.REALLOCATE).build();
+
+    private void hvpInto(Pass pass, INDArray v, boolean gaussNewton, INDArray hv) {
         int m = blocks.size();
+        double scale = 1.0 / pass.n();
         INDArray[] vw = new INDArray[m];
         INDArray[] vb = new INDArray[m];
         for (int k = 0; k < m; k++) {
@@ -237,46 +279,53 @@ final class DenseChain {
             raIn[k] = ra;
             INDArray t = ra == null ? null : ra.mmul(bl.w());
             if (bl.analysed()) {
-                INDArray own = pass.a()[k].mmul(vw[k]);
-                if (vb[k] != null) {
-                    own.addiRowVector(vb[k]);
+                if (t == null) {
+                    t = pass.a()[k].mmul(vw[k]);
+                } else {
+                    Nd4j.gemm(pass.a()[k], vw[k], t, false, false, 1.0, 1.0);
                 }
-                t = t == null ? own : t.addi(own);
+                if (vb[k] != null) {
+                    t.addiRowVector(vb[k]);
+                }
             }
             rz[k] = t;
             ra = t == null ? null : (pass.d1()[k] == null ? t : t.mul(pass.d1()[k]));
         }
-        INDArray hv = Nd4j.zeros(DataType.DOUBLE, v.length());
         if (ra == null) {
-            return hv;
+            return;
         }
         // tangent backward
-        INDArray re = head.deltaTangent(pass.out(), ra);        // R(e_{m-1}) = H_out R(a_m)
+        INDArray re = head.deltaTangent(pass.out(), ra);        // R(e_{m-1}) = H_out R(a_m), fresh
         for (int k = m - 1; k >= 0; k--) {
             Block bl = blocks.get(k);
-            // Rδ_k = R(e_k) ⊙ σ'(z_k) + e_k ⊙ σ''(z_k) ⊙ Rz_k
-            INDArray rd = pass.d1()[k] == null ? re : re.mul(pass.d1()[k]);
+            // Rδ_k = R(e_k) ⊙ σ'(z_k) + e_k ⊙ σ''(z_k) ⊙ Rz_k   (re and rz[k] are this call's own arrays)
+            INDArray rd = pass.d1()[k] == null ? re : re.muli(pass.d1()[k]);
             if (!gaussNewton && pass.ed2()[k] != null && rz[k] != null) {
-                rd = rd.add(pass.ed2()[k].mul(rz[k]));
+                rd.addi(rz[k] == ra ? rz[k].mul(pass.ed2()[k]) : rz[k].muli(pass.ed2()[k]));
             }
             if (bl.analysed()) {
-                // R(∇W) = a_kᵀ Rδ_k + R(a_k)ᵀ δ_k
-                INDArray hw = pass.a()[k].transpose().mmul(rd);
+                // R(∇W)ᵀ = Rδ_kᵀ a_k + δ_kᵀ R(a_k), written (scaled by 1/n) into the 'f'-order W block
+                long len = bl.din() * bl.dout();
+                INDArray hwT = hv.get(NDArrayIndex.interval(bl.subW(), bl.subW() + len)).reshape('c', bl.dout(),
+                        bl.din());
+                Nd4j.gemm(rd, pass.a()[k], hwT, true, false, scale, 0.0);
                 if (!gaussNewton && raIn[k] != null) {
-                    hw.addi(raIn[k].transpose().mmul(pass.delta()[k]));
+                    Nd4j.gemm(pass.delta()[k], raIn[k], hwT, true, false, scale, 1.0);
                 }
-                put(hv, bl, hw, rd.sum(0));
+                if (bl.subB() >= 0) {
+                    hv.get(NDArrayIndex.interval(bl.subB(), bl.subB() + bl.dout()))
+                            .assign(rd.sum(0).reshape(bl.dout())).muli(scale);
+                }
             }
             if (k > 0) {
                 // R(e_{k-1}) = Rδ_k W_kᵀ + δ_k V_Wᵀ
                 INDArray next = rd.mmul(bl.w().transpose());
                 if (!gaussNewton && bl.analysed()) {
-                    next.addi(pass.delta()[k].mmul(vw[k].transpose()));
+                    Nd4j.gemm(pass.delta()[k], vw[k], next, false, true, 1.0, 1.0);
                 }
                 re = next;
             }
         }
-        return hv.divi(pass.n());
     }
 
     /** {@code gᵢᵀv} for every example: {@code Σ_k rowsum((a_k V_W) ⊙ δ_k) + δ_k v_b}; shape {@code [n]}. */

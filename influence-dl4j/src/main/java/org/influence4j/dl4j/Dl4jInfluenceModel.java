@@ -505,7 +505,9 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
     /**
      * The Hessian of the objective over {@code data} in the given mode ({@link HvpMode#AUTO} means this model's
      * mode). The exact and Gauss–Newton operators cache one forward and backward pass over {@code data} (memory:
-     * the activations and errors of every dense layer, {@code O(n · Σ widths)} doubles).
+     * the activations and errors of every dense layer, {@code O(n · Σ widths)} doubles). Their products keep their
+     * temporaries (a few {@code n × width} arrays) in a per-thread ND4J workspace that is reused by later products on
+     * the same thread, so a solve allocates no new off-heap memory after its first product.
      *
      * @throws IllegalArgumentException if the mode is not available for this network
      */
@@ -550,8 +552,9 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         @Override
         public INDArray apply(INDArray v) {
             HessianVectorProduct.checkArgument(this, v);
-            INDArray vv = Arguments.toDoubleVector(v);
-            return chain.hvp(pass, vv, gaussNewton).addi(kappa.mul(vv)); // + ∇²Ω v = κ ⊙ v
+            // no defensive copy: hvp only reads v (a non-DOUBLE or non-rank-1 v is converted)
+            INDArray vv = v.dataType() == DataType.DOUBLE && v.rank() == 1 ? v : Arguments.toDoubleVector(v);
+            return chain.hvp(pass, vv, gaussNewton, kappa); // + ∇²Ω v = κ ⊙ v
         }
 
         @Override

@@ -1,7 +1,16 @@
 /**
  * JMH benchmarks, run from the uber-jar: {@code java -jar influence-bench/target/benchmarks.jar}. Timings are
- * meant to be read as ratios between benchmarks measured in one run on one named machine (STYLE.md). So far this
- * holds the dense linear-algebra baseline; the HVP, solver and scoring benchmarks join it once the DL4J adapter
- * and the estimator exist.
+ * meant to be read as ratios between benchmarks measured in one run on one named machine (STYLE.md); results and
+ * the exact commands are in {@code docs/benchmarks.md}.
+ * <ul>
+ *   <li>{@link org.influence4j.bench.jmh.HvpBenchmark}: exact, Gauss–Newton and finite-difference HVPs next to a
+ *       DL4J batch gradient on the same batch, over MLP sizes and batch sizes;</li>
+ *   <li>{@link org.influence4j.bench.jmh.ExplicitHvpBenchmark}: the explicit-Hessian product (4-5-3 only);</li>
+ *   <li>{@link org.influence4j.bench.jmh.SolverBenchmark}, {@link org.influence4j.bench.jmh.LargeSolverBenchmark}:
+ *       CG, LiSSA and exact time to tolerance, with HVPs per solve as auxiliary counters;</li>
+ *   <li>{@link org.influence4j.bench.jmh.ScoringBenchmark}: batched scoring vs a per-example gradient loop;</li>
+ *   <li>{@link org.influence4j.bench.jmh.EigenBenchmark}: LAPACKE {@code dsyevd} vs ND4J {@code Eigen};</li>
+ *   <li>{@link org.influence4j.bench.jmh.DenseBaselineBenchmark}: gemv/gemm floors.</li>
+ * </ul>
  */
 package org.influence4j.bench.jmh;
