@@ -1,0 +1,618 @@
+package org.influence4j.dl4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import org.deeplearning4j.exception.DL4JException;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.CenterLossOutputLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.influence4j.ProgressListener;
+import org.influence4j.hvp.FiniteDifferenceHvp;
+import org.influence4j.hvp.GradientFunction;
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.internal.Arguments;
+import org.influence4j.model.InfluenceModel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A DL4J {@code MultiLayerNetwork} or single-input/single-output {@code ComputationGraph} as an
+ * {@link InfluenceModel}.
+ *
+ * <h2>Objective</h2>
+ * Exactly what {@code net.score(data)} reports: {@code R(θ) = (1/n) Σᵢ ℓ(zᵢ, θ) + Ω(θ)}, with ℓ the output layer's
+ * loss per example (DL4J's {@code scoreExamples(data, false)}) and Ω the configured {@code l2}/{@code weightDecay}
+ * (see {@code docs/dl4j.md}; biases are excluded unless {@code l2Bias}/{@code weightDecayBias} are set). Dropout and
+ * weight noise are disabled: the analysed network is the deterministic one used at inference.
+ *
+ * <h2>The user's network is never modified</h2>
+ * The model works on a private DOUBLE copy built at construction (configuration JSON round trip plus a parameter
+ * copy; FLOAT networks are converted). Later changes to the user's network are not seen: adapt it again after
+ * further training.
+ *
+ * <h2>Hessian-vector products</h2>
+ * {@link HvpMode#EXACT} (Pearlmutter's R-operator) for chains of DenseLayers ending in an OutputLayer/LossLayer with
+ * the supported activations and losses, {@link HvpMode#GAUSS_NEWTON} for the same networks, and
+ * {@link HvpMode#FINITE_DIFFERENCE} of DL4J's own gradient for other feed-forward layers; {@link HvpMode#AUTO}
+ * picks the first that applies. A {@link ParameterSubset} that starts after arbitrary layers (for example the dense
+ * head of a CNN) treats those layers as a fixed feature extractor and may still be exact.
+ * {@link #hessian(DataSet)} caches the forward activations and backward errors of its data set, so each product
+ * costs only the tangent passes.
+ *
+ * <h2>Threading</h2>
+ * Calls that use the private DL4J copy (losses, DL4J gradients, finite differences) synchronise on it; the exact
+ * operators are immutable and thread-safe.
+ */
+public final class Dl4jInfluenceModel implements InfluenceModel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Dl4jInfluenceModel.class);
+
+    /** Tolerance on label row sums for softmax cross-entropy (one-hot or probability rows). */
+    private static final double LABEL_SUM_TOLERANCE = 1e-6;
+
+    private final NetworkCopy net;
+    private final ParameterSubset subset;
+    private final ParameterLayout layout;
+    private final HvpMode requestedMode;
+    private final HvpMode mode;
+    private final DenseChain chain;          // null if the analysed part has no R-operator
+    private final String noChainReason;
+    private final INDArray thetaFull;        // θ̂, DL4J layout, DOUBLE
+    private final INDArray theta;            // θ̂ restricted to the subset
+    private final INDArray kappa;            // regulariser curvature, subset layout
+    private final double fdStep;
+    private final ProgressListener progress;
+    private final long copyNanos;
+
+    private Dl4jInfluenceModel(Builder b) {
+        long t0 = System.nanoTime();
+        this.net = NetworkCopy.of(b.network);
+        this.copyNanos = System.nanoTime() - t0;
+        this.subset = b.subset;
+        this.requestedMode = b.mode;
+        this.fdStep = b.fdStep;
+        this.progress = b.progress;
+        checkParametersFinite();
+        checkNoRecurrentLayers();
+        List<NetworkCopy.LayerSpec> analysed = resolveSubset(b.subset);
+        this.layout = new ParameterLayout(analysed, net.params().length());
+        int first = analysed.get(0).position();
+        DenseChain.Result r = DenseChain.build(net, layout, first);
+        this.chain = r.chain();
+        this.noChainReason = r.reason();
+        this.mode = resolveMode(b.mode, first);
+        this.thetaFull = net.params().dup();
+        this.theta = layout.gather(thetaFull);
+        this.kappa = layout.gather(Regularizer.curvatures(net));
+        LOG.debug("adapted {}", this);
+    }
+
+    /** Adapts a network with the defaults ({@link HvpMode#AUTO}, {@link ParameterSubset#all()}). */
+    public static Dl4jInfluenceModel of(MultiLayerNetwork net) {
+        return builder(net).build();
+    }
+
+    /** Adapts a single-input, single-output graph with the defaults. */
+    public static Dl4jInfluenceModel of(ComputationGraph net) {
+        return builder(net).build();
+    }
+
+    /**
+     * A builder for {@code network}, a {@code MultiLayerNetwork} or a single-input/single-output
+     * {@code ComputationGraph} (FLOAT or DOUBLE, initialised). The network is not modified, now or later.
+     */
+    public static Builder builder(Object network) {
+        return new Builder(network);
+    }
+
+    /** Options of {@link Dl4jInfluenceModel}. Not thread-safe; {@link #build()} may be called repeatedly. */
+    public static final class Builder {
+        private final Object network;
+        private HvpMode mode = HvpMode.AUTO;
+        private ParameterSubset subset = ParameterSubset.all();
+        private double fdStep = FiniteDifferenceHvp.DEFAULT_STEP;
+        private ProgressListener progress = ProgressListener.NONE;
+
+        private Builder(Object network) {
+            this.network = Objects.requireNonNull(network, "network");
+        }
+
+        /** How Hessian-vector products are computed; default {@link HvpMode#AUTO}. */
+        public Builder hvpMode(HvpMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** Which parameters influence is computed over; default {@link ParameterSubset#all()}. */
+        public Builder parameters(ParameterSubset subset) {
+            this.subset = Objects.requireNonNull(subset, "subset");
+            return this;
+        }
+
+        /**
+         * Step along the unit direction for {@link HvpMode#FINITE_DIFFERENCE}; default
+         * {@link FiniteDifferenceHvp#DEFAULT_STEP} (1e-5, measured optimal for DOUBLE DL4J gradients).
+         */
+        public Builder finiteDifferenceStep(double step) {
+            this.fdStep = Arguments.checkPositive("finiteDifferenceStep", step);
+            return this;
+        }
+
+        /**
+         * Listener for per-example fallback loops (layers without batched per-example gradients), task
+         * {@code "per-example gradients"}; default {@link ProgressListener#NONE}.
+         */
+        public Builder progressListener(ProgressListener listener) {
+            this.progress = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Copies the network and builds the model.
+         *
+         * @throws IllegalArgumentException for unsupported networks, layers, data types or options, naming the
+         *                                  problem and the remedy
+         */
+        public Dl4jInfluenceModel build() {
+            return new Dl4jInfluenceModel(this);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ validation
+
+    private void checkParametersFinite() {
+        INDArray p = net.params();
+        double s = p.norm1Number().doubleValue();
+        if (Double.isFinite(s)) {
+            return;
+        }
+        for (NetworkCopy.LayerSpec l : net.layers()) {
+            for (long i = 0; i < l.numParams(); i++) {
+                double x = p.getDouble(l.offset() + i);
+                if (!Double.isFinite(x)) {
+                    throw new IllegalArgumentException("network parameters contain " + x + " at flat index "
+                            + (l.offset() + i) + " (" + l.label() + "); training diverged: retrain with a smaller "
+                            + "learning rate or restore a finite checkpoint");
+                }
+            }
+        }
+    }
+
+    private void checkNoRecurrentLayers() {
+        for (NetworkCopy.LayerSpec l : net.layers()) {
+            var c = l.conf();
+            if (c instanceof BaseRecurrentLayer || c instanceof Bidirectional || c instanceof LastTimeStep
+                    || c instanceof RnnOutputLayer || c instanceof RnnLossLayer) {
+                throw new IllegalArgumentException(l.label() + " is a recurrent layer, which influence4j does not "
+                        + "support; use a feed-forward network (or analyse a feed-forward head with "
+                        + "ParameterSubset.layers(...) on a graph built from the recurrent features)");
+            }
+            if (c instanceof VariationalAutoencoder || c instanceof CenterLossOutputLayer) {
+                throw new IllegalArgumentException(l.label() + " is not supported (its training objective is not "
+                        + "the output loss); remove it or analyse a network without it");
+            }
+        }
+    }
+
+    private List<NetworkCopy.LayerSpec> resolveSubset(ParameterSubset s) {
+        List<NetworkCopy.LayerSpec> withParams = net.layers().stream().filter(l -> l.numParams() > 0).toList();
+        if (withParams.isEmpty()) {
+            throw new IllegalArgumentException("network has no parameters");
+        }
+        List<NetworkCopy.LayerSpec> out = new ArrayList<>();
+        switch (s.kind()) {
+            case ALL -> out.addAll(withParams);
+            case LAST_LAYER -> out.add(withParams.get(withParams.size() - 1));
+            case LAYERS -> {
+                for (NetworkCopy.LayerSpec l : net.layers()) {
+                    if (s.layerIds().contains(l.name()) || s.layerIds().contains(String.valueOf(l.position()))) {
+                        if (l.numParams() == 0) {
+                            throw new IllegalArgumentException("parameters " + s + " names " + l.label()
+                                    + ", which has no parameters; name layers that have parameters: " + names());
+                        }
+                        out.add(l);
+                    }
+                }
+                for (String id : s.layerIds()) {
+                    boolean found = net.layers().stream()
+                            .anyMatch(l -> l.name().equals(id) || String.valueOf(l.position()).equals(id));
+                    if (!found) {
+                        throw new IllegalArgumentException("parameters " + s + " names unknown layer \"" + id
+                                + "\"; layers with parameters are " + names());
+                    }
+                }
+            }
+            default -> throw new IllegalStateException(s.toString());
+        }
+        for (NetworkCopy.LayerSpec l : out) {
+            if (l.conf() instanceof FrozenLayer || l.conf() instanceof FrozenLayerWithBackprop) {
+                throw new IllegalArgumentException(l.label() + " is frozen (DL4J never trains it) but is among the "
+                        + "analysed parameters " + s + "; exclude it with ParameterSubset.layers(...) or lastLayer()");
+            }
+            if (l.conf() instanceof BatchNormalization) {
+                throw new IllegalArgumentException(l.label() + " is among the analysed parameters " + s + ", but "
+                        + "BatchNormalization parameters are not supported (its running statistics are not trained "
+                        + "by gradient); analyse the layers after it, e.g. ParameterSubset.lastLayer()");
+            }
+        }
+        return out;
+    }
+
+    private String names() {
+        List<String> n = new ArrayList<>();
+        for (NetworkCopy.LayerSpec l : net.layers()) {
+            if (l.numParams() > 0) {
+                n.add(l.position() + " \"" + l.name() + "\"");
+            }
+        }
+        return n.toString();
+    }
+
+    private HvpMode resolveMode(HvpMode requested, int first) {
+        if (requested == HvpMode.EXACT || requested == HvpMode.GAUSS_NEWTON) {
+            if (chain == null) {
+                throw new IllegalArgumentException("hvpMode " + requested + " is not available: " + noChainReason
+                        + "; use HvpMode.AUTO or FINITE_DIFFERENCE, or restrict the parameters to a dense head "
+                        + "(ParameterSubset.lastLayer() / layers(...))");
+            }
+            return requested;
+        }
+        if (requested == HvpMode.AUTO && chain != null) {
+            return HvpMode.EXACT;
+        }
+        checkFiniteDifferencesApply();
+        return HvpMode.FINITE_DIFFERENCE;
+    }
+
+    /**
+     * Finite differences of DL4J's gradient: DL4J backpropagates in training mode, so layers that behave differently
+     * in training (batch normalisation) would silently change the objective.
+     */
+    private void checkFiniteDifferencesApply() {
+        for (NetworkCopy.LayerSpec l : net.layers()) {
+            if (l.conf() instanceof BatchNormalization) {
+                throw new IllegalArgumentException(l.label() + " is BatchNormalization, which finite-difference "
+                        + "HVPs cannot handle (DL4J's gradient uses batch statistics, not the inference-mode "
+                        + "running statistics); restrict the parameters to the dense layers after it "
+                        + "(ParameterSubset.lastLayer() or layers(...)) so that it becomes a fixed feature extractor"
+                        + (chain == null && noChainReason != null ? " (currently: " + noChainReason + ")" : ""));
+            }
+        }
+    }
+
+    /** Prepared, validated data in DOUBLE. */
+    private record Data(INDArray x, INDArray y, long n) {
+    }
+
+    private Data prepare(String name, DataSet data) {
+        Arguments.checkDataSet(name, data);
+        if (data.getFeaturesMaskArray() != null || data.getLabelsMaskArray() != null) {
+            throw new IllegalArgumentException(name + " has mask arrays; masked (variable-length) data is not "
+                    + "supported: remove the masks");
+        }
+        INDArray x = data.getFeatures().castTo(DataType.DOUBLE);
+        INDArray y = data.getLabels().castTo(DataType.DOUBLE);
+        x = x == data.getFeatures() ? x.dup() : x;
+        y = y == data.getLabels() ? y.dup() : y;
+        List<NetworkCopy.LayerSpec> layers = net.layers();
+        NetworkCopy.LayerSpec firstLayer = layers.get(0);
+        if (firstLayer.preProcessor() == null && (firstLayer.conf() instanceof DenseLayer
+                || firstLayer.conf() instanceof BaseOutputLayer)) {
+            long nIn = ((FeedForwardLayer) firstLayer.conf()).getNIn();
+            if (x.rank() != 2 || x.size(1) != nIn) {
+                throw new IllegalArgumentException(name + " features have shape " + java.util.Arrays.toString(x.shape())
+                        + " but " + firstLayer.label() + " expects [n, " + nIn + "]; pass one row of " + nIn
+                        + " features per example");
+            }
+        }
+        long width = outputWidth();
+        if (width > 0 && (y.rank() != 2 || y.size(1) != width)) {
+            throw new IllegalArgumentException(name + " labels have shape " + java.util.Arrays.toString(y.shape())
+                    + " but the output layer has " + width + " outputs; labels must be [n, " + width + "]"
+                    + " (one-hot for classification)");
+        }
+        if (chain != null && chain.head().needsProbabilityLabels()) {
+            INDArray sums = y.sum(1);
+            double worst = sums.sub(1.0).amaxNumber().doubleValue();
+            if (worst > LABEL_SUM_TOLERANCE) {
+                throw new IllegalArgumentException(name + " labels have a row that sums to "
+                        + (1 + worst) + " or " + (1 - worst) + "; softmax cross-entropy needs one-hot (or probability)"
+                        + " label rows that sum to 1");
+            }
+        }
+        return new Data(x, y, x.size(0));
+    }
+
+    private long outputWidth() {
+        List<NetworkCopy.LayerSpec> layers = net.layers();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            var c = layers.get(i).conf();
+            if (c instanceof BaseOutputLayer || c instanceof DenseLayer) {
+                return ((FeedForwardLayer) c).getNOut();
+            }
+            if (!(c instanceof LossLayer)) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static IllegalArgumentException misfit(String name, DL4JException e) {
+        return new IllegalArgumentException(name + " does not fit the network: " + e.getMessage(), e);
+    }
+
+    // ------------------------------------------------------------------------------------------------ SPI
+
+    @Override
+    public long numParameters() {
+        return layout.length();
+    }
+
+    @Override
+    public INDArray parameters() {
+        return theta.dup();
+    }
+
+    @Override
+    public double objective(DataSet data) {
+        Data d = prepare("data", data);
+        synchronized (net) {
+            return lossesOf("data", d).meanNumber().doubleValue() + net.regularizationScore();
+        }
+    }
+
+    @Override
+    public INDArray objectiveGradient(DataSet data) {
+        return meanLossGradient(data).addi(kappa.mul(theta)); // ∇Ω = κ ⊙ θ
+    }
+
+    @Override
+    public INDArray losses(DataSet data) {
+        Data d = prepare("data", data);
+        synchronized (net) {
+            return lossesOf("data", d);
+        }
+    }
+
+    private INDArray lossesOf(String name, Data d) {
+        try {
+            return net.scoreExamples(d.x(), d.y());
+        } catch (DL4JException e) {
+            throw misfit(name, e);
+        }
+    }
+
+    @Override
+    public INDArray meanLossGradient(DataSet data) {
+        Data d = prepare("data", data);
+        if (mode != HvpMode.FINITE_DIFFERENCE) {
+            return chain.gradient(pass("data", d), numParameters());
+        }
+        return dl4jMeanGradient("data", d, thetaFull);
+    }
+
+    /** DL4J's mean loss gradient at the full parameter vector {@code full}, subset layout; the copy is restored. */
+    private INDArray dl4jMeanGradient(String name, Data d, INDArray full) {
+        synchronized (net) {
+            boolean perturbed = full != thetaFull;
+            try {
+                if (perturbed) {
+                    net.setParams(full);
+                }
+                return layout.gather(net.gradientSum(d.x(), d.y())).divi(d.n());
+            } catch (DL4JException e) {
+                throw misfit(name, e);
+            } finally {
+                if (perturbed) {
+                    net.setParams(thetaFull);
+                }
+            }
+        }
+    }
+
+    private DenseChain.Pass pass(String name, Data d) {
+        INDArray in;
+        synchronized (net) {
+            try {
+                in = chain.firstPosition() == 0 ? d.x() : net.layerInput(chain.firstPosition(), d.x());
+            } catch (DL4JException e) {
+                throw misfit(name, e);
+            }
+        }
+        return chain.pass(in, d.y());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>For dense layers this is one forward and one backward pass plus one matrix product per analysed layer:
+     * {@code gᵢᵀv = Σ_layers (aᵢᵀ V_W δᵢ + v_bᵀ δᵢ)} with {@code aᵢ} the layer input and {@code δᵢ} the
+     * back-propagated error of example i. Other layers fall back to one DL4J gradient per example (progress at
+     * DEBUG and through the builder's {@link ProgressListener}).
+     */
+    @Override
+    public INDArray perExampleGradientDots(DataSet data, INDArray v) {
+        Arguments.checkVector("v", v, numParameters());
+        Data d = prepare("data", data);
+        INDArray vv = Arguments.toDoubleVector(v);
+        if (chain != null) {
+            return chain.dots(pass("data", d), vv);
+        }
+        INDArray out = Nd4j.create(DataType.DOUBLE, d.n());
+        perExampleLoop(d, (i, g) -> out.putScalar(i, Nd4j.getBlasWrapper().dot(g, vv)));
+        return out;
+    }
+
+    /** {@inheritDoc} Batched (rows {@code aᵢ ⊗ δᵢ}) for dense layers; {@code n × p} DOUBLE memory. */
+    @Override
+    public INDArray perExampleGradients(DataSet data) {
+        Data d = prepare("data", data);
+        if (chain != null) {
+            return chain.perExampleGradients(pass("data", d), numParameters());
+        }
+        INDArray out = Nd4j.create(DataType.DOUBLE, d.n(), numParameters());
+        perExampleLoop(d, (i, g) -> out.putRow(i, g));
+        return out;
+    }
+
+    private interface ExampleGradientSink {
+        void accept(long i, INDArray gradient);
+    }
+
+    private void perExampleLoop(Data d, ExampleGradientSink sink) {
+        long n = d.n();
+        long every = Math.max(1, n / 100);
+        long t0 = System.nanoTime();
+        for (long i = 0; i < n; i++) {
+            INDArray xi = d.x().get(NDArrayIndex.interval(i, i + 1)).dup();
+            INDArray yi = d.y().get(NDArrayIndex.interval(i, i + 1)).dup();
+            sink.accept(i, dl4jMeanGradient("data", new Data(xi, yi, 1), thetaFull));
+            if ((i + 1) % every == 0 || i + 1 == n) {
+                progress.onProgress("per-example gradients", i + 1, n);
+                if (LOG.isDebugEnabled() && ((i + 1) % Math.max(1, n / 10) == 0 || i + 1 == n)) {
+                    LOG.debug("per-example gradients: {}/{} ({} ms)", i + 1, n, (System.nanoTime() - t0) / 1_000_000);
+                }
+            }
+        }
+    }
+
+    /** The Hessian of the objective over {@code data} in this model's {@link #hvpMode()}. */
+    @Override
+    public HessianVectorProduct hessian(DataSet data) {
+        return hessian(data, mode);
+    }
+
+    /**
+     * The Hessian of the objective over {@code data} in the given mode ({@link HvpMode#AUTO} means this model's
+     * mode). The exact and Gauss–Newton operators cache one forward and backward pass over {@code data} (memory:
+     * the activations and errors of every dense layer, {@code O(n · Σ widths)} doubles).
+     *
+     * @throws IllegalArgumentException if the mode is not available for this network
+     */
+    public HessianVectorProduct hessian(DataSet data, HvpMode mode) {
+        Objects.requireNonNull(mode, "mode");
+        HvpMode m = mode == HvpMode.AUTO ? this.mode : mode;
+        Data d = prepare("data", data);
+        if (m == HvpMode.FINITE_DIFFERENCE) {
+            checkFiniteDifferencesApply();
+            GradientFunction g = th -> {
+                INDArray full = layout.scatter(thetaFull, Arguments.toDoubleVector(th));
+                return dl4jMeanGradient("data", d, full).addi(kappa.mul(th));
+            };
+            return FiniteDifferenceHvp.of(g, theta).withStep(fdStep);
+        }
+        if (chain == null) {
+            throw new IllegalArgumentException("hvpMode " + m + " is not available: " + noChainReason
+                    + "; use HvpMode.FINITE_DIFFERENCE");
+        }
+        return new DenseHessian(chain, pass("data", d), kappa, m == HvpMode.GAUSS_NEWTON);
+    }
+
+    /** Exact or Gauss–Newton operator over a cached pass. Immutable, thread-safe. */
+    private static final class DenseHessian implements HessianVectorProduct {
+        private final DenseChain chain;
+        private final DenseChain.Pass pass;
+        private final INDArray kappa;
+        private final boolean gaussNewton;
+
+        DenseHessian(DenseChain chain, DenseChain.Pass pass, INDArray kappa, boolean gaussNewton) {
+            this.chain = chain;
+            this.pass = pass;
+            this.kappa = kappa;
+            this.gaussNewton = gaussNewton;
+        }
+
+        @Override
+        public long dimension() {
+            return kappa.length();
+        }
+
+        @Override
+        public INDArray apply(INDArray v) {
+            HessianVectorProduct.checkArgument(this, v);
+            INDArray vv = Arguments.toDoubleVector(v);
+            return chain.hvp(pass, vv, gaussNewton).addi(kappa.mul(vv)); // + ∇²Ω v = κ ⊙ v
+        }
+
+        @Override
+        public String toString() {
+            return (gaussNewton ? "GaussNewtonHvp" : "ExactHvp") + "[p=" + kappa.length() + ", n=" + pass.n() + ", "
+                    + chain + "]";
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ accessors
+
+    /** The resolved HVP mode ({@link HvpMode#EXACT}, {@link HvpMode#GAUSS_NEWTON} or {@link HvpMode#FINITE_DIFFERENCE}). */
+    public HvpMode hvpMode() {
+        return mode;
+    }
+
+    /** The analysed parameters. */
+    public ParameterSubset parameterSubset() {
+        return subset;
+    }
+
+    /** The data type of the user's network (the analysis always runs in DOUBLE). */
+    public DataType originalDataType() {
+        return net.originalDataType();
+    }
+
+    /** Whether per-example gradients and dots are batched (dense layers) rather than a per-example loop. */
+    public boolean batchedPerExampleGradients() {
+        return chain != null;
+    }
+
+    /** Seconds it took to copy (and convert) the user's network at construction. */
+    public double copySeconds() {
+        return copyNanos / 1e9;
+    }
+
+    /** A fresh DOUBLE copy of the analysed network (for retraining or inspection); the user's network is untouched. */
+    Object copyOfNetwork() {
+        synchronized (net) {
+            Object n = net.network();
+            return n instanceof MultiLayerNetwork m ? m.clone() : ((ComputationGraph) n).clone();
+        }
+    }
+
+    @Override
+    public String describe() {
+        String hvp = switch (mode) {
+            case EXACT -> "EXACT (R-operator: " + chain + ")";
+            case GAUSS_NEWTON -> "GAUSS_NEWTON (" + chain + ")";
+            default -> "FINITE_DIFFERENCE (central, step " + fdStep + ", DL4J gradients"
+                    + (noChainReason == null ? "" : "; no R-operator because " + noChainReason) + ")";
+        };
+        return "Dl4jInfluenceModel[" + net.kind() + ", " + net.layers().size() + " layers, p=" + numParameters()
+                + " of " + thetaFull.length() + " (" + subset + "), hvp=" + hvp + ", per-example gradients "
+                + (chain != null ? "batched" : "per-example loop") + ", analysed in DOUBLE"
+                + (net.originalDataType() == DataType.DOUBLE ? "" : " (network is " + net.originalDataType() + ")")
+                + (requestedMode == HvpMode.AUTO ? "" : ", requested " + requestedMode) + "]";
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
