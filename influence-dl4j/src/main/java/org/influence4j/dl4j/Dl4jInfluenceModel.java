@@ -588,14 +588,6 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         return copyNanos / 1e9;
     }
 
-    /** A fresh DOUBLE copy of the analysed network (for retraining or inspection); the user's network is untouched. */
-    Object copyOfNetwork() {
-        synchronized (net) {
-            Object n = net.network();
-            return n instanceof MultiLayerNetwork m ? m.clone() : ((ComputationGraph) n).clone();
-        }
-    }
-
     @Override
     public String describe() {
         String hvp = switch (mode) {
