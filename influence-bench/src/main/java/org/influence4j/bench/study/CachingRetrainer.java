@@ -17,7 +17,9 @@ import java.util.concurrent.Future;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.influence4j.bench.progress.Progress;
 import org.influence4j.model.DataSets;
+import org.influence4j.validation.LeaveOneOutValidation;
 import org.influence4j.validation.Retrainer;
+import org.influence4j.validation.ValidationReport;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -121,6 +123,43 @@ public final class CachingRetrainer implements Retrainer {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Runs {@code loo} for several (scores, test point) pairs, retraining every removal set they need once, in
+     * parallel: a dry run collects the removal sets, {@link #prefetch} retrains them, and the real runs only evaluate.
+     *
+     * @param loo        the validation protocol
+     * @param scores     influence scores per pair; not modified
+     * @param testPoints test point per pair; not modified
+     * @param threads    retraining threads
+     * @param task       progress bar name
+     * @param show       whether to draw a progress bar
+     * @return one report per pair, in order
+     */
+    public List<ValidationReport> validateAll(LeaveOneOutValidation loo, List<double[]> scores,
+                                              List<DataSet> testPoints, int threads, String task, boolean show) {
+        if (scores.size() != testPoints.size()) {
+            throw new IllegalArgumentException(scores.size() + " score vectors for " + testPoints.size()
+                    + " test points");
+        }
+        List<int[]> removals = new ArrayList<>();
+        for (int i = 0; i < scores.size(); i++) {
+            loo.run(scores.get(i), (removed, t) -> {
+                removals.add(removed.clone());
+                return 0.0;
+            }, testPoints.get(i));
+        }
+        long distinct = removals.stream().map(CachingRetrainer::key).filter(k -> !parameters.containsKey(k))
+                .distinct().count();
+        try (Progress p = Progress.start(task, distinct, show)) {
+            prefetch(removals, threads, p);
+        }
+        List<ValidationReport> reports = new ArrayList<>();
+        for (int i = 0; i < scores.size(); i++) {
+            reports.add(loo.run(scores.get(i), this, testPoints.get(i)));
+        }
+        return reports;
     }
 
     /** Statistics of every retraining done so far. */

@@ -22,7 +22,6 @@ import org.influence4j.solver.EigenvaluePolicy;
 import org.influence4j.solver.IHVPSolver;
 import org.influence4j.solver.SolverResult;
 import org.influence4j.validation.LeaveOneOutValidation;
-import org.influence4j.validation.Retrainer;
 import org.influence4j.validation.ValidationReport;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -142,8 +141,9 @@ public final class FragilityStudy {
 
         /**
          * The {@code --quick} preset: Iris, width-5 tanh MLPs of depth 1, 2 and 4, weight decay 0 and 5e-3, one
-         * seed, two test points (highest- and median-loss), top-10 plus 5 random points, exact solver, damping
-         * 0.01, L-BFGS training. About 3 minutes on 2 cores.
+         * seed, two test points (highest- and median-loss), top-10 plus 4 random points, exact solver, damping
+         * 0.01; every network trained twice: converged L-BFGS, and fixed-budget Adam (1000 iterations, 100 per
+         * retraining). About 3 minutes on 2 cores.
          */
         public static Config quick() {
             return new Config("quick", Datasets.IRIS, Architecture.MLP, List.of(1, 2, 4), 5, List.of(), 1,
@@ -155,7 +155,9 @@ public final class FragilityStudy {
 
         /**
          * The full Iris preset: width 5 and depths 1–8, depth 1 and widths 5–50, weight decay 0 and 5e-3, five
-         * seeds, three test points, top-20 plus 10 random points, exact solver (plus CG and LiSSA at width 5).
+         * seeds, three test points, top-20 plus 10 random points, exact, CG and LiSSA solvers (they share the
+         * retrainings), converged L-BFGS and fixed-budget Adam (3000 iterations, 300 per retraining). Hours on 2
+         * cores: run it with {@code fragility --preset full} (see docs/reproduction.md).
          */
         public static Config full() {
             return new Config("full", Datasets.IRIS, Architecture.MLP, List.of(1, 2, 3, 4, 5, 6, 7, 8), 5,
@@ -163,6 +165,29 @@ public final class FragilityStudy {
                     List.of(1L, 2L, 3L, 4L, 5L), 3, 20, 10, List.of(SolverKind.EXACT, SolverKind.CG,
                     SolverKind.LISSA), 0.01, EigenvaluePolicy.CLIP, 2000,
                     List.of(TrainingProtocol.lbfgs(), TrainingProtocol.adam()), false, 2000, Datasets.DEFAULT_SEED, 2);
+        }
+
+        /**
+         * Small MNIST, one hidden layer of 16 tanh units (12,730 parameters), weight decay 5e-3 and 0, one seed, one
+         * (highest-loss) test point, top-20 plus 5 random points, CG (and LiSSA), L-BFGS training capped at 1000
+         * iterations and 200 per retraining. Tens of minutes on 2 cores.
+         */
+        public static Config mnistMlp() {
+            return new Config("mnist-mlp", Datasets.SMALL_MNIST, Architecture.MLP, List.of(1), 16, List.of(), 1,
+                    Networks.HiddenActivation.TANH, List.of(5e-3, 0.0), List.of(1L), 1, 20, 5,
+                    List.of(SolverKind.CG, SolverKind.LISSA), 0.01, EigenvaluePolicy.CLIP, 1000,
+                    List.of(TrainingProtocol.lbfgs().withIterations(1000, 200)), false, 2000, Datasets.DEFAULT_SEED,
+                    2);
+        }
+
+        /**
+         * Small MNIST with {@link Networks#smallCnn} (3,226 parameters, finite-difference HVPs through the
+         * convolutions), weight decay 5e-3 and 0, otherwise as {@link #mnistMlp()} with CG only.
+         */
+        public static Config mnistCnn() {
+            return mnistMlp().withName("mnist-cnn").withModel(Datasets.SMALL_MNIST, Architecture.CNN,
+                    List.of(TrainingProtocol.lbfgs().withIterations(1000, 200)), false)
+                    .withSolvers(List.of(SolverKind.CG), 0.01, EigenvaluePolicy.CLIP);
         }
 
         /** A copy with another name. */
@@ -389,24 +414,12 @@ public final class FragilityStudy {
         CachingRetrainer retrainer = new CachingRetrainer(net, train, protocol);
         LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withTopK(config.topK())
                 .withRandomSample(config.randomSample()).withSeed(config.seed() + netSeed);
-        List<int[]> removals = new ArrayList<>();
-        for (Pending pd : pending) {
-            DataSet tp = DataSets.subset(test, new int[] {pd.point().index()});
-            loo.run(pd.scores(), (removed, t) -> {
-                removals.add(removed.clone());
-                return 0.0;
-            }, tp);
-        }
-        long distinct = removals.stream().map(java.util.Arrays::toString).distinct().count();
-        try (Progress pr = Progress.start("retrain " + protocol.kind() + " " + label(depth, width, wd, netSeed), distinct, showProgress)) {
-            retrainer.prefetch(removals, config.threads(), pr);
-        }
+        List<DataSet> tps = pending.stream()
+                .map(pd -> DataSets.subset(test, new int[] {pd.point().index()})).toList();
+        List<ValidationReport> reports = retrainer.validateAll(loo, pending.stream().map(Pending::scores).toList(),
+                tps, config.threads(), "retrain " + protocol.kind() + " " + label(depth, width, wd, netSeed),
+                showProgress);
         List<Comparison> mine = new ArrayList<>();
-        List<ValidationReport> reports = new ArrayList<>();
-        for (Pending pd : pending) {
-            DataSet tp = DataSets.subset(test, new int[] {pd.point().index()});
-            reports.add(loo.run(pd.scores(), (Retrainer) retrainer, tp));
-        }
         Network n = new Network(protocol, depth, width, wd, netSeed, p, trained, trainSeconds, accuracy, eigenvalues,
                 retrainer.retrainings().size(), retrainer.maxRetrainGradientNorm(),
                 retrainer.unconvergedRetrainings(), (System.nanoTime() - t0) / 1e9);
