@@ -39,6 +39,11 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true"); // charts are written to files, never shown
         }
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line (error handlers included), for tests and embedding. */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         // bad arguments: one clear line and exit code 2 (no usage dump); failures while running: one line, exit 1
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -53,7 +58,7 @@ public final class Main implements Callable<Integer> {
             c.getErr().flush();
             return usage ? 2 : 1;
         });
-        return cl.execute(args);
+        return cl;
     }
 
     @Override
