@@ -24,8 +24,7 @@ final class Json {
             quote(sb, s);
         } else if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
-            sb.append(Double.isFinite(d) ? String.format(Locale.ROOT, "%.17g", d).replaceAll("0+(e|$)", "$1")
-                    .replaceAll("\\.(e|$)", ".0$1") : "null");
+            sb.append(Double.isFinite(d) ? Double.toString(d) : "null"); // shortest round-trip form, valid JSON
         } else if (v instanceof Number || v instanceof Boolean) {
             sb.append(v);
         } else if (v instanceof Map<?, ?> m) {

@@ -252,7 +252,7 @@ public final class FragilityReport {
         md.append("Mean over seeds and test points of the top-k correlations between predicted and actual change of "
                 + "the test loss; `n/a` = undefined (every actual change was 0). λmax/λmin: undamped Hessian, mean "
                 + "over seeds.\n\n");
-        MarkdownTable t = MarkdownTable.withHeader("protocol", "depth", "width", "wd", "solver", "mean |Spearman|",
+        MarkdownTable t = MarkdownTable.withHeader("protocol", "depth", "width", "wd", "solver", "mean \\|Spearman\\|",
                 "Spearman range", "mean Pearson", "mean Kendall", "λmax", "λmin", "max ‖∇R(θ̂)‖", "runs");
         Map<String, List<Comparison>> groups = results.comparisons().stream().collect(Collectors.groupingBy(
                 c -> protocol(c.network()) + "|" + c.network().depth() + "|" + c.network().width() + "|"
@@ -274,9 +274,9 @@ public final class FragilityReport {
         md.append(t).append("\n");
 
         md.append("## Agreement by test point\n\n");
-        md.append("Per test-point kind (\"accuracy varies by test point\"): mean |Spearman| and its spread over all "
+        md.append("Per test-point kind (\"accuracy varies by test point\"): mean \\|Spearman\\| and its spread over all "
                 + "networks.\n\n");
-        MarkdownTable tp = MarkdownTable.withHeader("protocol", "wd", "test point", "mean |Spearman|", "min", "max",
+        MarkdownTable tp = MarkdownTable.withHeader("protocol", "wd", "test point", "mean \\|Spearman\\|", "min", "max",
                 "runs");
         Map<String, List<Comparison>> byPoint = results.comparisons().stream().collect(Collectors.groupingBy(
                 c -> protocol(c.network()) + "|" + c.network().weightDecay() + "|" + c.testPoint().kind(),

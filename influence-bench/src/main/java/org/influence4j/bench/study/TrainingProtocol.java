@@ -115,7 +115,7 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
         return kind == Kind.LBFGS
                 ? String.format(Locale.ROOT, "full-batch L-BFGS to ‖∇R‖ ≤ %.0e (at most %d iterations; retraining "
                         + "warm-started, at most %d)", tolerance, trainIterations, retrainIterations)
-                : String.format(Locale.ROOT, "full-batch Adam (lr %g), %d iterations; retraining warm-started, %d "
+                : String.format(Locale.ROOT, "full-batch Adam (lr %s), %d iterations; retraining warm-started, %d "
                         + "iterations", learningRate, trainIterations, retrainIterations);
     }
 }

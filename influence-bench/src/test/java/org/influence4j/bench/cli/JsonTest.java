@@ -20,6 +20,6 @@ class JsonTest {
         String json = Json.write(m);
 
         assertThat(json).contains("\"name\": \"a \\\"quoted\\\"\\\\ line\\nnext\\u0001\"")
-                .contains("1,").contains("2.5").contains("null").contains("1.0e-20").contains("\"empty\": []");
+                .contains("1,").contains("2.5").contains("null").contains("1.0E-20").contains("\"empty\": []");
     }
 }
