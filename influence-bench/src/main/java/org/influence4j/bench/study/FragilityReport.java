@@ -187,9 +187,11 @@ public final class FragilityReport {
                         byX.computeIfAbsent(x.apply(n), k -> new ArrayList<>()).add(Math.abs(c.report().topK().spearman()));
                     }
                 }
+                // settings whose correlation is undefined everywhere (every actual change 0) are left out
+                byX.values().removeIf(l -> !Double.isFinite(mean(l.stream().mapToDouble(Double::doubleValue)
+                        .toArray())));
                 double[] xs = byX.keySet().stream().mapToDouble(Integer::doubleValue).toArray();
-                // NaN (actual changes all zero) plotted as 0: no measurable agreement
-                double[] ys = byX.values().stream().mapToDouble(l -> meanOrZero(l)).toArray();
+                double[] ys = byX.values().stream().mapToDouble(FragilityReport::meanOrZero).toArray();
                 if (xs.length > 0) {
                     out.add(new Series(protocolName(p) + ", wd " + FragilityStudy.fmt(wd), xs, ys));
                 }
