@@ -52,6 +52,27 @@ class StudyTest {
     }
 
     @Test
+    void smallCnn_hasTheDocumentedSize_andTheAdapterGivesItAHessian() {
+        MultiLayerNetwork cnn = Networks.smallCnn(28, 28, 10, 5e-3, 1, TrainingProtocol.lbfgs().updater());
+        DataSet few = DataSets.subset(Datasets.smallMnist().train().data(), new int[] {0, 1, 2, 3});
+
+        Dl4jInfluenceModel m = Dl4jInfluenceModel.of(cnn);
+        INDArray v = org.nd4j.linalg.factory.Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.DOUBLE, m.numParameters());
+        INDArray hv = m.hessian(few).apply(v);
+
+        assertThat(cnn.numParams()).isEqualTo(3226);
+        assertThat(m.hvpMode()).isEqualTo(org.influence4j.dl4j.HvpMode.FINITE_DIFFERENCE);
+        assertThat(hv.length()).isEqualTo(3226);
+        assertThat(Double.isFinite(hv.norm2Number().doubleValue())).isTrue();
+        // the study's trainer regularises exactly the weights: l2 mask agrees with the adapter's objective
+        double[] g = new double[3226];
+        double r = new Objective(cnn.clone(), few).evaluate(cnn.params().toDoubleVector(), g);
+        assertThat(r).isCloseTo(m.objective(few), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(org.nd4j.linalg.factory.Nd4j.createFromArray(g).distance2(m.objectiveGradient(few)))
+                .isLessThan(1e-10);
+    }
+
+    @Test
     void testPoints_highestThenMedianThenRandom() {
         double[] losses = {0.3, 2.0, 0.1, 0.5, 0.2};
 
