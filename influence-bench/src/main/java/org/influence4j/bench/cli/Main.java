@@ -9,11 +9,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * Entry point of the {@code influence4j} command-line tool. Without a subcommand it prints the usage.
- * Exit codes: 0 success, 1 failure while running, 2 invalid command line.
+ * Exit codes: 0 success, 1 failure while running, 2 invalid command line or arguments (unknown data set, k larger
+ * than the training set, a model that does not fit the labels), reported in one line on standard error.
  */
 @Command(name = "influence4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Influence functions for DL4J/ND4J models, with checks of when they can be trusted.",
-        subcommands = {DatasetsCommand.class})
+        subcommands = {ExplainCommand.class, ValidateCommand.class, FragilityCommand.class, DatasetsCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Spec
@@ -38,7 +39,26 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true"); // charts are written to files, never shown
         }
-        return new CommandLine(new Main()).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line (error handlers included), for tests and embedding. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        // bad arguments: one clear line and exit code 2 (no usage dump); failures while running: one line, exit 1
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("influence4j: " + ex.getMessage()
+                    + " (see --help)");
+            ex.getCommandLine().getErr().flush();
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            boolean usage = ex instanceof IllegalArgumentException;
+            c.getErr().println("influence4j: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            c.getErr().flush();
+            return usage ? 2 : 1;
+        });
+        return cl;
     }
 
     @Override

@@ -1,0 +1,152 @@
+package org.influence4j.bench.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.influence4j.bench.study.FragilityReport;
+import org.influence4j.bench.study.FragilityStudy;
+import org.influence4j.bench.study.TrainingProtocol;
+import org.influence4j.solver.EigenvaluePolicy;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code influence4j fragility}: Basu, Pope &amp; Feizi's study as sweeps ({@link FragilityStudy}), written out by
+ * {@link FragilityReport}.
+ */
+@Command(name = "fragility", mixinStandardHelpOptions = true,
+        description = {"Reproduces 'Influence Functions in Deep Learning Are Fragile' (Basu, Pope & Feizi, ICLR 2021):"
+                + " sweeps depth, width, weight decay, seeds, test points, solvers and training protocols; for each "
+                + "network records ‖∇R(θ̂)‖ and the Hessian's extreme eigenvalues and compares influence with "
+                + "leave-one-out retraining.",
+                "Writes results.csv, networks.csv, points.csv, report.md and plots. Options override the preset."})
+final class FragilityCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--quick", description = "The quick preset (Iris, depths 1,2,4, ~3 minutes on 2 cores); same as "
+            + "--preset quick.")
+    boolean quick;
+
+    @Option(names = "--preset", defaultValue = "quick", description = "quick, full, mnist-mlp or mnist-cnn (default: "
+            + "${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--dataset", description = "Bundled data set (iris, small-mnist).")
+    String dataset;
+
+    @Option(names = "--depths", split = ",", description = "Depths of the depth sweep, e.g. 1,2,4,8.")
+    List<Integer> depths;
+
+    @Option(names = "--widths", split = ",", description = "Widths of the width sweep at depth 1, e.g. 5,10,20,50.")
+    List<Integer> widths;
+
+    @Option(names = "--weight-decays", split = ",", description = "Weight decays, e.g. 0,0.005.")
+    List<Double> weightDecays;
+
+    @Option(names = "--seeds", split = ",", description = "Network seeds, e.g. 1,2,3,4,5.")
+    List<Long> seeds;
+
+    @Option(names = "--test-points", description = "Test points per network (highest-loss, median-loss, random).")
+    Integer testPoints;
+
+    @Option(names = {"-k", "--top-k"}, description = "Training points retrained by largest |influence|.")
+    Integer topK;
+
+    @Option(names = "--random", description = "Additional random training points retrained.")
+    Integer random;
+
+    @Option(names = "--solvers", split = ",", description = "exact, cg, lissa (comma-separated).")
+    List<String> solvers;
+
+    @Option(names = "--damping", description = "Damping λ of H + λI (preset default 0.01).")
+    Double damping;
+
+    @Option(names = "--protocols", split = ",", description = "Training/retraining protocols: lbfgs, adam.")
+    List<String> protocols;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        String name = quick ? "quick" : preset.toLowerCase(Locale.ROOT);
+        Path dir = common.apply("out/" + name);
+        FragilityStudy.Config c = preset(name);
+        c = c.withSweeps(depths != null ? depths : c.depths(), widths != null ? widths : c.widths(),
+                weightDecays != null ? weightDecays : c.weightDecays(), seeds != null ? seeds : c.seeds());
+        c = c.withValidation(testPoints != null ? testPoints : c.testPoints(), topK != null ? topK : c.topK(),
+                random != null ? random : c.randomSample());
+        if (solvers != null || damping != null) {
+            c = c.withSolvers(solvers != null ? solvers.stream().map(FragilityCommand::solver).toList() : c.solvers(),
+                    damping != null ? damping : c.damping(), c.policy());
+        }
+        if (dataset != null || protocols != null) {
+            c = c.withModel(dataset != null ? dataset : c.dataset(), c.architecture(),
+                    protocols != null ? protocols.stream().map(FragilityCommand::protocol).toList() : c.protocols(),
+                    c.lastLayerOnly());
+        }
+        c = c.withRun(common.seed, common.threads);
+        checkSizes(c);
+        out.printf("fragility study '%s': %d networks; writing to %s%n", c.name(), c.networks(), dir);
+        out.flush();
+        FragilityStudy.Results results = new FragilityStudy(c).run(!common.quiet, line -> {
+            out.println(line);
+            out.flush();
+        });
+        List<Path> files = FragilityReport.write(results, dir, "influence4j " + String.join(" ",
+                spec.commandLine().getParseResult().originalArgs()));
+        out.printf("done in %.1f s; wrote %d files to %s, among them:%n", results.seconds(), files.size(), dir);
+        for (Path p : files) {
+            if (p.getParent().equals(dir)) {
+                out.println("  " + p);
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static FragilityStudy.Config preset(String name) {
+        return switch (name) {
+            case "quick" -> FragilityStudy.Config.quick();
+            case "full" -> FragilityStudy.Config.full();
+            case "mnist-mlp" -> FragilityStudy.Config.mnistMlp();
+            case "mnist-cnn" -> FragilityStudy.Config.mnistCnn();
+            default -> throw new IllegalArgumentException("unknown --preset '" + name + "'; use quick, full, mnist-mlp"
+                    + " or mnist-cnn");
+        };
+    }
+
+    private static void checkSizes(FragilityStudy.Config c) {
+        int n = org.influence4j.bench.data.Datasets.bundled(c.dataset(), c.seed()).train().numExamples();
+        if (c.topK() + c.randomSample() > n) {
+            throw new IllegalArgumentException("--top-k + --random (" + c.topK() + " + " + c.randomSample()
+                    + ") exceeds the training set size of " + c.dataset() + " (" + n + ")");
+        }
+    }
+
+    static FragilityStudy.SolverKind solver(String s) {
+        try {
+            return FragilityStudy.SolverKind.valueOf(s.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown solver '" + s + "'; use exact, cg or lissa");
+        }
+    }
+
+    static TrainingProtocol protocol(String s) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "lbfgs" -> TrainingProtocol.lbfgs();
+            case "adam" -> TrainingProtocol.adam();
+            default -> throw new IllegalArgumentException("unknown protocol '" + s + "'; use lbfgs or adam");
+        };
+    }
+}

@@ -1,0 +1,146 @@
+package org.influence4j.bench.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.influence4j.InfluenceEstimator;
+import org.influence4j.InfluenceScores;
+import org.influence4j.bench.data.TrainTestData;
+import org.influence4j.bench.progress.Progress;
+import org.influence4j.bench.report.CsvTable;
+import org.influence4j.bench.report.MarkdownTable;
+import org.influence4j.bench.report.PlotOptions;
+import org.influence4j.bench.report.Plots;
+import org.influence4j.bench.study.CachingRetrainer;
+import org.influence4j.bench.study.TestPoints;
+import org.influence4j.dl4j.Dl4jInfluenceModel;
+import org.influence4j.model.DataSets;
+import org.influence4j.validation.LeaveOneOutValidation;
+import org.influence4j.validation.ValidationReport;
+import org.nd4j.linalg.dataset.DataSet;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code influence4j validate}: DESIGN.md's leave-one-out protocol for one model and one or more test points.
+ */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = {"Checks influence against leave-one-out retraining: the top-k training examples by |influence|"
+                + " plus a seeded random sample are removed one at a time and the model retrained warm-started;",
+                "predicted (−I_up,loss/n) and actual changes of the test loss are compared (Pearson, Spearman, "
+                        + "Kendall). Writes validation.csv, summary.csv and one scatter plot per test point."})
+final class ValidateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--test-point", split = ",", defaultValue = "highest-loss,median-loss",
+            description = "Test points: highest-loss, median-loss or 0-based test indices, comma-separated (default: "
+                    + "${DEFAULT-VALUE}).")
+    List<String> testPoints;
+
+    @Option(names = {"-k", "--top-k"}, defaultValue = "20", description = "Training examples retrained by largest "
+            + "|influence| (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--random", defaultValue = "10", description = "Additional random training examples retrained "
+            + "(default: ${DEFAULT-VALUE}).")
+    int random;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = common.apply("out/validate");
+        TrainTestData data = model.data(common.seed);
+        int n = data.train().numExamples();
+        if (topK < 1 || random < 0) {
+            throw new IllegalArgumentException("-k/--top-k (" + topK + ") must be >= 1 and --random (" + random
+                    + ") >= 0");
+        }
+        if (topK + random > n) {
+            throw new IllegalArgumentException("-k/--top-k + --random (" + topK + " + " + random + ") exceeds the "
+                    + "training set size (" + n + ")");
+        }
+        ModelOptions.Trained trained;
+        try (Progress p = Progress.start("train", 1, !common.quiet)) {
+            trained = model.network(data, common.seed);
+            p.step();
+        }
+        DataSet train = data.train().data();
+        Dl4jInfluenceModel im = Dl4jInfluenceModel.of(trained.net());
+        double[] losses = im.losses(data.test().data()).toDoubleVector();
+        InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
+                .withSolver(model.solver(common.seed));
+        List<TestPoints.Choice> choices = new ArrayList<>();
+        List<double[]> scores = new ArrayList<>();
+        List<DataSet> tps = new ArrayList<>();
+        InfluenceScores last = null;
+        for (String spec : testPoints) {
+            TestPoints.Choice c = TestPointOption.resolve(spec, losses);
+            DataSet tp = DataSets.subset(data.test().data(), new int[] {c.index()});
+            last = est.influenceOn(tp);
+            choices.add(c);
+            scores.add(last.toDoubleArray());
+            tps.add(tp);
+        }
+        CachingRetrainer retrainer = new CachingRetrainer(trained.net(), train, model.protocol());
+        LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withTopK(topK).withRandomSample(random)
+                .withSeed(common.seed);
+        List<ValidationReport> reports = retrainer.validateAll(loo, scores, tps, common.threads, "leave-one-out",
+                !common.quiet);
+
+        out.printf("model: %s%n", trained.description());
+        out.printf("‖∇R(θ̂)‖ = %.3g; damping λ = %s; solver %s; retraining: %s; largest ‖∇R‖ after retraining %.3g "
+                + "(%d of %d retrainings missed the tolerance)%n%n", last.objectiveGradientNorm(), model.damping,
+                model.solver, model.protocol().describe(), retrainer.maxRetrainGradientNorm(),
+                retrainer.unconvergedRetrainings(), retrainer.retrainings().size());
+        MarkdownTable t = MarkdownTable.withHeader("test point", "loss", "top-k Pearson", "top-k Spearman",
+                "top-k Kendall", "all Pearson", "all Spearman", "retrained");
+        CsvTable summary = CsvTable.withHeader("test_index", "test_kind", "test_loss", "top_k", "pearson_top_k",
+                "spearman_top_k", "kendall_top_k", "retrained", "pearson_all", "spearman_all", "kendall_all",
+                "damping", "solver", "seed");
+        CsvTable points = CsvTable.withHeader("test_index", "train_index", "reason", "score", "predicted", "actual");
+        Files.createDirectories(dir);
+        List<Path> written = new ArrayList<>();
+        for (int i = 0; i < reports.size(); i++) {
+            TestPoints.Choice c = choices.get(i);
+            ValidationReport r = reports.get(i);
+            t.row(c.index() + " (" + c.kind().label() + ")", c.loss(), r.topK().pearson(), r.topK().spearman(),
+                    r.topK().kendall(), r.all().pearson(), r.all().spearman(), r.points().size());
+            summary.row(c.index(), c.kind().label(), c.loss(), r.topK().count(), r.topK().pearson(),
+                    r.topK().spearman(), r.topK().kendall(), r.all().count(), r.all().pearson(), r.all().spearman(),
+                    r.all().kendall(), model.damping, model.solver, common.seed);
+            for (ValidationReport.Point p : r.points()) {
+                points.row(c.index(), p.index(), p.reason().name().toLowerCase(Locale.ROOT), p.score(),
+                        p.predicted(), p.actual());
+            }
+            written.add(Plots.predictedVsActual(dir.resolve("scatter_test" + c.index() + ".png"), r.predicted(),
+                    r.actual(), PlotOptions.titled(Plots.correlationTitle("Test example " + c.index() + " ("
+                            + c.kind().label() + "), top-" + topK + " + " + random + " random",
+                            r.all().pearson(), r.all().spearman()))));
+        }
+        out.println(t);
+        written.add(0, summary.write(dir.resolve("summary.csv")));
+        written.add(1, points.write(dir.resolve("validation.csv")));
+        for (Path p : written) {
+            out.println("wrote " + p);
+        }
+        out.flush();
+        return 0;
+    }
+}

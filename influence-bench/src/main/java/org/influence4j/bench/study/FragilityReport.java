@@ -1,0 +1,344 @@
+package org.influence4j.bench.study;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import org.influence4j.bench.report.CsvTable;
+import org.influence4j.bench.report.MarkdownTable;
+import org.influence4j.bench.report.PlotOptions;
+import org.influence4j.bench.report.Plots;
+import org.influence4j.bench.report.Series;
+import org.influence4j.bench.study.FragilityStudy.Comparison;
+import org.influence4j.bench.study.FragilityStudy.Network;
+import org.influence4j.bench.study.FragilityStudy.Results;
+import org.influence4j.validation.ValidationReport;
+
+/**
+ * Writes a {@link FragilityStudy}'s results: {@code results.csv} (one row per network, test point and solver),
+ * {@code networks.csv} (one row per trained network), {@code points.csv} (every retrained training point),
+ * {@code report.md}, and the plots — correlation against depth and width with and without weight decay, the top
+ * Hessian eigenvalue against depth, one eigenvalue spectrum per protocol, and one predicted-vs-actual scatter plot per
+ * setting (network and solver, highest-loss test point).
+ */
+public final class FragilityReport {
+
+    /** Columns of {@code results.csv}, in order. */
+    public static final List<String> RESULT_COLUMNS = List.of("protocol", "depth", "width", "weight_decay", "seed",
+            "parameters", "train_grad_norm", "train_iterations", "train_objective", "test_accuracy", "lambda_min",
+            "lambda_max", "test_index", "test_kind", "test_loss", "solver", "damping", "solver_iterations",
+            "solver_relative_residual", "solver_stop", "top_k", "pearson_top_k", "spearman_top_k", "kendall_top_k",
+            "retrained", "pearson_all", "spearman_all", "kendall_all", "max_retrain_grad_norm",
+            "unconverged_retrainings", "network_seconds");
+
+    private FragilityReport() {
+    }
+
+    /**
+     * Writes everything into {@code dir} (created if needed).
+     *
+     * @param results the study's results
+     * @param dir     output directory
+     * @param command the command line that produced them (quoted in the report)
+     * @return the files written, report first
+     * @throws IOException if a file cannot be written
+     */
+    public static List<Path> write(Results results, Path dir, String command) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> files = new ArrayList<>();
+        Path report = dir.resolve("report.md");
+        files.add(report);
+        files.add(resultsTable(results).write(dir.resolve("results.csv")));
+        files.add(networksTable(results).write(dir.resolve("networks.csv")));
+        files.add(pointsTable(results).write(dir.resolve("points.csv")));
+        List<Path> plots = plots(results, dir);
+        files.addAll(plots);
+        Files.writeString(report, markdown(results, command, dir, plots));
+        return files;
+    }
+
+    /** One row per comparison, columns {@link #RESULT_COLUMNS}. */
+    public static CsvTable resultsTable(Results results) {
+        CsvTable t = CsvTable.withHeader(RESULT_COLUMNS.toArray(String[]::new));
+        for (Comparison c : results.comparisons()) {
+            Network n = c.network();
+            ValidationReport r = c.report();
+            t.row(protocol(n), n.depth(), n.width(), n.weightDecay(), n.seed(), n.parameters(),
+                    n.training().gradientNorm(), n.training().iterations(), n.training().objective(),
+                    n.testAccuracy(), n.lambdaMin(), n.lambdaMax(), c.testPoint().index(),
+                    c.testPoint().kind().label(), c.testPoint().loss(), c.solver().label(),
+                    results.config().damping(), c.solve().iterations(), c.solve().relativeResidual(),
+                    c.solve().stopReason(), r.topK().count(), r.topK().pearson(), r.topK().spearman(),
+                    r.topK().kendall(), r.all().count(), r.all().pearson(), r.all().spearman(), r.all().kendall(),
+                    n.maxRetrainGradNorm(), n.unconverged(), n.seconds());
+        }
+        return t;
+    }
+
+    private static CsvTable networksTable(Results results) {
+        CsvTable t = CsvTable.withHeader("protocol", "depth", "width", "weight_decay", "seed", "parameters",
+                "train_grad_norm", "train_iterations", "train_objective", "train_seconds", "test_accuracy",
+                "lambda_min", "lambda_max", "retrainings", "max_retrain_grad_norm", "unconverged_retrainings",
+                "seconds");
+        for (Network n : results.networks()) {
+            t.row(protocol(n), n.depth(), n.width(), n.weightDecay(), n.seed(), n.parameters(),
+                    n.training().gradientNorm(), n.training().iterations(), n.training().objective(),
+                    n.trainSeconds(), n.testAccuracy(), n.lambdaMin(), n.lambdaMax(), n.retrainings(),
+                    n.maxRetrainGradNorm(), n.unconverged(), n.seconds());
+        }
+        return t;
+    }
+
+    private static CsvTable pointsTable(Results results) {
+        CsvTable t = CsvTable.withHeader("protocol", "depth", "width", "weight_decay", "seed", "test_index",
+                "test_kind", "solver", "train_index", "reason", "score", "predicted", "actual");
+        for (Comparison c : results.comparisons()) {
+            Network n = c.network();
+            for (ValidationReport.Point p : c.report().points()) {
+                t.row(protocol(n), n.depth(), n.width(), n.weightDecay(), n.seed(), c.testPoint().index(),
+                        c.testPoint().kind().label(), c.solver().label(), p.index(),
+                        p.reason().name().toLowerCase(Locale.ROOT), p.score(), p.predicted(), p.actual());
+            }
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------------------------------------ plots
+
+    private static List<Path> plots(Results results, Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        FragilityStudy.Config cfg = results.config();
+        FragilityStudy.SolverKind main = cfg.solvers().get(0);
+        List<Comparison> mainSolver = results.comparisons().stream().filter(c -> c.solver() == main).toList();
+        if (cfg.architecture() == FragilityStudy.Architecture.MLP) {
+            if (cfg.depths().size() > 1) {
+                out.add(Plots.lineChart(dir.resolve("correlation_vs_depth.png"),
+                        sweepSeries(results, mainSolver, n -> n.width() == cfg.baseWidth(), Network::depth),
+                        PlotOptions.titled("Mean |Spearman| (top-" + cfg.topK() + ", " + main.label()
+                                + ") vs depth, width " + cfg.baseWidth()).withAxisTitles("hidden layers",
+                                "mean |Spearman| (predicted vs actual Δ test loss)")));
+                List<Series> eig = eigenSeries(results, n -> n.width() == cfg.baseWidth(), Network::depth);
+                if (!eig.isEmpty()) {
+                    out.add(Plots.lineChart(dir.resolve("top_eigenvalue_vs_depth.png"), eig,
+                            PlotOptions.titled("Largest Hessian eigenvalue vs depth, width " + cfg.baseWidth())
+                                    .withAxisTitles("hidden layers", "λmax(H) (mean over seeds)").withLogY(true)));
+                }
+            }
+            if (cfg.widths().size() > 1) {
+                out.add(Plots.lineChart(dir.resolve("correlation_vs_width.png"),
+                        sweepSeries(results, mainSolver, n -> n.depth() == cfg.baseDepth(), Network::width),
+                        PlotOptions.titled("Mean |Spearman| (top-" + cfg.topK() + ", " + main.label()
+                                + ") vs width, depth " + cfg.baseDepth()).withAxisTitles("hidden units",
+                                "mean |Spearman| (predicted vs actual Δ test loss)")));
+            }
+        }
+        // one spectrum per protocol: the deepest regularised network of the first seed
+        for (TrainingProtocol p : cfg.protocols()) {
+            results.networks().stream()
+                    .filter(n -> n.protocol().equals(p) && n.eigenvalues().length > 0 && n.seed() == cfg.seeds().get(0))
+                    .max((a, b) -> a.depth() != b.depth() ? Integer.compare(a.depth(), b.depth())
+                            : Double.compare(a.weightDecay(), b.weightDecay()))
+                    .ifPresent(n -> {
+                        try {
+                            out.add(Plots.eigenvalueSpectrum(dir.resolve("spectrum_" + n.label() + ".png"),
+                                    n.eigenvalues(), Plots.SpectrumScale.SYMLOG,
+                                    PlotOptions.titled("Hessian spectrum, " + describe(n))));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+        }
+        Path scatter = dir.resolve("scatter");
+        for (Comparison c : results.comparisons()) {
+            if (c.testPoint() != firstPoint(results, c.network()) || c.report().points().isEmpty()) {
+                continue;
+            }
+            ValidationReport r = c.report();
+            out.add(Plots.predictedVsActual(scatter.resolve(c.network().label() + "_" + c.solver().label() + ".png"),
+                    r.predicted(), r.actual(), PlotOptions.titled(Plots.correlationTitle(describe(c.network())
+                            + ", " + c.solver().label() + ", test " + c.testPoint().index(), r.topK().pearson(),
+                            r.topK().spearman()))));
+        }
+        return out;
+    }
+
+    private static TestPoints.Choice firstPoint(Results results, Network n) {
+        return results.comparisons().stream().filter(c -> c.network() == n).findFirst().orElseThrow().testPoint();
+    }
+
+    private static List<Series> sweepSeries(Results results, List<Comparison> comparisons, Predicate<Network> onSweep,
+                                            Function<Network, Integer> x) {
+        List<Series> out = new ArrayList<>();
+        for (TrainingProtocol p : results.config().protocols()) {
+            for (double wd : results.config().weightDecays()) {
+                Map<Integer, List<Double>> byX = new java.util.TreeMap<>();
+                for (Comparison c : comparisons) {
+                    Network n = c.network();
+                    if (n.protocol().equals(p) && n.weightDecay() == wd && onSweep.test(n)) {
+                        byX.computeIfAbsent(x.apply(n), k -> new ArrayList<>()).add(Math.abs(c.report().topK().spearman()));
+                    }
+                }
+                // settings whose correlation is undefined everywhere (every actual change 0) are left out
+                byX.values().removeIf(l -> !Double.isFinite(mean(l.stream().mapToDouble(Double::doubleValue)
+                        .toArray())));
+                double[] xs = byX.keySet().stream().mapToDouble(Integer::doubleValue).toArray();
+                double[] ys = byX.values().stream().mapToDouble(FragilityReport::meanOrZero).toArray();
+                if (xs.length > 0) {
+                    out.add(new Series(protocolName(p) + ", wd " + FragilityStudy.fmt(wd), xs, ys));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Series> eigenSeries(Results results, Predicate<Network> onSweep, Function<Network, Integer> x) {
+        List<Series> out = new ArrayList<>();
+        for (TrainingProtocol p : results.config().protocols()) {
+            for (double wd : results.config().weightDecays()) {
+                Map<Integer, List<Double>> byX = new java.util.TreeMap<>();
+                for (Network n : results.networks()) {
+                    if (n.protocol().equals(p) && n.weightDecay() == wd && onSweep.test(n) && n.lambdaMax() > 0) {
+                        byX.computeIfAbsent(x.apply(n), k -> new ArrayList<>()).add(n.lambdaMax());
+                    }
+                }
+                if (!byX.isEmpty()) {
+                    out.add(new Series(protocolName(p) + ", wd " + FragilityStudy.fmt(wd),
+                            byX.keySet().stream().mapToDouble(Integer::doubleValue).toArray(),
+                            byX.values().stream().mapToDouble(FragilityReport::meanOrZero).toArray()));
+                }
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ markdown
+
+    private static String markdown(Results results, String command, Path dir, List<Path> plots) {
+        FragilityStudy.Config cfg = results.config();
+        StringBuilder md = new StringBuilder();
+        md.append("# Fragility study: ").append(cfg.name()).append("\n\n");
+        md.append("Command: `").append(command).append("`  \n");
+        md.append(String.format(Locale.ROOT, "Wall time: %.1f s (%d networks, %d comparisons, %d threads, %s)%n%n",
+                results.seconds(), results.networks().size(), results.comparisons().size(), cfg.threads(),
+                machine()));
+        md.append("## Setup\n\n");
+        md.append("* data: `").append(cfg.dataset()).append("` (split seed ").append(cfg.seed()).append(")\n");
+        md.append("* networks: ").append(cfg.architecture()).append(cfg.architecture() == FragilityStudy.Architecture.MLP
+                ? ", " + cfg.activation().label() + " hidden layers; depths " + cfg.depths() + " at width "
+                + cfg.baseWidth() + (cfg.widths().isEmpty() ? "" : "; widths " + cfg.widths() + " at depth "
+                + cfg.baseDepth()) : "").append("; softmax + cross-entropy; DOUBLE\n");
+        md.append("* weight decay (PyTorch convention, objective gets ½·wd·‖W‖², DL4J `l2`): ")
+                .append(cfg.weightDecays()).append("; seeds ").append(cfg.seeds()).append("\n");
+        for (TrainingProtocol p : cfg.protocols()) {
+            md.append("* protocol `").append(protocolName(p)).append("`: ").append(p.describe()).append("\n");
+        }
+        md.append("* influence: ").append(cfg.solvers().stream().map(FragilityStudy.SolverKind::label).toList())
+                .append(", damping λ = ").append(cfg.damping()).append(" (operator H + λI), exact-solver policy ")
+                .append(cfg.policy()).append(cfg.lastLayerOnly() ? ", output-layer parameters only" : "")
+                .append("\n");
+        md.append("* validation: ").append(cfg.testPoints()).append(" test point(s) per network (highest-loss, "
+                + "median-loss, then random); top-").append(cfg.topK()).append(" by |influence| plus ")
+                .append(cfg.randomSample()).append(" random points, each removed and retrained warm-started; "
+                + "baseline retrained with nothing removed; predicted Δ = −I_up,loss/n\n\n");
+
+        md.append("## Agreement by setting\n\n");
+        md.append("Mean over seeds and test points of the top-k correlations between predicted and actual change of "
+                + "the test loss; `n/a` = undefined (every actual change was 0). λmax/λmin: undamped Hessian, mean "
+                + "over seeds.\n\n");
+        MarkdownTable t = MarkdownTable.withHeader("protocol", "depth", "width", "wd", "solver", "mean \\|Spearman\\|",
+                "Spearman range", "mean Pearson", "mean Kendall", "λmax", "λmin", "max ‖∇R(θ̂)‖", "runs");
+        Map<String, List<Comparison>> groups = results.comparisons().stream().collect(Collectors.groupingBy(
+                c -> protocol(c.network()) + "|" + c.network().depth() + "|" + c.network().width() + "|"
+                        + c.network().weightDecay() + "|" + c.solver(), LinkedHashMap::new, Collectors.toList()));
+        for (List<Comparison> g : groups.values()) {
+            Network n = g.get(0).network();
+            double[] sp = g.stream().mapToDouble(c -> c.report().topK().spearman()).toArray();
+            double[] finite = Arrays.stream(sp).filter(Double::isFinite).toArray();
+            t.row(protocol(n), n.depth(), n.width(), FragilityStudy.fmt(n.weightDecay()), g.get(0).solver().label(),
+                    num(meanAbs(sp)), finite.length == 0 ? "n/a" : String.format(Locale.ROOT, "%.2f … %.2f",
+                            Arrays.stream(finite).min().orElseThrow(), Arrays.stream(finite).max().orElseThrow()),
+                    num(mean(g.stream().mapToDouble(c -> c.report().topK().pearson()).toArray())),
+                    num(mean(g.stream().mapToDouble(c -> c.report().topK().kendall()).toArray())),
+                    num(mean(g.stream().mapToDouble(c -> c.network().lambdaMax()).distinct().toArray())),
+                    num(mean(g.stream().mapToDouble(c -> c.network().lambdaMin()).distinct().toArray())),
+                    num(g.stream().mapToDouble(c -> c.network().training().gradientNorm()).max().orElse(Double.NaN)),
+                    g.size());
+        }
+        md.append(t).append("\n");
+
+        md.append("## Agreement by test point\n\n");
+        md.append("Per test-point kind (\"accuracy varies by test point\"): mean \\|Spearman\\| and its spread over all "
+                + "networks.\n\n");
+        MarkdownTable tp = MarkdownTable.withHeader("protocol", "wd", "test point", "mean \\|Spearman\\|", "min", "max",
+                "runs");
+        Map<String, List<Comparison>> byPoint = results.comparisons().stream().collect(Collectors.groupingBy(
+                c -> protocol(c.network()) + "|" + c.network().weightDecay() + "|" + c.testPoint().kind(),
+                LinkedHashMap::new, Collectors.toList()));
+        for (List<Comparison> g : byPoint.values()) {
+            double[] sp = g.stream().mapToDouble(c -> Math.abs(c.report().topK().spearman()))
+                    .filter(Double::isFinite).toArray();
+            tp.row(protocol(g.get(0).network()), FragilityStudy.fmt(g.get(0).network().weightDecay()),
+                    g.get(0).testPoint().kind().label(), num(mean(sp)),
+                    num(Arrays.stream(sp).min().orElse(Double.NaN)), num(Arrays.stream(sp).max().orElse(Double.NaN)),
+                    g.size());
+        }
+        md.append(tp).append("\n");
+
+        md.append("## Files\n\n");
+        md.append("* `results.csv` — one row per network × test point × solver (").append(results.comparisons().size())
+                .append(" rows)\n* `networks.csv` — one row per trained network (‖∇R(θ̂)‖, eigenvalues, retraining "
+                + "convergence)\n* `points.csv` — every retrained training point (score, predicted, actual)\n");
+        for (Path p : plots) {
+            md.append("* `").append(dir.relativize(p).toString().replace('\\', '/')).append("`\n");
+        }
+        return md.toString();
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    static String protocol(Network n) {
+        return protocolName(n.protocol());
+    }
+
+    static String protocolName(TrainingProtocol p) {
+        return p.kind().name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String describe(Network n) {
+        return protocol(n) + ", depth " + n.depth() + ", width " + n.width() + ", wd "
+                + FragilityStudy.fmt(n.weightDecay()) + ", seed " + n.seed();
+    }
+
+    private static String machine() {
+        return Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch") + ", Java "
+                + System.getProperty("java.version");
+    }
+
+    private static double meanOrZero(List<Double> values) {
+        double m = mean(values.stream().mapToDouble(Double::doubleValue).toArray());
+        return Double.isFinite(m) ? m : 0.0;
+    }
+
+    /** Mean of the finite values (NaN if none). */
+    static double mean(double[] values) {
+        return Arrays.stream(values).filter(Double::isFinite).average().orElse(Double.NaN);
+    }
+
+    /** Mean of the finite absolute values (NaN if none). */
+    static double meanAbs(double[] values) {
+        return mean(Arrays.stream(values).map(Math::abs).toArray());
+    }
+
+    private static String num(double v) {
+        return Double.isFinite(v) ? MarkdownTable.format(v) : "n/a";
+    }
+}

@@ -1,0 +1,151 @@
+package org.influence4j.bench.study;
+
+import java.util.Locale;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+
+/**
+ * The networks of the studies, all DOUBLE, softmax output with multi-class cross-entropy (MCXENT), Xavier
+ * initialisation from an explicit seed.
+ *
+ * <p><b>Regularisation.</b> {@code weightDecay} is given as PyTorch's {@code weight_decay} (the paper's setting:
+ * 5e-3 on Iris) and mapped to DL4J's {@code l2(weightDecay)}, which adds {@code ½·wd·‖W‖²} (weights only, biases
+ * excluded) to the objective, so that {@code ∇Ω = wd·W} — exactly what PyTorch's SGD adds to the gradient. DL4J's
+ * own {@code weightDecay} is not used: it adds {@code wd·‖W‖²} to the score but applies the decay after the updater,
+ * so with any optimizer other than plain SGD its fixed point is not a stationary point of the reported objective.
+ *
+ * <p>The default updater (SGD) is never used for training: {@link Lbfgs} trains full batch on the objective
+ * directly; the {@link TrainingProtocol.Kind#ADAM} protocol passes its own.
+ */
+public final class Networks {
+
+    private Networks() {
+    }
+
+    /** Hidden-layer activation of the MLPs. */
+    public enum HiddenActivation {
+        /** {@code tanh}: smooth, so the exact Hessian is well defined everywhere (default of the studies). */
+        TANH(Activation.TANH),
+        /** ReLU, as in Basu et al.'s MNIST/CIFAR networks; its Hessian ignores the kinks. */
+        RELU(Activation.RELU);
+
+        private final Activation dl4j;
+
+        HiddenActivation(Activation dl4j) {
+            this.dl4j = dl4j;
+        }
+
+        /** The DL4J activation. */
+        public Activation dl4j() {
+            return dl4j;
+        }
+
+        /** Lower-case name as used on the command line. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * A multilayer perceptron {@code inputs → width × depth → classes}.
+     *
+     * @param inputs      number of input features, {@code ≥ 1}
+     * @param classes     number of classes, {@code ≥ 2}
+     * @param depth       number of hidden layers, {@code ≥ 0} (0 is softmax regression)
+     * @param width       units per hidden layer, {@code ≥ 1}
+     * @param activation  hidden activation
+     * @param weightDecay PyTorch-style weight decay {@code wd ≥ 0} (objective gets {@code ½·wd·‖W‖²})
+     * @param seed        initialisation seed
+     * @return an initialised network
+     */
+    public static MultiLayerNetwork mlp(int inputs, int classes, int depth, int width, HiddenActivation activation,
+                                        double weightDecay, long seed) {
+        return mlp(inputs, classes, depth, width, activation, weightDecay, seed, new Sgd(0.1));
+    }
+
+    /**
+     * {@link #mlp(int, int, int, int, HiddenActivation, double, long)} with the DL4J updater used by
+     * {@code net.fit} (only the {@link TrainingProtocol.Kind#ADAM} protocol trains with it).
+     *
+     * @param updater the updater; copied by DL4J
+     * @return an initialised network
+     */
+    public static MultiLayerNetwork mlp(int inputs, int classes, int depth, int width, HiddenActivation activation,
+                                        double weightDecay, long seed, IUpdater updater) {
+        check(inputs >= 1, "inputs (" + inputs + ") must be >= 1");
+        check(classes >= 2, "classes (" + classes + ") must be >= 2");
+        check(depth >= 0, "depth (" + depth + ") must be >= 0");
+        check(width >= 1, "width (" + width + ") must be >= 1");
+        check(weightDecay >= 0, "weightDecay (" + weightDecay + ") must be >= 0");
+        NeuralNetConfiguration.ListBuilder b = base(weightDecay, seed, updater).list();
+        int in = inputs;
+        for (int l = 0; l < depth; l++) {
+            b.layer(new DenseLayer.Builder().nIn(in).nOut(width).activation(activation.dl4j()).build());
+            in = width;
+        }
+        b.layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(in).nOut(classes).activation(Activation.SOFTMAX)
+                .build());
+        return init(b.build());
+    }
+
+    /**
+     * A small CNN in the spirit of Koh &amp; Liang's small-MNIST network: two 3×3 convolutions (4 and 8 channels,
+     * stride 2, tanh) and a softmax output, 3,226 parameters for 28×28 inputs (Koh &amp; Liang's had more channels
+     * and was analysed in full with CG; this one stays small enough for exact eigenvalues). The input is the flat
+     * {@code height·width} pixel row, reshaped by DL4J.
+     *
+     * @param height      image height
+     * @param width       image width
+     * @param classes     number of classes
+     * @param weightDecay PyTorch-style weight decay (see the class comment)
+     * @param seed        initialisation seed
+     * @param updater     the DL4J updater (used only by the ADAM protocol)
+     * @return an initialised network
+     */
+    public static MultiLayerNetwork smallCnn(int height, int width, int classes, double weightDecay, long seed,
+                                             IUpdater updater) {
+        check(height >= 8 && width >= 8, "images must be at least 8x8, got " + height + "x" + width);
+        check(weightDecay >= 0, "weightDecay (" + weightDecay + ") must be >= 0");
+        MultiLayerConfiguration conf = base(weightDecay, seed, updater).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(4).activation(Activation.TANH).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes).activation(Activation.SOFTMAX)
+                        .build())
+                .setInputType(InputType.convolutionalFlat(height, width, 1))
+                .build();
+        return init(conf);
+    }
+
+    private static NeuralNetConfiguration.Builder base(double weightDecay, long seed, IUpdater updater) {
+        NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.DOUBLE)
+                .updater(updater).weightInit(WeightInit.XAVIER);
+        if (weightDecay > 0) {
+            b.l2(weightDecay);
+        }
+        return b;
+    }
+
+    private static MultiLayerNetwork init(MultiLayerConfiguration conf) {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
