@@ -158,6 +158,19 @@ class InfluenceEstimatorTest {
     }
 
     @Test
+    void prepared_isNotCorrupted_whenTheCallerMutatesTheSolverResultsSolution() {
+        DataSet test = testPoint(irisTest, 1);
+        InfluenceEstimator est = InfluenceEstimator.forModel(softmax).withTrainingData(irisTrain).withDamping(0.01);
+        PreparedInfluence prepared = est.prepare(test);
+        double[] before = prepared.scores().toDoubleArray();
+        INDArray sBefore = prepared.inverseHvp();
+        prepared.solverResult().solution().assign(0.0);
+        prepared.scores().solverResult().solution().muli(-3.0);
+        assertThat(prepared.inverseHvp()).isEqualTo(sBefore);
+        assertThat(prepared.scores().toDoubleArray()).containsExactly(before);
+    }
+
+    @Test
     void scores_followTheSignConvention() {
         DataSet test = testPoint(irisTest, 2);
         InfluenceScores s = InfluenceEstimator.forModel(softmax).withTrainingData(irisTrain).withDamping(0.01)

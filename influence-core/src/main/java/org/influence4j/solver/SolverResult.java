@@ -13,7 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * counts operator products made by the iteration (HVP evaluations), excluding that final check.
  * {@link #toString()} prints the diagnostics, never the solution vector.
  *
- * @param solution          the solution {@code x}, a fresh rank-1 DOUBLE array owned by the caller
+ * <p>Immutable: the constructor copies {@code solution} and {@link #solution()} returns a fresh copy on every
+ * call ({@code p} doubles), so a caller writing to it cannot corrupt this result or anything that shares it
+ * (for instance a {@code PreparedInfluence}).
+ *
+ * @param solution          the solution {@code x}, rank-1 DOUBLE (copied on construction and on access)
  * @param iterations        HVP evaluations spent by the solver
  * @param residualNorm      true residual {@code ‖b − Hx‖₂}
  * @param rightHandSideNorm {@code ‖b‖₂}
@@ -28,13 +32,19 @@ public record SolverResult(INDArray solution, int iterations, double residualNor
 
     /** Validates the components (non-null, non-negative counts). */
     public SolverResult {
-        Objects.requireNonNull(solution, "solution");
+        solution = Objects.requireNonNull(solution, "solution").dup();
         Objects.requireNonNull(stopReason, "stopReason");
         Objects.requireNonNull(elapsed, "elapsed");
         Objects.requireNonNull(diagnostics, "diagnostics");
         if (iterations < 0) {
             throw new IllegalArgumentException("iterations (" + iterations + ") must be >= 0");
         }
+    }
+
+    /** The solution {@code x}: a fresh rank-1 DOUBLE copy owned by the caller (writing to it changes nothing here). */
+    @Override
+    public INDArray solution() {
+        return solution.dup();
     }
 
     /** {@code ‖b − Hx‖ / ‖b‖}, or the absolute residual when {@code b = 0}. */

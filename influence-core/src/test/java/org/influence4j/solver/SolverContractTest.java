@@ -100,6 +100,14 @@ abstract class SolverContractTest {
     }
 
     @Test
+    void solution_isAFreshCopy_soMutatingItLeavesTheResultIntact() {
+        SolverResult result = solver().solve(operator(), SolverFixtures.gaussian(P, 4));
+        double[] before = result.solution().toDoubleVector();
+        result.solution().assign(Double.NaN);
+        assertThat(result.solution().toDoubleVector()).containsExactly(before);
+    }
+
+    @Test
     void solve_isDeterministic() {
         INDArray b = SolverFixtures.gaussian(P, 4);
         assertThat(bits(solver().solve(operator(), b).solution()))
