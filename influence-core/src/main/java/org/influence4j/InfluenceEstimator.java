@@ -386,12 +386,18 @@ public final class InfluenceEstimator {
             negative = -1;
         }
         List<String> warnings = new ArrayList<>();
-        if (relative > InfluenceDiagnostics.STATIONARITY_THRESHOLD) {
+        if (!(relative <= InfluenceDiagnostics.STATIONARITY_THRESHOLD)) { // NaN-safe: a NaN gradient is not stationary
             warnings.add(String.format("θ̂ is not a stationary point of the objective: ‖∇R(θ̂)‖ = %.3e, %.2g of the "
                     + "gradient scale; influence assumes a minimum — train longer or to a tighter tolerance", normR,
                     relative));
         }
-        if (min + damping <= 0) {
+        if (!Double.isFinite(min) || !Double.isFinite(max)) {
+            // NaN-safe: every comparison below is false for NaN, which would report a broken operator as fine
+            warnings.add(String.format("the Hessian's eigenvalue %s is not finite (smallest %.4g, largest %.4g): the model's "
+                    + "Hessian-vector product returns NaN or Inf; check it with HvpSelfCheck against finite "
+                    + "differences, and the parameters and training data for non-finite values",
+                    exact ? "spectrum" : "estimate", min, max));
+        } else if (min + damping <= 0) {
             warnings.add(String.format("H + λI is not positive definite: smallest eigenvalue of H is %.4g%s and λ = %g; "
                     + "use a damping above %.3g, the Gauss–Newton Hessian, or an eigenvalue policy", min,
                     negative >= 0 ? " (" + negative + " negative)" : "", damping, -min));

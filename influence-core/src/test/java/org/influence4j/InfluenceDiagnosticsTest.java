@@ -7,6 +7,8 @@ import java.util.SplittableRandom;
 
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.internal.Vectors;
+import org.influence4j.model.InfluenceModel;
+import org.influence4j.model.RidgeRegression;
 import org.influence4j.model.SoftmaxRegression;
 import org.influence4j.testdata.DenseOracle;
 import org.influence4j.testdata.Iris;
@@ -69,6 +71,36 @@ class InfluenceDiagnosticsTest {
         assertThat(d.warnings()).anySatisfy(w -> assertThat(w).contains("not positive definite")
                 .contains("use a damping above"));
         assertThat(d.dampedConditionNumber()).isInfinite();
+    }
+
+    @Test
+    void nonFiniteSpectrumEstimate_isReported_notSilentlyTrusted() {
+        // p > AUTO_EXACT_MAX_PARAMETERS: the spectrum comes from power iteration over an operator that returns NaN
+        int d = InfluenceEstimator.AUTO_EXACT_MAX_PARAMETERS + 1;
+        SplittableRandom rng = new SplittableRandom(3);
+        DataSet data = new DataSet(Vectors.gaussian(rng, 4L * d).reshape(4, d), Vectors.gaussian(rng, 4).reshape(4, 1));
+        RidgeRegression ridge = RidgeRegression.at(Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.DOUBLE, d), 1.0, false);
+        InfluenceModel nanHessian = new InfluenceEstimatorTest.NegatedHessianModel(ridge) {
+            @Override
+            public HessianVectorProduct hessian(DataSet ignored) {
+                return new HessianVectorProduct() {
+                    @Override
+                    public long dimension() {
+                        return d;
+                    }
+
+                    @Override
+                    public INDArray apply(INDArray v) {
+                        return Nd4j.valueArrayOf(new long[] {d}, Double.NaN, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+                    }
+                };
+            }
+        };
+        InfluenceDiagnostics diag = InfluenceEstimator.forModel(nanHessian).withTrainingData(data).withDamping(0.01)
+                .diagnose();
+        assertThat(diag.exactSpectrum()).isFalse();
+        assertThat(diag.looksTrustworthy()).isFalse();
+        assertThat(diag.warnings()).anySatisfy(w -> assertThat(w).contains("not finite").contains("HvpSelfCheck"));
     }
 
     @Test

@@ -380,7 +380,7 @@ class InfluenceEstimatorTest {
     }
 
     /** A model whose Hessian is the negative of another's: negative definite, for the failure paths. */
-    static final class NegatedHessianModel implements InfluenceModel {
+    static class NegatedHessianModel implements InfluenceModel {
         private final InfluenceModel inner;
 
         NegatedHessianModel(InfluenceModel inner) {
