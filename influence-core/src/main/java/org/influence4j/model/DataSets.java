@@ -16,9 +16,18 @@ public final class DataSets {
     private DataSets() {
     }
 
-    /** The examples at {@code indices} (in that order) as a new data set with copied arrays. */
+    /**
+     * The examples at {@code indices} (in that order) as a new data set with copied arrays.
+     *
+     * @param indices at least one index in {@code [0, n)} (repeats allowed); not modified
+     * @throws IllegalArgumentException if {@code indices} is empty or an index is out of range
+     */
     public static DataSet subset(DataSet data, int[] indices) {
         Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(indices, "indices");
+        if (indices.length == 0) {
+            throw new IllegalArgumentException("indices is empty; a subset needs at least one example index");
+        }
         int n = data.numExamples();
         for (int i : indices) {
             if (i < 0 || i >= n) {
@@ -32,6 +41,8 @@ public final class DataSets {
 
     /** All examples except those at {@code removed} (which may be empty), in order, as a new data set. */
     public static DataSet without(DataSet data, int[] removed) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(removed, "removed");
         int n = data.numExamples();
         boolean[] drop = new boolean[n];
         for (int i : removed) {
