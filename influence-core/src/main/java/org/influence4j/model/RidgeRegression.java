@@ -76,6 +76,9 @@ public final class RidgeRegression implements InfluenceModel {
 
     /**
      * Fits ridge regression exactly by solving the normal equations {@code (X̃ᵀX̃/n + l2·D) θ = X̃ᵀy/n}.
+     * Unlike the iterative {@link SoftmaxRegression#fit(DataSet, double)}, which returns a {@link TrainingResult}
+     * because Newton's method may stop short of the optimum, this direct solve either succeeds (with
+     * {@code ∇R(θ̂) = 0} up to round-off) or throws, so it returns the model itself.
      *
      * @param train     features {@code [n, d]} and targets {@code [n]} or {@code [n, 1]}; not modified
      * @param l2        regularisation strength {@code ≥ 0}
