@@ -245,7 +245,8 @@ public final class LeaveOneOutValidation {
     @Override
     public String toString() {
         return indices != null
-                ? "LeaveOneOutValidation[indices=" + Arrays.toString(indices) + "]"
+                ? "LeaveOneOutValidation[" + indices.length + " explicit indices"
+                        + (indices.length <= 10 ? " " + Arrays.toString(indices) : "") + "]"
                 : "LeaveOneOutValidation[topK=" + topK + ", randomSample=" + randomSample + ", seed=" + seed + "]";
     }
 }
