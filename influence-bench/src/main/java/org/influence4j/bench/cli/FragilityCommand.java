@@ -76,6 +76,14 @@ final class FragilityCommand implements Callable<Integer> {
     @Option(names = "--protocols", split = ",", description = "Training/retraining protocols: lbfgs, adam.")
     List<String> protocols;
 
+    @Option(names = "--train-iterations", description = "Overrides every protocol's training iteration cap (L-BFGS) or "
+            + "budget (Adam).")
+    Integer trainIterations;
+
+    @Option(names = "--retrain-iterations", description = "Overrides every protocol's iteration cap (L-BFGS) or budget "
+            + "(Adam) per warm-started retraining.")
+    Integer retrainIterations;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -93,6 +101,12 @@ final class FragilityCommand implements Callable<Integer> {
         if (dataset != null || protocols != null) {
             c = c.withModel(dataset != null ? dataset : c.dataset(), c.architecture(),
                     protocols != null ? protocols.stream().map(FragilityCommand::protocol).toList() : c.protocols(),
+                    c.lastLayerOnly());
+        }
+        if (trainIterations != null || retrainIterations != null) {
+            c = c.withModel(c.dataset(), c.architecture(), c.protocols().stream()
+                    .map(p -> p.withIterations(trainIterations != null ? trainIterations : p.trainIterations(),
+                            retrainIterations != null ? retrainIterations : p.retrainIterations())).toList(),
                     c.lastLayerOnly());
         }
         c = c.withRun(common.seed, common.threads);

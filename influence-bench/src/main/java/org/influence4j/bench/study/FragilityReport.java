@@ -36,7 +36,8 @@ public final class FragilityReport {
     public static final List<String> RESULT_COLUMNS = List.of("protocol", "depth", "width", "weight_decay", "seed",
             "parameters", "train_grad_norm", "train_iterations", "train_objective", "test_accuracy", "lambda_min",
             "lambda_max", "test_index", "test_kind", "test_loss", "solver", "damping", "solver_iterations",
-            "solver_relative_residual", "solver_stop", "top_k", "pearson_top_k", "spearman_top_k", "kendall_top_k",
+            "solver_relative_residual", "solver_stop", "solver_seconds", "pearson_vs_first_solver",
+            "spearman_vs_first_solver", "top_k", "pearson_top_k", "spearman_top_k", "kendall_top_k",
             "retrained", "pearson_all", "spearman_all", "kendall_all", "max_retrain_grad_norm",
             "unconverged_retrainings", "network_seconds");
 
@@ -77,7 +78,8 @@ public final class FragilityReport {
                     n.testAccuracy(), n.lambdaMin(), n.lambdaMax(), c.testPoint().index(),
                     c.testPoint().kind().label(), c.testPoint().loss(), c.solver().label(),
                     results.config().damping(), c.solve().iterations(), c.solve().relativeResidual(),
-                    c.solve().stopReason(), r.topK().count(), r.topK().pearson(), r.topK().spearman(),
+                    c.solve().stopReason(), c.solveSeconds(), c.agreementPearson(), c.agreementSpearman(),
+                    r.topK().count(), r.topK().pearson(), r.topK().spearman(),
                     r.topK().kendall(), r.all().count(), r.all().pearson(), r.all().spearman(), r.all().kendall(),
                     n.maxRetrainGradNorm(), n.unconverged(), n.seconds());
         }

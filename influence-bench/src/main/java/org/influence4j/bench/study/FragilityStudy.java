@@ -21,6 +21,7 @@ import org.influence4j.solver.EigenFactorization;
 import org.influence4j.solver.EigenvaluePolicy;
 import org.influence4j.solver.IHVPSolver;
 import org.influence4j.solver.SolverResult;
+import org.influence4j.validation.Correlations;
 import org.influence4j.validation.LeaveOneOutValidation;
 import org.influence4j.validation.ValidationReport;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -309,9 +310,15 @@ public final class FragilityStudy {
      * @param solver    the solver
      * @param solve     the solver's result diagnostics (iterations, residual, stop reason)
      * @param report    the leave-one-out comparison
+     * @param solveSeconds wall time of this solver's influence computation for this test point (for the exact
+     *                     solver with a shared factorisation: the solve and the gradient dots only)
+     * @param agreementPearson  Pearson correlation of this solver's influence scores on <em>all</em> training points
+     *                          with the first configured solver's scores for the same test point (1 for the first)
+     * @param agreementSpearman the same as a Spearman correlation
      */
     public record Comparison(Network network, TestPoints.Choice testPoint, SolverKind solver, SolverResult solve,
-                             ValidationReport report) {
+                             ValidationReport report, double solveSeconds, double agreementPearson,
+                             double agreementSpearman) {
     }
 
     /**
@@ -388,12 +395,14 @@ public final class FragilityStudy {
                 .withDamping(config.damping());
 
         // influence for every (test point, solver)
-        record Pending(TestPoints.Choice point, SolverKind solver, double[] scores, SolverResult solve) {
+        record Pending(TestPoints.Choice point, SolverKind solver, double[] scores, SolverResult solve,
+                       double seconds) {
         }
         List<Pending> pending = new ArrayList<>();
         for (TestPoints.Choice c : points) {
             DataSet tp = DataSets.subset(test, new int[] {c.index()});
             for (SolverKind k : config.solvers()) {
+                long s0 = System.nanoTime();
                 double[] scores;
                 SolverResult solve;
                 if (k == SolverKind.EXACT && factorization != null) {
@@ -406,7 +415,7 @@ public final class FragilityStudy {
                     scores = s.toDoubleArray();
                     solve = s.solverResult();
                 }
-                pending.add(new Pending(c, k, scores, solve));
+                pending.add(new Pending(c, k, scores, solve, (System.nanoTime() - s0) / 1e9));
             }
         }
 
@@ -425,7 +434,11 @@ public final class FragilityStudy {
                 retrainer.unconvergedRetrainings(), (System.nanoTime() - t0) / 1e9);
         for (int i = 0; i < pending.size(); i++) {
             Pending pd = pending.get(i);
-            mine.add(new Comparison(n, pd.point(), pd.solver(), pd.solve(), reports.get(i)));
+            // the first solver of the same test point is the reference for solver agreement
+            Pending ref = pending.get(i - i % config.solvers().size());
+            mine.add(new Comparison(n, pd.point(), pd.solver(), pd.solve(), reports.get(i), pd.seconds(),
+                    Correlations.pearson(pd.scores(), ref.scores()), Correlations.spearman(pd.scores(),
+                    ref.scores())));
         }
         networks.add(n);
         comparisons.addAll(mine);

@@ -1,6 +1,7 @@
 package org.influence4j.bench.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
@@ -131,6 +132,28 @@ class CommandsTest {
         assertPng(out.resolve("top_eigenvalue_vs_depth.png"), 800, 600);
         assertPng(out.resolve("spectrum_lbfgs_d2_w5_wd0.005_s1.png"), 800, 600);
         assertPng(out.resolve("scatter/lbfgs_d1_w5_wd0.005_s1_exact.png"), 800, 600);
+    }
+
+    @Test
+    void fragility_solverSweep_recordsAgreementAndIterationOverrides() throws Exception {
+        Path out = dir.resolve("fragility-solvers");
+
+        Result r = run("fragility", "--quick", "--depths", "1", "--weight-decays", "0.005", "--protocols", "lbfgs",
+                "--solvers", "exact,cg", "--test-points", "1", "-k", "4", "--random", "0", "--retrain-iterations",
+                "7", "--train-iterations", "500", "--out", out.toString(), "--quiet");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> rows = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(rows).hasSize(1 + 2);
+        List<String> header = List.of(rows.get(0).split(","));
+        int agreement = header.indexOf("pearson_vs_first_solver");
+        int seconds = header.indexOf("solver_seconds");
+        assertThat(Double.parseDouble(rows.get(1).split(",")[agreement])).isEqualTo(1.0, within(1e-12));
+        // CG on H + 0.01 I agrees with the exact (clipped) solve at a converged depth-1 network
+        assertThat(Double.parseDouble(rows.get(2).split(",")[agreement])).isGreaterThan(0.9);
+        assertThat(Double.parseDouble(rows.get(2).split(",")[seconds])).isGreaterThanOrEqualTo(0);
+        assertThat(Files.readString(out.resolve("report.md"))).contains("at most 500 iterations")
+                .contains("at most 7)");
     }
 
     static void assertPng(Path file, int width, int height) throws Exception {
