@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,28 +17,17 @@ import org.influence4j.bench.study.Networks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import picocli.CommandLine;
-
 /** The explain, validate and fragility commands: parsing, one-line errors, and the files they write. */
 class CommandsTest {
 
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    private static void assertOneLineError(Result r, String expected) {
+    private static void assertOneLineError(CliRun r, String expected) {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains(expected);
         assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
@@ -87,7 +74,7 @@ class CommandsTest {
         ModelSerializer.writeModel(net, model.toFile(), false);
         Path out = dir.resolve("explain");
 
-        Result r = run("explain", "--model", model.toString(), "--test-point", "7", "-k", "4", "--out",
+        CliRun r = run("explain", "--model", model.toString(), "--test-point", "7", "-k", "4", "--out",
                 out.toString(), "--quiet");
 
         assertThat(r.code()).as(r.err()).isZero();
@@ -103,7 +90,7 @@ class CommandsTest {
     void validate_writesTablesAndOneScatterPlotPerTestPoint() throws Exception {
         Path out = dir.resolve("validate");
 
-        Result r = run("validate", "--test-point", "highest-loss,3", "-k", "4", "--random", "2", "--out",
+        CliRun r = run("validate", "--test-point", "highest-loss,3", "-k", "4", "--random", "2", "--out",
                 out.toString(), "--quiet");
 
         assertThat(r.code()).as(r.err()).isZero();
@@ -117,7 +104,7 @@ class CommandsTest {
     void fragility_tinySweep_writesTableReportAndPlots() throws Exception {
         Path out = dir.resolve("fragility");
 
-        Result r = run("fragility", "--quick", "--depths", "1,2", "--weight-decays", "0.005", "--protocols", "lbfgs",
+        CliRun r = run("fragility", "--quick", "--depths", "1,2", "--weight-decays", "0.005", "--protocols", "lbfgs",
                 "--test-points", "1", "-k", "4", "--random", "1", "--out", out.toString(), "--quiet");
 
         assertThat(r.code()).as(r.err()).isZero();
@@ -138,7 +125,7 @@ class CommandsTest {
     void fragility_solverSweep_recordsAgreementAndIterationOverrides() throws Exception {
         Path out = dir.resolve("fragility-solvers");
 
-        Result r = run("fragility", "--quick", "--depths", "1", "--weight-decays", "0.005", "--protocols", "lbfgs",
+        CliRun r = run("fragility", "--quick", "--depths", "1", "--weight-decays", "0.005", "--protocols", "lbfgs",
                 "--solvers", "exact,cg", "--test-points", "1", "-k", "4", "--random", "0", "--retrain-iterations",
                 "7", "--train-iterations", "500", "--out", out.toString(), "--quiet");
 
