@@ -39,7 +39,7 @@ public final class FragilityReport {
             "solver_relative_residual", "solver_stop", "solver_seconds", "pearson_vs_first_solver",
             "spearman_vs_first_solver", "top_k", "pearson_top_k", "spearman_top_k", "kendall_top_k",
             "retrained", "pearson_all", "spearman_all", "kendall_all", "max_retrain_grad_norm",
-            "unconverged_retrainings", "network_seconds");
+            "unconverged_retrainings", "network_seconds", "retraining_noise", "median_abs_actual_top_k");
 
     private FragilityReport() {
     }
@@ -81,7 +81,8 @@ public final class FragilityReport {
                     c.solve().stopReason(), c.solveSeconds(), c.agreementPearson(), c.agreementSpearman(),
                     r.topK().count(), r.topK().pearson(), r.topK().spearman(),
                     r.topK().kendall(), r.all().count(), r.all().pearson(), r.all().spearman(), r.all().kendall(),
-                    n.maxRetrainGradNorm(), n.unconverged(), n.seconds());
+                    n.maxRetrainGradNorm(), n.unconverged(), n.seconds(), c.retrainingNoise(),
+                    c.medianAbsActualTopK());
         }
         return t;
     }
@@ -255,9 +256,12 @@ public final class FragilityReport {
         md.append("## Agreement by setting\n\n");
         md.append("Mean over seeds and test points of the top-k correlations between predicted and actual change of "
                 + "the test loss; `n/a` = undefined (every actual change was 0). λmax/λmin: undamped Hessian, mean "
-                + "over seeds.\n\n");
+                + "over seeds. `noise / median |Δ|`: median over the runs of the retraining noise floor (test-loss "
+                + "change when the baseline retraining starts from θ̂ perturbed by 1e-10, relative) divided by the "
+                + "median |actual Δ| of the top-k points; near or above 1 the actual changes are mostly noise.\n\n");
         MarkdownTable t = MarkdownTable.withHeader("protocol", "depth", "width", "wd", "solver", "mean \\|Spearman\\|",
-                "Spearman range", "mean Pearson", "mean Kendall", "λmax", "λmin", "max ‖∇R(θ̂)‖", "runs");
+                "Spearman range", "mean Pearson", "mean Kendall", "λmax", "λmin", "max ‖∇R(θ̂)‖",
+                "noise / median \\|Δ\\|", "runs");
         Map<String, List<Comparison>> groups = results.comparisons().stream().collect(Collectors.groupingBy(
                 c -> protocol(c.network()) + "|" + c.network().depth() + "|" + c.network().width() + "|"
                         + c.network().weightDecay() + "|" + c.solver(), LinkedHashMap::new, Collectors.toList()));
@@ -273,7 +277,7 @@ public final class FragilityReport {
                     num(mean(g.stream().mapToDouble(c -> c.network().lambdaMax()).distinct().toArray())),
                     num(mean(g.stream().mapToDouble(c -> c.network().lambdaMin()).distinct().toArray())),
                     num(g.stream().mapToDouble(c -> c.network().training().gradientNorm()).max().orElse(Double.NaN)),
-                    g.size());
+                    num(median(g.stream().mapToDouble(Comparison::noiseRatio).toArray())), g.size());
         }
         md.append(t).append("\n");
 
@@ -328,6 +332,15 @@ public final class FragilityReport {
     private static double meanOrZero(List<Double> values) {
         double m = mean(values.stream().mapToDouble(Double::doubleValue).toArray());
         return Double.isFinite(m) ? m : 0.0;
+    }
+
+    /** Median of the finite values (NaN if none). */
+    static double median(double[] values) {
+        double[] f = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
+        if (f.length == 0) {
+            return Double.NaN;
+        }
+        return f.length % 2 == 1 ? f[f.length / 2] : (f[f.length / 2 - 1] + f[f.length / 2]) / 2;
     }
 
     /** Mean of the finite values (NaN if none). */

@@ -16,7 +16,10 @@ import org.influence4j.bench.data.TrainTestData;
 import org.influence4j.bench.progress.Progress;
 import org.influence4j.dl4j.Dl4jInfluenceModel;
 import org.influence4j.dl4j.ParameterSubset;
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.hvp.Hvps;
 import org.influence4j.model.DataSets;
+import org.influence4j.model.InfluenceModel;
 import org.influence4j.solver.EigenFactorization;
 import org.influence4j.solver.EigenvaluePolicy;
 import org.influence4j.solver.IHVPSolver;
@@ -315,10 +318,31 @@ public final class FragilityStudy {
      * @param agreementPearson  Pearson correlation of this solver's influence scores on <em>all</em> training points
      *                          with the first configured solver's scores for the same test point (1 for the first)
      * @param agreementSpearman the same as a Spearman correlation
+     * @param retrainingNoise   the protocol's noise floor at this test point,
+     *                          {@link CachingRetrainer#retrainingNoise}: how much the test loss moves when the
+     *                          baseline retraining starts from a θ̂ perturbed by 1e-10 (relative)
      */
     public record Comparison(Network network, TestPoints.Choice testPoint, SolverKind solver, SolverResult solve,
                              ValidationReport report, double solveSeconds, double agreementPearson,
-                             double agreementSpearman) {
+                             double agreementSpearman, double retrainingNoise) {
+
+        /** Median {@code |actual Δ|} over the top-k retrained points (NaN if none). */
+        public double medianAbsActualTopK() {
+            double[] a = report.points().stream().filter(p -> p.reason() == ValidationReport.Reason.TOP_K)
+                    .mapToDouble(p -> Math.abs(p.actual())).sorted().toArray();
+            if (a.length == 0) {
+                return Double.NaN;
+            }
+            return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+        }
+
+        /**
+         * {@link #retrainingNoise} relative to {@link #medianAbsActualTopK}: near 0 the measured changes are signal;
+         * near or above 1 the "actual" changes are mostly retraining noise and no estimator can correlate with them.
+         */
+        public double noiseRatio() {
+            return retrainingNoise / medianAbsActualTopK();
+        }
     }
 
     /**
@@ -385,13 +409,19 @@ public final class FragilityStudy {
         long p = model.numParameters();
         EigenFactorization factorization = null;
         double[] eigenvalues = new double[0];
+        InfluenceModel solved = model;
         if (p <= config.maxEigenParams()) {
-            factorization = IHVPSolver.exact().withPolicy(config.policy()).factorize(model.hessian(train));
+            // one dense Hessian (p HVPs): its eigenvalues, the exact solver's factorisation, and the operator the
+            // iterative solvers multiply by
+            INDArray dense = Hvps.toDense(model.hessian(train)); // symmetrised
+            factorization = IHVPSolver.exact().withPolicy(config.policy())
+                    .factorize(HessianVectorProduct.ofMatrix(dense));
             eigenvalues = factorization.eigenvalues().toDoubleVector();
+            solved = new DenseHessianModel(model, train, dense);
         }
         double[] losses = model.losses(test).toDoubleVector();
         List<TestPoints.Choice> points = TestPoints.several(losses, config.testPoints(), config.seed() + netSeed);
-        InfluenceEstimator estimator = InfluenceEstimator.forModel(model).withTrainingData(train)
+        InfluenceEstimator estimator = InfluenceEstimator.forModel(solved).withTrainingData(train)
                 .withDamping(config.damping());
 
         // influence for every (test point, solver)
@@ -428,6 +458,10 @@ public final class FragilityStudy {
         List<ValidationReport> reports = retrainer.validateAll(loo, pending.stream().map(Pending::scores).toList(),
                 tps, config.threads(), "retrain " + protocol.kind() + " " + label(depth, width, wd, netSeed),
                 showProgress);
+        double[] noise = new double[pending.size()];
+        for (int i = 0; i < pending.size(); i++) {
+            noise[i] = retrainer.retrainingNoise(tps.get(i));
+        }
         List<Comparison> mine = new ArrayList<>();
         Network n = new Network(protocol, depth, width, wd, netSeed, p, trained, trainSeconds, accuracy, eigenvalues,
                 retrainer.retrainings().size(), retrainer.maxRetrainGradientNorm(),
@@ -438,7 +472,7 @@ public final class FragilityStudy {
             Pending ref = pending.get(i - i % config.solvers().size());
             mine.add(new Comparison(n, pd.point(), pd.solver(), pd.solve(), reports.get(i), pd.seconds(),
                     Correlations.pearson(pd.scores(), ref.scores()), Correlations.spearman(pd.scores(),
-                    ref.scores())));
+                    ref.scores()), noise[i]));
         }
         networks.add(n);
         comparisons.addAll(mine);

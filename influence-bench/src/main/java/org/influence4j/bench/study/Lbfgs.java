@@ -11,8 +11,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * <p>Why not DL4J's own optimisers: full-batch Adam/SGD need many thousands of iterations to reach
  * {@code ‖∇R‖ ≈ 1e-6} on these small nets, and DL4J's {@code OptimizationAlgorithm.LBFGS} stalls in 1.0.0-M2.1 (see
  * {@code Dl4jRetrainer}). This is the textbook two-loop recursion (Nocedal &amp; Wright, Alg. 7.4) with memory
- * {@value #MEMORY} and a backtracking Armijo line search; the gradient is DL4J's batch gradient divided by
- * {@code n} plus {@code l2·W} for the weight parameters (DL4J's gradient excludes the regulariser).
+ * {@value #MEMORY} and a backtracking Armijo line search; {@link Objective#of} evaluates {@code R} and its gradient
+ * (plain Java for small dense networks, DL4J's batch gradient otherwise).
  *
  * <p>Stops when {@code ‖∇R‖ ≤ tolerance}, after {@code maxIterations}, or when the line search cannot decrease
  * {@code R} any more (round-off). Modifies the network it is given (callers pass a copy); one iteration costs one
@@ -45,7 +45,7 @@ public final class Lbfgs {
      * @param data the full training set (used as one batch); not modified
      */
     public Lbfgs(MultiLayerNetwork net, DataSet data) {
-        this.objective = new Objective(net, data);
+        this.objective = Objective.of(net, data);
     }
 
     /**

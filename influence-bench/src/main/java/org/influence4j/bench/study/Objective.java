@@ -1,118 +1,76 @@
 package org.influence4j.bench.study;
 
-import java.util.Arrays;
-import java.util.Map;
-import java.util.Objects;
-
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.regularization.L2Regularization;
-import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
  * The training objective {@code R(θ) = (1/n)Σℓ(zᵢ,θ) + ½·l2·‖W‖²} of a DL4J network on a full batch, with its
- * gradient — the objective the influence adapter differentiates and DL4J's {@code score()} reports. DL4J's batch
- * gradient is the <em>sum</em> of per-example gradients without the regulariser (notes/nd4j-dl4j-facts.md §2), so
- * the gradient here is that sum divided by {@code n} plus {@code l2·W} for weight parameters.
+ * gradient — the objective the influence adapter differentiates and DL4J's {@code score()} reports. The studies'
+ * trainers ({@link Lbfgs}, {@link FullBatchAdam}) minimise it.
  *
- * <p>Evaluating writes θ into the network it wraps (callers pass a copy). Supports {@code l2} on weights only (what
- * {@link Networks} builds); other regularisers are rejected. Not thread-safe.
+ * <p>Two implementations: {@link DenseMlpObjective}, plain Java loops for small dense softmax networks (where DL4J's
+ * per-call overhead of about a millisecond dominates a forward-backward pass of a few microseconds), and
+ * {@link Dl4jObjective}, DL4J's own batch gradient, for everything else. {@link #of} picks one; both agree with
+ * {@code net.score()} and DL4J's gradient to rounding (tested). Not thread-safe.
  */
-final class Objective {
+interface Objective {
 
-    private final MultiLayerNetwork net;
-    private final INDArray features;
-    private final INDArray labels;
-    private final int n;
-    private final double[] l2Mask;
+    /**
+     * Networks with at most this many {@code parameters × examples} are evaluated in plain Java when their layers
+     * allow it: beyond it a BLAS matrix product beats the scalar loops (Iris MLPs: ≤ 4·10⁴; small-MNIST MLP: 7·10⁷).
+     */
+    long PLAIN_JAVA_LIMIT = 2_000_000L;
 
-    Objective(MultiLayerNetwork net, DataSet data) {
-        this.net = Objects.requireNonNull(net, "net");
-        this.features = data.getFeatures().castTo(DataType.DOUBLE);
-        this.labels = data.getLabels().castTo(DataType.DOUBLE);
-        this.n = (int) features.size(0);
-        this.l2Mask = l2Mask(net);
+    /**
+     * The fastest objective for {@code net} on {@code data}.
+     *
+     * @param net  a DOUBLE network with {@code l2} on weights only; {@link #setParameters} writes into it
+     * @param data the full training set; not modified
+     */
+    static Objective of(MultiLayerNetwork net, DataSet data) {
+        if (net.numParams() * (long) data.numExamples() <= PLAIN_JAVA_LIMIT) {
+            DenseMlpObjective fast = DenseMlpObjective.tryCreate(net, data);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        return new Dl4jObjective(net, data);
     }
 
     /** Number of parameters. */
-    int dimension() {
-        return l2Mask.length;
-    }
+    int dimension();
+
+    /** The network this objective reads parameters from and {@link #setParameters} writes into. */
+    MultiLayerNetwork network();
 
     /** The network's current parameters, as a fresh array. */
-    double[] parameters() {
-        return net.params().toDoubleVector();
+    default double[] parameters() {
+        return network().params().toDoubleVector();
     }
 
     /** Writes θ into the network. */
-    void setParameters(double[] theta) {
-        net.setParams(Nd4j.createFromArray(theta));
+    default void setParameters(double[] theta) {
+        network().setParams(Nd4j.createFromArray(theta));
     }
 
-    /** {@code R(θ)}, writing {@code ∇R(θ)} into {@code grad}; leaves θ in the network. */
-    double evaluate(double[] theta, double[] grad) {
-        setParameters(theta);
-        return evaluateCurrent(grad);
-    }
+    /**
+     * {@code R(θ)}, writing {@code ∇R(θ)} into {@code grad}. May or may not leave θ in the network: call
+     * {@link #setParameters} to commit a result.
+     */
+    double evaluate(double[] theta, double[] grad);
 
     /** {@code R} at the network's current parameters, writing {@code ∇R} into {@code grad}. */
-    double evaluateCurrent(double[] grad) {
-        double[] theta = parameters();
-        net.setInput(features);
-        net.setLabels(labels);
-        net.computeGradientAndScore();
-        double[] g = net.gradient().gradient().toDoubleVector(); // sum over examples, no regulariser
-        for (int i = 0; i < g.length; i++) {
-            grad[i] = g[i] / n + l2Mask[i] * theta[i]; // ∇R = (1/n)Σ∇ℓᵢ + l2·W
-        }
-        double r = net.score(); // mean loss + DL4J's l2 term ½·l2·‖W‖² = R(θ)
-        net.clear();
-        return r;
-    }
+    double evaluateCurrent(double[] grad);
 
     /** {@code ‖∇R‖₂} at the network's current parameters. */
-    double gradientNorm() {
-        double[] g = new double[l2Mask.length];
+    default double gradientNorm() {
+        double[] g = new double[dimension()];
         evaluateCurrent(g);
-        return Math.sqrt(Arrays.stream(g).map(x -> x * x).sum());
-    }
-
-    /** {@code l2} coefficient per flat parameter, in DL4J's parameter order (weights regularised, biases not). */
-    static double[] l2Mask(MultiLayerNetwork net) {
-        double[] mask = new double[(int) net.numParams()];
-        int offset = 0;
-        for (int i = 0; i < net.getnLayers(); i++) {
-            var layer = net.getLayer(i);
-            double l2 = 0;
-            if (layer.conf().getLayer() instanceof BaseLayer bl) {
-                for (Regularization r : bl.getRegularization()) {
-                    if (r instanceof L2Regularization l) {
-                        l2 += l.getL2().valueAt(0, 0);
-                    } else {
-                        throw new IllegalArgumentException("layer " + i + " uses " + r.getClass().getSimpleName()
-                                + "; only l2 on weights is supported by the study's trainer");
-                    }
-                }
-                if (!bl.getRegularizationBias().isEmpty()) {
-                    throw new IllegalArgumentException("layer " + i + " regularises its biases; only l2 on weights is"
-                            + " supported by the study's trainer");
-                }
-            }
-            for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
-                int len = (int) e.getValue().length();
-                if (e.getKey().equals("W")) {
-                    Arrays.fill(mask, offset, offset + len, l2);
-                }
-                offset += len;
-            }
+        double s = 0;
+        for (double x : g) {
+            s += x * x;
         }
-        if (offset != mask.length) {
-            throw new IllegalStateException("parameter table covers " + offset + " of " + mask.length + " parameters");
-        }
-        return mask;
+        return Math.sqrt(s);
     }
 }

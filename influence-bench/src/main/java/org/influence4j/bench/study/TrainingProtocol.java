@@ -100,10 +100,8 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
             Lbfgs.Result r = new Lbfgs(net, data).minimize(tolerance, iterations);
             return new Outcome(r.iterations(), r.objective(), r.gradientNorm(), r.converged());
         }
-        for (int i = 0; i < iterations; i++) {
-            net.fit(data);
-        }
-        Objective o = new Objective(net, data);
+        FullBatchAdam.run(net, data, iterations); // = `iterations` calls of net.fit(data), faster for small MLPs
+        Objective o = Objective.of(net, data);
         double[] g = new double[o.dimension()];
         double f = o.evaluateCurrent(g);
         double norm = Math.sqrt(java.util.Arrays.stream(g).map(x -> x * x).sum());

@@ -52,6 +52,23 @@ class StudyTest {
     }
 
     @Test
+    void retrainingNoise_isNegligible_forConvergedLbfgs_andLeavesTheNetworkAlone() {
+        MultiLayerNetwork net = Networks.mlp(4, 3, 2, 5, Networks.HiddenActivation.TANH, 5e-3, 1);
+        TrainingProtocol.lbfgs().train(net, IRIS);
+        double[] before = net.params().toDoubleVector();
+        CachingRetrainer r = new CachingRetrainer(net, IRIS, TrainingProtocol.lbfgs());
+        DataSet test = DataSets.subset(IRIS, new int[] {0});
+
+        double noise = r.retrainingNoise(test);
+        double change = Math.abs(r.testLossWithout(new int[] {0}, test) - r.testLossWithout(new int[0], test));
+
+        // a 1e-10 relative perturbation of θ̂ moves the converged retraining's test loss by far less than a removal
+        assertThat(noise).isLessThan(1e-8).isLessThan(1e-4 * change);
+        assertThat(r.retrainingNoise(test)).isEqualTo(noise); // cached
+        assertThat(net.params().toDoubleVector()).isEqualTo(before);
+    }
+
+    @Test
     void smallCnn_hasTheDocumentedSize_andTheAdapterGivesItAHessian() {
         MultiLayerNetwork cnn = Networks.smallCnn(28, 28, 10, 5e-3, 1, TrainingProtocol.lbfgs().updater());
         DataSet few = DataSets.subset(Datasets.smallMnist().train().data(), new int[] {0, 1, 2, 3});
@@ -66,7 +83,7 @@ class StudyTest {
         assertThat(Double.isFinite(hv.norm2Number().doubleValue())).isTrue();
         // the study's trainer regularises exactly the weights: l2 mask agrees with the adapter's objective
         double[] g = new double[3226];
-        double r = new Objective(cnn.clone(), few).evaluate(cnn.params().toDoubleVector(), g);
+        double r = new Dl4jObjective(cnn.clone(), few).evaluate(cnn.params().toDoubleVector(), g);
         assertThat(r).isCloseTo(m.objective(few), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(org.nd4j.linalg.factory.Nd4j.createFromArray(g).distance2(m.objectiveGradient(few)))
                 .isLessThan(1e-10);
