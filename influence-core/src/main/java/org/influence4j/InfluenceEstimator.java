@@ -463,7 +463,7 @@ public final class InfluenceEstimator {
             double suggested = damping + (Double.isFinite(curvature) ? Math.abs(curvature) * 2 : 1.0);
             String msg = String.format("H + λI is not positive definite: conjugate gradient met curvature %.4g "
                     + "with damping λ = %g; use a damping of at least %.3g (withDamping), the Gauss–Newton "
-                    + "Hessian, or IHVPSolver.exact() with EigenvaluePolicy.CLIP", curvature, damping, suggested);
+                    + "Hessian, or IHVPSolver.exact() with EigenvaluePolicy.TRUNCATE", curvature, damping, suggested);
             if (strict) {
                 throw new NotPositiveDefiniteException(msg, curvature, suggested);
             }

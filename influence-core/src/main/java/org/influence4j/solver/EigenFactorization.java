@@ -29,10 +29,12 @@ import org.slf4j.LoggerFactory;
  *       {@code μ_min} and suggested damping {@code −μ_min + max(1e-6·max|μ|, 1e-12)}, to be added on top of
  *       λ (the margin keeps the condition number at most about 1e6);</li>
  *   <li>{@link EigenvaluePolicy#CLIP CLIP}: every {@code μ ≤ τ} is replaced by {@code τ = ε·max|μ|}
- *       (ε = the solver's clip threshold);</li>
+ *       (ε = the solver's clip threshold) — those directions get the largest weight {@code 1/τ};</li>
+ *   <li>{@link EigenvaluePolicy#TRUNCATE TRUNCATE}: every direction with {@code μ ≤ τ} is dropped (weight 0, the
+ *       pseudo-inverse of the positive part);</li>
  *   <li>{@link EigenvaluePolicy#ABSOLUTE ABSOLUTE}: {@code μ} is replaced by {@code max(|μ|, τ)}.</li>
  * </ul>
- * Under CLIP and ABSOLUTE the solution inverts the modified operator, so the true residual against
+ * Under CLIP, TRUNCATE and ABSOLUTE the solution inverts the modified operator, so the true residual against
  * {@code H + λI} is not small along the modified directions; that is the intended regularisation. Clipping
  * is logged at WARN once per factorisation. An operator with all eigenvalues zero (and λ = 0) is not
  * invertible under any policy and throws {@link NotPositiveDefiniteException}.
@@ -203,6 +205,7 @@ public final class EigenFactorization {
             double modified = switch (policy) {
                 case FAIL -> mu[i];
                 case CLIP -> Math.max(mu[i], tau);
+                case TRUNCATE -> mu[i] > tau ? mu[i] : Double.POSITIVE_INFINITY; // 1/∞ = 0: direction dropped
                 case ABSOLUTE -> Math.max(Math.abs(mu[i]), tau);
             };
             if (modified != mu[i]) {
@@ -210,13 +213,21 @@ public final class EigenFactorization {
             }
             mu[i] = modified;
         }
+        if (clipped == mu.length && policy == EigenvaluePolicy.TRUNCATE) {
+            throw new NotPositiveDefiniteException(String.format("H + λI (λ = %.6g) has no eigenvalue above the "
+                    + "truncation threshold %.3g (smallest %.6g, largest %.6g): TRUNCATE would drop every direction; "
+                    + "add damping %.6g", damping, tau, min, max, -min + Math.max(SUGGESTION_MARGIN * maxAbs, 1e-12)),
+                    min, -min + Math.max(SUGGESTION_MARGIN * maxAbs, 1e-12));
+        }
         double minAbs = Double.POSITIVE_INFINITY;
         double maxModified = 0;
         double[] inverse = new double[mu.length];
         for (int i = 0; i < mu.length; i++) {
-            minAbs = Math.min(minAbs, Math.abs(mu[i]));
-            maxModified = Math.max(maxModified, Math.abs(mu[i]));
             inverse[i] = 1.0 / mu[i];
+            if (Double.isFinite(mu[i])) {
+                minAbs = Math.min(minAbs, Math.abs(mu[i]));
+                maxModified = Math.max(maxModified, Math.abs(mu[i]));
+            }
         }
         if (clipped > 0) {
             Solves.warnOnce(LOG, warned, "exact solver: {} of {} eigenvalues of H + λI (λ = {}, smallest {}) "

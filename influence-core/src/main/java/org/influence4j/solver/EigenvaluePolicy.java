@@ -7,10 +7,18 @@ public enum EigenvaluePolicy {
     /** Throw {@link NotPositiveDefiniteException} suggesting a damping (default). */
     FAIL,
     /**
-     * Replace {@code μ ≤ ε·max|μ|} by {@code ε·max|μ|} (ε = the solver's clip threshold); directions of
-     * negative curvature then contribute almost nothing.
+     * Replace {@code μ ≤ τ = ε·max|μ|} by {@code τ} (ε = the solver's clip threshold). Beware: the inverse then
+     * weights those directions by {@code 1/τ}, the <em>largest</em> factor in the spectrum, so a right-hand side
+     * with any component along a negative-curvature direction is dominated by it. Use it only where those components
+     * are known to vanish (the exactly singular softmax-bias direction); otherwise prefer {@link #TRUNCATE} or
+     * {@link #ABSOLUTE}.
      */
     CLIP,
+    /**
+     * Drop the directions with {@code μ ≤ τ = ε·max|μ|}: the inverse is the pseudo-inverse of the positive part,
+     * {@code Σ_{μᵢ > τ} vᵢvᵢᵀ/μᵢ}, so directions of negative or near-zero curvature contribute nothing.
+     */
+    TRUNCATE,
     /** Use {@code |μ|} (the "absolute value" or saddle-free Newton choice). */
     ABSOLUTE
 }

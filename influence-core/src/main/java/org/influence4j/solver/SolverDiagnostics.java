@@ -51,8 +51,9 @@ public sealed interface SolverDiagnostics
      *
      * @param minEigenvalue   smallest eigenvalue of {@code H + λI} before any clipping
      * @param maxEigenvalue   largest eigenvalue of {@code H + λI}
-     * @param conditionNumber {@code |λmax| / |λmin|} of the (possibly clipped) operator inverted
-     * @param clipped         number of eigenvalues replaced by the eigenvalue policy
+     * @param conditionNumber {@code |λmax| / |λmin|} of the (possibly clipped) operator inverted, over the kept
+     *                        directions
+     * @param clipped         number of eigenvalues replaced (CLIP, ABSOLUTE) or dropped (TRUNCATE) by the policy
      * @param policy          the policy for eigenvalues ≤ 0
      * @param damping         the damping λ applied on top of the factorised operator
      */

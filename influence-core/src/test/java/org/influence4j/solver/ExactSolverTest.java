@@ -126,6 +126,40 @@ class ExactSolverTest extends SolverContractTest {
     }
 
     @Test
+    void truncatePolicy_isThePseudoInverseOfThePositivePart() {
+        SolverFixtures.Problem problem = indefinite();
+        INDArray b = SolverFixtures.gaussian(30, 5);
+        double eps = 1e-3;
+        SolverResult result = IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE).withClipThreshold(eps)
+                .solve(problem.operator(), b);
+        double[] mu = problem.spectrum().clone();
+        for (int i = 0; i < mu.length; i++) {
+            mu[i] = mu[i] > eps * 5.0 ? mu[i] : Double.POSITIVE_INFINITY; // weight 1/μ = 0
+        }
+        INDArray clipped = IHVPSolver.exact().withPolicy(EigenvaluePolicy.CLIP).withClipThreshold(eps)
+                .solve(problem.operator(), b).solution();
+
+        assertThat(SolverFixtures.relativeError(result.solution(), problem.oracleWithSpectrum(b, mu))).isLessThan(1e-9);
+        SolverDiagnostics.Exact d = (SolverDiagnostics.Exact) result.diagnostics();
+        assertThat(d.clipped()).isEqualTo(2);
+        assertThat(d.policy()).isEqualTo(EigenvaluePolicy.TRUNCATE);
+        assertThat(d.conditionNumber()).isCloseTo(5.0 / 0.1, org.assertj.core.data.Percentage.withPercentage(1e-6));
+        // CLIP weights the two replaced directions by 1/τ: its solution is far larger than the truncated one
+        assertThat(clipped.norm2Number().doubleValue()).isGreaterThan(10 * result.solution().norm2Number().doubleValue());
+    }
+
+    @Test
+    void truncatePolicy_refusesToDropEveryDirection() {
+        HessianVectorProduct negative = HessianVectorProduct.ofMatrix(Nd4j.createFromArray(
+                new double[][] {{-2, 0}, {0, -1}}));
+
+        assertThatThrownBy(() -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE)
+                .solve(negative, Nd4j.createFromArray(1.0, 1.0)))
+                .isInstanceOf(NotPositiveDefiniteException.class).hasMessageContaining("TRUNCATE would drop every")
+                .hasMessageContaining("add damping");
+    }
+
+    @Test
     void absolutePolicy_invertsAbsoluteEigenvalues() {
         SolverFixtures.Problem problem = indefinite();
         INDArray b = SolverFixtures.gaussian(30, 5);

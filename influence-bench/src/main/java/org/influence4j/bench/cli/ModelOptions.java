@@ -91,7 +91,7 @@ final class ModelOptions {
 
     IHVPSolver solver(long seed) {
         return switch (solver.toLowerCase(Locale.ROOT)) {
-            case "exact" -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.CLIP);
+            case "exact" -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE);
             case "cg" -> IHVPSolver.conjugateGradient().withMaxIterations(2000);
             case "lissa" -> IHVPSolver.lissa().withDepth(2000).withSeed(seed);
             default -> throw new IllegalArgumentException("unknown --solver '" + solver + "'; use exact, cg or lissa");

@@ -104,8 +104,9 @@ class CommandsTest {
     void fragility_tinySweep_writesTableReportAndPlots() throws Exception {
         Path out = dir.resolve("fragility");
 
-        CliRun r = run("fragility", "--quick", "--depths", "1,2", "--weight-decays", "0.005", "--protocols", "lbfgs",
-                "--test-points", "1", "-k", "4", "--random", "1", "--out", out.toString(), "--quiet");
+        CliRun r = run("fragility", "--quick", "--depths", "1,2", "--seeds", "1", "--weight-decays", "0.005",
+                "--protocols", "lbfgs", "--test-points", "1", "-k", "4", "--random", "1", "--out", out.toString(),
+                "--quiet");
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("wrote").contains(out.resolve("report.md").toString());
@@ -125,9 +126,9 @@ class CommandsTest {
     void fragility_solverSweep_recordsAgreementAndIterationOverrides() throws Exception {
         Path out = dir.resolve("fragility-solvers");
 
-        CliRun r = run("fragility", "--quick", "--depths", "1", "--weight-decays", "0.005", "--protocols", "lbfgs",
-                "--solvers", "exact,cg", "--test-points", "1", "-k", "4", "--random", "0", "--retrain-iterations",
-                "7", "--train-iterations", "500", "--out", out.toString(), "--quiet");
+        CliRun r = run("fragility", "--quick", "--depths", "1", "--seeds", "1", "--weight-decays", "0.005",
+                "--protocols", "lbfgs", "--solvers", "exact,cg", "--test-points", "1", "-k", "4", "--random", "0",
+                "--retrain-iterations", "7", "--train-iterations", "500", "--out", out.toString(), "--quiet");
 
         assertThat(r.code()).as(r.err()).isZero();
         List<String> rows = Files.readAllLines(out.resolve("results.csv"));

@@ -106,8 +106,10 @@ class StudyTest {
     void config_rejectsBadValues_andQuickPresetHasTheDocumentedShape() {
         FragilityStudy.Config q = FragilityStudy.Config.quick();
 
-        assertThat(q.shapes()).hasSize(3);
-        assertThat(q.networks()).isEqualTo(2 * 3 * 2);
+        assertThat(q.shapes()).hasSize(4);
+        assertThat(q.networks()).isEqualTo(2 * 4 * 2 * 2); // protocols × depths × weight decays × seeds
+        // the quick preset is a subset of the full one with the same training protocols
+        assertThat(FragilityStudy.Config.full().protocols()).isEqualTo(q.protocols());
         assertThatThrownBy(() -> q.withSweeps(List.of(-1), List.of(), List.of(0.0), List.of(1L)))
                 .hasMessageContaining("depth (-1)");
         assertThatThrownBy(() -> q.withValidation(1, 0, 0)).hasMessageContaining("top-k (0)");
