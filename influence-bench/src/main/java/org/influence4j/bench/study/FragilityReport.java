@@ -281,6 +281,10 @@ public final class FragilityReport {
         }
         md.append(t).append("\n");
 
+        if (cfg.architecture() == FragilityStudy.Architecture.MLP && cfg.depths().size() > 1) {
+            md.append(depthByTopK(results));
+        }
+
         md.append("## Agreement by test point\n\n");
         md.append("Per test-point kind (\"accuracy varies by test point\"): mean \\|Spearman\\| and its spread over all "
                 + "networks.\n\n");
@@ -307,6 +311,55 @@ public final class FragilityReport {
             md.append("* `").append(dir.relativize(p).toString().replace('\\', '/')).append("`\n");
         }
         return md.toString();
+    }
+
+    /** The top-k sizes of {@link #depthByTopK}: 5, 10 and the study's k (those ≤ k). */
+    static List<Integer> topKSizes(int k) {
+        return java.util.stream.Stream.of(5, 10, k).filter(x -> x <= k).distinct().sorted().toList();
+    }
+
+    /**
+     * Mean |Spearman| on the depth sweep recomputed over the {@code k'} largest-|score| points of each top-k set,
+     * for several {@code k'}: how much of the depth effect lives in the ranking of the most influential points.
+     */
+    private static String depthByTopK(Results results) {
+        FragilityStudy.Config cfg = results.config();
+        FragilityStudy.SolverKind main = cfg.solvers().get(0);
+        List<Integer> ks = topKSizes(cfg.topK());
+        List<String> header = new ArrayList<>(List.of("protocol", "wd", "k'"));
+        for (int d : cfg.depths()) {
+            header.add("depth " + d);
+        }
+        MarkdownTable t = MarkdownTable.withHeader(header.toArray(String[]::new));
+        for (TrainingProtocol p : cfg.protocols()) {
+            for (double wd : cfg.weightDecays()) {
+                for (int k : ks) {
+                    List<Object> row = new ArrayList<>(List.of(protocolName(p), FragilityStudy.fmt(wd), k));
+                    for (int d : cfg.depths()) {
+                        double[] sp = results.comparisons().stream()
+                                .filter(c -> c.solver() == main && c.network().protocol().equals(p)
+                                        && c.network().weightDecay() == wd && c.network().depth() == d
+                                        && c.network().width() == cfg.baseWidth())
+                                .mapToDouble(c -> topKSpearman(c.report(), k)).toArray();
+                        row.add(num(meanAbs(sp)));
+                    }
+                    t.row(row.toArray());
+                }
+            }
+        }
+        return "## Depth sweep by number of top points\n\nMean \\|Spearman\\| (" + main.label() + ", width "
+                + cfg.baseWidth() + ") over the k' points with the largest |influence| of each retrained top-"
+                + cfg.topK() + " set, for several k' (same retrainings, no extra cost).\n\n" + t + "\n";
+    }
+
+    /** Spearman correlation of predicted and actual change over the {@code k} top-k points of largest |score|. */
+    static double topKSpearman(ValidationReport r, int k) {
+        List<ValidationReport.Point> top = r.points().stream()
+                .filter(p -> p.reason() == ValidationReport.Reason.TOP_K)
+                .sorted((a, b) -> Double.compare(Math.abs(b.score()), Math.abs(a.score()))).limit(k).toList();
+        return org.influence4j.validation.Correlations.spearman(
+                top.stream().mapToDouble(ValidationReport.Point::predicted).toArray(),
+                top.stream().mapToDouble(ValidationReport.Point::actual).toArray());
     }
 
     // ------------------------------------------------------------------------------------------------ helpers

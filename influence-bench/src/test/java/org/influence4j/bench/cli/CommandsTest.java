@@ -115,7 +115,7 @@ class CommandsTest {
         assertThat(rows.get(0)).isEqualTo(String.join(",", FragilityReport.RESULT_COLUMNS));
         assertThat(rows.get(1)).startsWith("lbfgs,1,5,0.005,1,43,");
         assertThat(Files.readString(out.resolve("report.md"))).contains("# Fragility study: quick")
-                .contains("mean \\|Spearman\\|").contains("Wall time");
+                .contains("mean \\|Spearman\\|").contains("Wall time").contains("Depth sweep by number of top points");
         assertPng(out.resolve("correlation_vs_depth.png"), 800, 600);
         assertPng(out.resolve("top_eigenvalue_vs_depth.png"), 800, 600);
         assertPng(out.resolve("spectrum_lbfgs_d2_w5_wd0.005_s1.png"), 800, 600);

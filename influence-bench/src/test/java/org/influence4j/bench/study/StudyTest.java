@@ -90,6 +90,22 @@ class StudyTest {
     }
 
     @Test
+    void tinyStudy_topKSpearmanOverAllTopPoints_equalsTheValidationReport_andNoiseIsRecorded() {
+        FragilityStudy.Config c = FragilityStudy.Config.quick()
+                .withSweeps(List.of(1), List.of(), List.of(5e-3), List.of(1L)).withValidation(1, 6, 0)
+                .withModel("iris", FragilityStudy.Architecture.MLP, List.of(TrainingProtocol.lbfgs()), false);
+
+        FragilityStudy.Results r = new FragilityStudy(c).run(false, line -> { });
+
+        assertThat(r.comparisons()).hasSize(1);
+        FragilityStudy.Comparison cmp = r.comparisons().get(0);
+        assertThat(FragilityReport.topKSpearman(cmp.report(), 6)).isEqualTo(cmp.report().topK().spearman());
+        assertThat(FragilityReport.topKSpearman(cmp.report(), 5)).isBetween(-1.0, 1.0);
+        assertThat(cmp.retrainingNoise()).isLessThan(1e-4 * cmp.medianAbsActualTopK());
+        assertThat(cmp.noiseRatio()).isLessThan(1e-4);
+    }
+
+    @Test
     void testPoints_highestThenMedianThenRandom() {
         double[] losses = {0.3, 2.0, 0.1, 0.5, 0.2};
 
@@ -113,6 +129,9 @@ class StudyTest {
         assertThatThrownBy(() -> q.withSweeps(List.of(-1), List.of(), List.of(0.0), List.of(1L)))
                 .hasMessageContaining("depth (-1)");
         assertThatThrownBy(() -> q.withValidation(1, 0, 0)).hasMessageContaining("top-k (0)");
+        assertThat(FragilityReport.topKSizes(20)).containsExactly(5, 10, 20);
+        assertThat(FragilityReport.topKSizes(8)).containsExactly(5, 8);
+        assertThat(FragilityReport.topKSizes(4)).containsExactly(4);
         assertThat(FragilityStudy.fmt(5e-3)).isEqualTo("0.005");
         assertThat(FragilityStudy.fmt(0)).isEqualTo("0");
     }
