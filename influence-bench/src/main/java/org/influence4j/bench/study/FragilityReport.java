@@ -190,9 +190,9 @@ public final class FragilityReport {
                         byX.computeIfAbsent(x.apply(n), k -> new ArrayList<>()).add(Math.abs(c.report().topK().spearman()));
                     }
                 }
-                // settings whose correlation is undefined everywhere (every actual change 0) are left out
-                byX.values().removeIf(l -> !Double.isFinite(mean(l.stream().mapToDouble(Double::doubleValue)
-                        .toArray())));
+                // settings whose correlation is undefined (every actual change 0) in more than half of the runs are
+                // left out: a mean over one or two defined runs would stand for a setting it does not describe
+                byX.values().removeIf(l -> 2 * l.stream().filter(Double::isFinite).count() < l.size());
                 double[] xs = byX.keySet().stream().mapToDouble(Integer::doubleValue).toArray();
                 double[] ys = byX.values().stream().mapToDouble(FragilityReport::meanOrZero).toArray();
                 if (xs.length > 0) {
