@@ -32,9 +32,11 @@ class FullStudySlowTest {
         // the ranking of the few most influential points degrades with depth
         assertThat(meanAbsSpearman(r, lbfgsWd.and(n -> n.depth() == 8), 8))
                 .isLessThan(meanAbsSpearman(r, lbfgsWd.and(n -> n.depth() == 1), 8));
-        // exact and CG give the same scores wherever CG converged
+        // exact and CG give the same scores wherever CG converged (with weight decay: without it the saturated
+        // networks have test gradients of order 1e-16, whose scores are rounding noise for every solver)
         for (FragilityStudy.Comparison c : r.comparisons()) {
-            if (c.solver() == FragilityStudy.SolverKind.CG && c.solve().stopReason() == StopReason.CONVERGED) {
+            if (c.solver() == FragilityStudy.SolverKind.CG && c.solve().stopReason() == StopReason.CONVERGED
+                    && c.network().weightDecay() > 0) {
                 assertThat(c.agreementPearson()).as(c.network().label()).isGreaterThan(0.999);
             }
         }
