@@ -123,9 +123,14 @@ class StudyTest {
         FragilityStudy.Config q = FragilityStudy.Config.quick();
 
         assertThat(q.shapes()).hasSize(4);
-        assertThat(q.networks()).isEqualTo(2 * 4 * 2 * 2); // protocols × depths × weight decays × seeds
-        // the quick preset is a subset of the full one with the same training protocols
-        assertThat(FragilityStudy.Config.full().protocols()).isEqualTo(q.protocols());
+        assertThat(q.networks()).isEqualTo(2 * 4 * 2 * 3); // protocols × depths × weight decays × seeds
+        // the quick preset is the full one restricted to four depths, three seeds and the exact solver
+        FragilityStudy.Config full = FragilityStudy.Config.full();
+        assertThat(full.protocols()).isEqualTo(q.protocols());
+        assertThat(full.depths()).containsAll(q.depths());
+        assertThat(full.seeds()).containsAll(q.seeds());
+        assertThat(List.of(full.weightDecays(), full.testPoints(), full.topK(), full.randomSample()))
+                .isEqualTo(List.of(q.weightDecays(), q.testPoints(), q.topK(), q.randomSample()));
         assertThatThrownBy(() -> q.withSweeps(List.of(-1), List.of(), List.of(0.0), List.of(1L)))
                 .hasMessageContaining("depth (-1)");
         assertThatThrownBy(() -> q.withValidation(1, 0, 0)).hasMessageContaining("top-k (0)");
