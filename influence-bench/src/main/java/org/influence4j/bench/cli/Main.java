@@ -39,7 +39,25 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true"); // charts are written to files, never shown
         }
+        if (args.length > 0 && args[0].equals("fragility")) {
+            quietSolverWarnings();
+        }
         return commandLine().execute(args);
+    }
+
+    /**
+     * The fragility study runs thousands of solves and records every solver's stop reason and true residual in
+     * {@code results.csv}; a WARN line per unconverged LiSSA solve would bury its output, so for that command the
+     * solver and estimator loggers start at ERROR unless the user set them (slf4j-simple reads the properties when a
+     * logger is first created, which happens after this).
+     */
+    private static void quietSolverWarnings() {
+        for (String logger : new String[] {"org.influence4j.solver", "org.influence4j.InfluenceEstimator"}) {
+            String key = "org.slf4j.simpleLogger.log." + logger;
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, "error");
+            }
+        }
     }
 
     /** The configured command line (error handlers included), for tests and embedding. */
