@@ -192,8 +192,7 @@ public final class CachingRetrainer implements Retrainer {
                     theta[i] *= 1 + (i % 2 == 0 ? NOISE_PERTURBATION : -NOISE_PERTURBATION);
                 }
                 copy.setParams(Nd4j.createFromArray(theta));
-                Nd4j.getRandom().setSeed(0);
-                protocol.retrain(copy, train);
+                retrainCopy(copy, train);
                 this.perturbed = copy.params().dup();
             }
             perturbed = this.perturbed;
@@ -224,11 +223,15 @@ public final class CachingRetrainer implements Retrainer {
     private INDArray retrain(int[] removed) {
         long t0 = System.nanoTime();
         MultiLayerNetwork copy = original.clone();
-        Nd4j.getRandom().setSeed(0);
-        DataSet rest = removed.length == 0 ? train : DataSets.without(train, removed);
-        TrainingProtocol.Outcome o = protocol.retrain(copy, rest);
+        TrainingProtocol.Outcome o = retrainCopy(copy, removed.length == 0 ? train : DataSets.without(train, removed));
         stats.put(key(removed), new Retraining(removed.clone(), o, (System.nanoTime() - t0) / 1e9));
         return copy.params().dup();
+    }
+
+    /** Retrains {@code copy} (a clone of the trained network) in place on {@code data}, with a fixed ND4J seed. */
+    private TrainingProtocol.Outcome retrainCopy(MultiLayerNetwork copy, DataSet data) {
+        Nd4j.getRandom().setSeed(0);
+        return protocol.retrain(copy, data);
     }
 
     private static List<Integer> key(int[] removed) {

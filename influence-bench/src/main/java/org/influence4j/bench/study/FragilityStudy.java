@@ -328,12 +328,9 @@ public final class FragilityStudy {
 
         /** Median {@code |actual Δ|} over the top-k retrained points (NaN if none). */
         public double medianAbsActualTopK() {
-            double[] a = report.points().stream().filter(p -> p.reason() == ValidationReport.Reason.TOP_K)
-                    .mapToDouble(p -> Math.abs(p.actual())).sorted().toArray();
-            if (a.length == 0) {
-                return Double.NaN;
-            }
-            return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+            return FragilityReport.median(report.points().stream()
+                    .filter(p -> p.reason() == ValidationReport.Reason.TOP_K)
+                    .mapToDouble(p -> Math.abs(p.actual())).toArray());
         }
 
         /**

@@ -55,6 +55,16 @@ class FastTrainerTest {
     }
 
     @Test
+    void denseMlpObjective_rejectsVectorsOfTheWrongLength() {
+        MultiLayerNetwork net = Networks.mlp(4, 3, 1, 5, Networks.HiddenActivation.TANH, 0, 1);
+        DenseMlpObjective o = DenseMlpObjective.tryCreate(net, IRIS);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> o.evaluate(new double[42], new double[43]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("theta (42)")
+                .hasMessageContaining("grad (43)").hasMessageContaining("length 43");
+    }
+
+    @Test
     void objectiveOf_fallsBackToDl4j_forLayersTheLoopsDoNotReproduce() {
         MultiLayerNetwork cnn = Networks.smallCnn(28, 28, 10, 5e-3, 1, TrainingProtocol.lbfgs().updater());
         DataSet few = DataSets.subset(Datasets.smallMnist().train().data(), new int[] {0, 1});
