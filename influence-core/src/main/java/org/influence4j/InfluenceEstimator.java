@@ -2,9 +2,12 @@ package org.influence4j;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -12,23 +15,24 @@ import com.google.common.base.Suppliers;
 
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.internal.Arguments;
+import org.influence4j.internal.Memo;
 import org.influence4j.internal.Vectors;
 import org.influence4j.model.DataSets;
 import org.influence4j.model.InfluenceModel;
 import org.influence4j.model.ModelAdapter;
-import org.influence4j.solver.EigenFactorization;
+import org.influence4j.solver.Curvature;
 import org.influence4j.solver.ExactSolver;
 import org.influence4j.solver.IHVPSolver;
-import org.influence4j.solver.LissaSolver;
+import org.influence4j.solver.InverseHvp;
 import org.influence4j.solver.NotConvergedException;
 import org.influence4j.solver.NotPositiveDefiniteException;
-import org.influence4j.solver.SolverDiagnostics;
+import org.influence4j.solver.NumericalException;
 import org.influence4j.solver.SolverResult;
-import org.influence4j.solver.StopReason;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,19 +58,31 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Configuration and defaults</h2>
  * Immutable: every {@code withX} returns a new estimator; the original is unchanged. Copies that keep the
- * model and training data share expensive training-set state (the objective's gradient norm and an exact
- * solver's eigendecomposition, which serves every damping), so sweeping λ costs one factorisation.
+ * model and training data share expensive training-set state: the objective's gradient, the {@link Curvature}
+ * (with whatever solvers cache in it, e.g. the exact solver's eigendecomposition, which serves every damping) and
+ * every {@link IHVPSolver#prepare prepared} inverse, so sweeping λ costs one factorisation and many test points
+ * cost one preparation.
  * <ul>
  *   <li>damping λ: {@value #DEFAULT_DAMPING}. Must be ≥ 0. A softmax output with unregularised biases has an
  *       exactly singular Hessian, so λ = 0 only works for strictly convex objectives.</li>
  *   <li>solver: automatic — {@link IHVPSolver#exact()} when {@code p ≤ }{@value #AUTO_EXACT_MAX_PARAMETERS}
  *       (the dense Hessian is cheap and the answer exact), otherwise {@link IHVPSolver#conjugateGradient()}.</li>
- *   <li>LiSSA mini-batch size: {@value #DEFAULT_LISSA_BATCH_SIZE} examples (used only with a
- *       {@link LissaSolver}; a batch at least as large as the training set gives deterministic LiSSA).</li>
- *   <li>non-convergence policy: lenient — a solve that misses its tolerance logs one WARN and the scores carry
- *       the flagged {@link SolverResult}; {@link #withStrict(boolean) strict} throws
- *       {@link NotConvergedException} or, for negative curvature, {@link NotPositiveDefiniteException} with a
- *       suggested damping.</li>
+ *   <li>strictness: lenient. This is the library's one strictness policy; solvers only report. A flagged solve
+ *       ({@link SolverResult#converged()} false) logs one WARN per kind of problem and estimator state (later ones at
+ *       DEBUG) with the message of {@link SolverResult#failure(double)}, and the scores carry the flagged result.
+ *       What lenient returns: conjugate gradient's iterate where it stopped (iteration limit or non-positive
+ *       curvature); LiSSA's estimate at its depth, or its last iterate within the growth bound if it diverged; the
+ *       exact solver's solution under its {@link org.influence4j.solver.EigenvaluePolicy} — by default
+ *       {@code TRUNCATE}, the pseudo-inverse of the positive part of {@code H + λI}, flagged with the smallest
+ *       eigenvalue and a suggested damping. {@link #withStrict(boolean) Strict} throws that exception instead:
+ *       {@link NotConvergedException}, {@link NotPositiveDefiniteException} (with the suggested damping) or
+ *       {@link org.influence4j.solver.DivergenceException}.</li>
+ *   <li>stationarity: the first query logs one WARN when θ̂ is not a stationary point of the objective
+ *       ({@code ‖∇R(θ̂)‖} above {@value InfluenceDiagnostics#STATIONARITY_THRESHOLD} of the gradient scale, as in
+ *       {@link #diagnose()}): influence assumes a minimum.</li>
+ *   <li>cancellation: interrupting the calling thread ends any solve, factorisation or scoring pass within one HVP
+ *       or scoring block with a {@link java.util.concurrent.CancellationException} (the interrupt flag stays set);
+ *       the estimator stays usable and later calls give the same results.</li>
  * </ul>
  *
  * <p>The estimator never modifies the model, the training data or test points. Thread-safe if the model is.
@@ -81,12 +97,12 @@ public final class InfluenceEstimator {
     public static final double DEFAULT_DAMPING = 0.001;
     /** Largest parameter count for which the automatic solver choice is the exact solver. */
     public static final int AUTO_EXACT_MAX_PARAMETERS = 2000;
-    /** Default LiSSA mini-batch size. */
-    public static final int DEFAULT_LISSA_BATCH_SIZE = 128;
     /** Power iterations per extreme eigenvalue in {@link #diagnose()} for large models. */
     public static final int POWER_ITERATIONS = 50;
     /** Rows per batched scoring pass (bounds the memory of the adapter's activations). */
     static final int SCORING_CHUNK = 8192;
+    /** Rows of per-example gradients per self-influence step (progress, cancellation). */
+    static final int PROGRESS_ROWS = 32;
     /** Upper bound on the doubles of one block of per-example gradients (128 MB). */
     static final long GRADIENT_BLOCK_DOUBLES = 16L << 20;
 
@@ -98,17 +114,15 @@ public final class InfluenceEstimator {
     private final TrainingState training;
     private final double damping;
     private final IHVPSolver solver;
-    private final int lissaBatchSize;
     private final boolean strict;
     private final ProgressListener progress;
 
     private InfluenceEstimator(InfluenceModel model, TrainingState training, double damping, IHVPSolver solver,
-                               int lissaBatchSize, boolean strict, ProgressListener progress) {
+                               boolean strict, ProgressListener progress) {
         this.model = model;
         this.training = training;
         this.damping = damping;
         this.solver = solver;
-        this.lissaBatchSize = lissaBatchSize;
         this.strict = strict;
         this.progress = progress;
     }
@@ -123,8 +137,7 @@ public final class InfluenceEstimator {
         if (model.numParameters() < 1) {
             throw new IllegalArgumentException("model has " + model.numParameters() + " parameters; at least one is required");
         }
-        return new InfluenceEstimator(model, null, DEFAULT_DAMPING, null, DEFAULT_LISSA_BATCH_SIZE, false,
-                ProgressListener.NONE);
+        return new InfluenceEstimator(model, null, DEFAULT_DAMPING, null, false, ProgressListener.NONE);
     }
 
     /**
@@ -165,7 +178,7 @@ public final class InfluenceEstimator {
      */
     public InfluenceEstimator withTrainingData(DataSet train) {
         Arguments.checkDataSet("training data", train);
-        return new InfluenceEstimator(model, new TrainingState(model, train), damping, solver, lissaBatchSize,
+        return new InfluenceEstimator(model, new TrainingState(model, train, model.curvature(train)), damping, solver,
                 strict, progress);
     }
 
@@ -177,30 +190,76 @@ public final class InfluenceEstimator {
     /** Returns a copy with damping λ ≥ 0: the solver inverts {@code H + λI}. */
     public InfluenceEstimator withDamping(double lambda) {
         Arguments.checkNonNegative("damping", lambda);
-        return new InfluenceEstimator(model, training, lambda, solver, lissaBatchSize, strict, progress);
+        return new InfluenceEstimator(model, training, lambda, solver, strict, progress);
     }
 
-    /** Returns a copy that uses {@code solver} for {@code (H+λI)⁻¹b}. */
+    /**
+     * Returns a copy that uses {@code solver} for {@code (H+λI)⁻¹b}, {@link IHVPSolver#prepare prepared} once per
+     * curvature and damping and shared by copies of this estimator.
+     */
     public InfluenceEstimator withSolver(IHVPSolver solver) {
         Objects.requireNonNull(solver, "solver");
-        return new InfluenceEstimator(model, training, damping, solver, lissaBatchSize, strict, progress);
+        return new InfluenceEstimator(model, training, damping, solver, strict, progress);
     }
 
-    /** Returns a copy with LiSSA mini-batches of {@code batchSize ≥ 1} examples. */
-    public InfluenceEstimator withLissaBatchSize(int batchSize) {
-        Arguments.checkPositive("lissaBatchSize", batchSize);
-        return new InfluenceEstimator(model, training, damping, solver, batchSize, strict, progress);
+    /**
+     * Returns a copy whose solvers are prepared on {@code curvature} instead of the model's Hessian over the
+     * training data — for instance {@code curvature().dense()}, the explicit matrix of the same Hessian, which
+     * makes every later product a matrix–vector product (worth it when iterative solves will spend more than about
+     * {@code p} HVPs in total). The gradients, scores and diagnostics still come from the model and the training
+     * data; the curvature must be the Hessian of the same objective, or the scores are not influence. Copies keep
+     * sharing the training state (gradients), but not prepared inverses of the previous curvature.
+     *
+     * @param curvature curvature with the model's dimension; not modified
+     * @throws IllegalArgumentException if its dimension is not the model's parameter count
+     * @throws IllegalStateException    if no training data is set
+     */
+    public InfluenceEstimator withCurvature(Curvature curvature) {
+        Objects.requireNonNull(curvature, "curvature");
+        TrainingState t = requireTraining();
+        if (curvature.dimension() != model.numParameters()) {
+            throw new IllegalArgumentException("curvature has dimension " + curvature.dimension() + " but the model has "
+                    + model.numParameters() + " parameters; pass a curvature of this model (e.g. curvature().dense())");
+        }
+        return new InfluenceEstimator(model, t.withCurvature(curvature), damping, solver, strict, progress);
     }
 
-    /** Returns a copy whose non-convergence policy is strict (throw) or lenient (warn and flag). */
+    /**
+     * Returns a copy whose policy for flagged solves is strict (throw the solve's
+     * {@link SolverResult#failure(double) failure}) or lenient (log one WARN and return flagged scores; the
+     * default). See the class comment for what lenient returns.
+     */
     public InfluenceEstimator withStrict(boolean strict) {
-        return new InfluenceEstimator(model, training, damping, solver, lissaBatchSize, strict, progress);
+        return new InfluenceEstimator(model, training, damping, solver, strict, progress);
     }
 
     /** Returns a copy that reports progress of long work to {@code listener}. */
     public InfluenceEstimator withProgressListener(ProgressListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return new InfluenceEstimator(model, training, damping, solver, lissaBatchSize, strict, listener);
+        return new InfluenceEstimator(model, training, damping, solver, strict, listener);
+    }
+
+    /**
+     * The curvature the solvers are prepared on: the model's Hessian over the training data
+     * ({@link InfluenceModel#curvature(DataSet)}), or the one given to {@link #withCurvature(Curvature)}. Shared by
+     * copies of this estimator, with its cache (e.g. the exact solver's eigendecomposition).
+     *
+     * @throws IllegalStateException if no training data is set
+     */
+    public Curvature curvature() {
+        return requireTraining().curvature;
+    }
+
+    /**
+     * The configured (or automatic) solver prepared for this estimator's curvature and damping: {@code (H+λI)⁻¹}
+     * as an operator for any number of right-hand sides. Prepared once and shared by copies of this estimator;
+     * results are not judged here (see {@link #withStrict(boolean)} for how the estimator's own methods treat
+     * flagged solves).
+     *
+     * @throws IllegalStateException if no training data is set
+     */
+    public InverseHvp inverse() {
+        return requireTraining().inverse(solver(), damping);
     }
 
     /** The model. */
@@ -246,6 +305,7 @@ public final class InfluenceEstimator {
     public PreparedInfluence prepare(DataSet testPoint) {
         TrainingState t = requireTraining();
         Arguments.checkDataSet("testPoint", testPoint);
+        warnIfNotStationary(t);
         INDArray testGradient = Arguments.toDoubleVector(model.meanLossGradient(testPoint));
         SolverResult result = solve(t, testGradient);
         return new PreparedInfluence(this, result.solution(), result, testGradient);
@@ -268,10 +328,10 @@ public final class InfluenceEstimator {
     }
 
     /**
-     * Self-influence {@code I_up,loss(zᵢ, zᵢ) = −∇ℓ(zᵢ)ᵀ(H+λI)⁻¹∇ℓ(zᵢ)} of every training example.
-     * With the exact solver this is one eigendecomposition plus one matrix product per block of
-     * per-example gradients; with an iterative solver it is one solve per example (reported to the progress
-     * listener).
+     * Self-influence {@code I_up,loss(zᵢ, zᵢ) = −∇ℓ(zᵢ)ᵀ(H+λI)⁻¹∇ℓ(zᵢ)} of every training example, from the
+     * prepared inverse's {@link InverseHvp#quadraticForms quadratic forms} over blocks of per-example gradients: with
+     * the exact solver one eigendecomposition plus one matrix product per block; with an iterative solver one solve
+     * per example. Progress is reported (and the interrupt checked) every {@value #PROGRESS_ROWS} examples.
      */
     public InfluenceScores selfInfluence() {
         TrainingState t = requireTraining();
@@ -280,34 +340,30 @@ public final class InfluenceEstimator {
         long p = model.numParameters();
         int block = (int) Math.max(1, Math.min(n, GRADIENT_BLOCK_DOUBLES / p));
         double[] values = new double[n];
-        IHVPSolver s = solver();
+        InverseHvp inverse = t.inverse(solver(), damping);
         SolverResult worst = null;
-        EigenFactorization factorization = s instanceof ExactSolver exact ? t.factorization(exact) : null;
         for (int start = 0; start < n; start += block) {
             int end = Math.min(n, start + block);
             INDArray grads = model.perExampleGradients(DataSets.subset(data, range(start, end)));
-            if (factorization != null) {
-                INDArray q = factorization.inverseQuadraticForms(grads, damping);
-                for (int i = start; i < end; i++) {
-                    values[i] = -q.getDouble(i - start);
+            // quadratic forms in steps of PROGRESS_ROWS rows: progress and cancellation at that granularity
+            for (int from = start; from < end; from += PROGRESS_ROWS) {
+                checkInterrupt("self-influence", from, n);
+                int to = Math.min(end, from + PROGRESS_ROWS);
+                InverseHvp.QuadraticForms q = inverse.quadraticForms(
+                        grads.get(NDArrayIndex.interval(from - start, to - start), NDArrayIndex.all()));
+                for (int i = from; i < to; i++) {
+                    values[i] = -q.values()[i - from];
                 }
-                if (worst == null) {
-                    worst = checked(factorization.solve(grads.getRow(0).dup(), damping));
+                SolverResult r = q.worst();
+                if (r != null && (worst == null || !r.converged() && worst.converged()
+                        || r.converged() == worst.converged() && r.relativeResidual() > worst.relativeResidual())) {
+                    worst = r;
                 }
-            } else {
-                for (int i = start; i < end; i++) {
-                    INDArray g = grads.getRow(i - start).dup();
-                    SolverResult r = solve(t, g);
-                    values[i] = -Vectors.dot(g, r.solution());
-                    if (worst == null || r.relativeResidual() > worst.relativeResidual()) {
-                        worst = r;
-                    }
-                    progress.onProgress("self-influence", i + 1, n);
-                }
+                progress.onProgress("self-influence", to, n);
             }
-            if (factorization != null) {
-                progress.onProgress("self-influence", end, n);
-            }
+        }
+        if (worst != null) {
+            checked(t, worst);
         }
         // rᵢ = −gᵢᵀ(H+λI)⁻¹∇Ω: one more solve and one batched pass (skipped without a regulariser)
         double[] regularizer = new double[n];
@@ -328,7 +384,7 @@ public final class InfluenceEstimator {
      * diagnostics, e.g. an eigenvalue spectrum or {@link org.influence4j.hvp.HvpSelfCheck}).
      */
     public HessianVectorProduct dampedHessian() {
-        return requireTraining().hessian.get().damped(damping);
+        return requireTraining().curvature.hessian().damped(damping);
     }
 
     /**
@@ -367,8 +423,7 @@ public final class InfluenceEstimator {
         int negative;
         boolean exact = p <= AUTO_EXACT_MAX_PARAMETERS;
         if (exact) {
-            ExactSolver s = solver() instanceof ExactSolver e ? e : AUTO_EXACT;
-            INDArray ev = t.factorization(s).eigenvalues();
+            INDArray ev = AUTO_EXACT.factorize(t.curvature).eigenvalues(); // shared with an exact solver's inverse
             min = ev.getDouble(0);
             max = ev.getDouble(ev.length() - 1);
             int count = 0;
@@ -379,7 +434,7 @@ public final class InfluenceEstimator {
             }
             negative = count;
         } else {
-            HessianVectorProduct h = t.hessian.get();
+            HessianVectorProduct h = t.curvature.hessian();
             double[] extremes = PowerIteration.extremes(h, POWER_ITERATIONS, 20210101L);
             min = extremes[0];
             max = extremes[1];
@@ -426,6 +481,7 @@ public final class InfluenceEstimator {
         int n = data.numExamples();
         double[] out = new double[n];
         for (int start = 0; start < n; start += SCORING_CHUNK) {
+            checkInterrupt("scoring", start, n);
             int end = Math.min(n, start + SCORING_CHUNK);
             DataSet part = start == 0 && end == n ? data : DataSets.subset(data, range(start, end));
             INDArray dots = model.perExampleGradientDots(part, v);
@@ -442,41 +498,49 @@ public final class InfluenceEstimator {
     }
 
     private SolverResult solve(TrainingState t, INDArray rhs) {
-        IHVPSolver s = solver();
-        SolverResult r;
-        if (s instanceof ExactSolver exact) {
-            r = t.factorization(exact).solve(rhs, damping);
-        } else if (s instanceof LissaSolver) {
-            r = s.solve(model.miniBatchHessian(t.data, lissaBatchSize).damped(damping), rhs);
-        } else {
-            r = s.solve(t.hessian.get().damped(damping), rhs);
-        }
-        return checked(r);
+        return checked(t, t.inverse(solver(), damping).solve(rhs));
     }
 
-    private SolverResult checked(SolverResult r) {
-        if (r.converged()) {
+    /** The one strictness policy: a flagged result is thrown (strict) or logged once per kind (lenient). */
+    private SolverResult checked(TrainingState t, SolverResult r) {
+        var failure = r.failure(damping);
+        if (failure.isEmpty()) {
             return r;
         }
-        if (r.stopReason() == StopReason.NON_POSITIVE_CURVATURE) {
-            double curvature = r.diagnostics() instanceof SolverDiagnostics.Cg cg ? cg.minCurvature() : Double.NaN;
-            double suggested = damping + (Double.isFinite(curvature) ? Math.abs(curvature) * 2 : 1.0);
-            String msg = String.format("H + λI is not positive definite: conjugate gradient met curvature %.4g "
-                    + "with damping λ = %g; use a damping of at least %.3g (withDamping), the Gauss–Newton "
-                    + "Hessian, or IHVPSolver.exact() with EigenvaluePolicy.TRUNCATE", curvature, damping, suggested);
-            if (strict) {
-                throw new NotPositiveDefiniteException(msg, curvature, suggested);
-            }
-            LOG.warn(msg + " (result flagged, not converged)");
-            return r;
-        }
-        String msg = "the inverse-HVP solve did not converge: " + r
-                + "; increase the iterations, the damping, or use another solver";
+        NumericalException e = failure.get();
         if (strict) {
-            throw new NotConvergedException(msg, r);
+            throw e;
         }
-        LOG.warn(msg);
+        String message = e.getMessage() + notStationaryNote(t) + "; returning flagged scores";
+        if (t.warned.add(r.stopReason())) {
+            LOG.warn(message + " (further " + r.stopReason() + " results of this estimator are logged at DEBUG)");
+        } else {
+            LOG.debug(message);
+        }
         return r;
+    }
+
+    /** ", and θ̂ may not be a minimum: ‖∇R(θ̂)‖ = …" when the gradient at θ̂ is large, else empty. */
+    private static String notStationaryNote(TrainingState t) {
+        double[] g = t.stationarity.get();
+        return g[1] > InfluenceDiagnostics.STATIONARITY_THRESHOLD ? String.format(Locale.ROOT, " (the model may "
+                + "not be at a minimum: ‖∇R(θ̂)‖ = %.3g, %.2g of the gradient scale)", g[0], g[1]) : "";
+    }
+
+    private static void warnIfNotStationary(TrainingState t) {
+        double[] g = t.stationarity.get();
+        if (g[1] > InfluenceDiagnostics.STATIONARITY_THRESHOLD && t.warned.add("stationarity")) {
+            LOG.warn(String.format(Locale.ROOT, "θ̂ is not a stationary point of the training objective: ‖∇R(θ̂)‖ = "
+                    + "%.3g, %.2g of the gradient scale (threshold %g); influence functions assume a minimum, so the "
+                    + "scores may not predict retraining — train longer or to a tighter tolerance, and check with "
+                    + "diagnose()", g[0], g[1], InfluenceDiagnostics.STATIONARITY_THRESHOLD));
+        }
+    }
+
+    private static void checkInterrupt(String task, long done, long total) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new CancellationException(task + " interrupted after " + done + " of " + total + " examples");
+        }
     }
 
     private TrainingState requireTraining() {
@@ -504,21 +568,48 @@ public final class InfluenceEstimator {
     /** Training-set state shared by copies of the estimator that keep the model and data. */
     private static final class TrainingState {
         final DataSet data;
-        final Supplier<HessianVectorProduct> hessian;
+        final Curvature curvature;
         final Supplier<Double> gradientNorm;
         final Supplier<INDArray> regularizerGradient;
-        private final Map<ExactSolver, EigenFactorization> factorizations = new ConcurrentHashMap<>();
+        /** {‖∇R(θ̂)‖, ‖∇R‖ / (‖∇L‖ + ‖∇Ω‖)}: stationarity of θ̂ relative to the gradient scale. */
+        final Supplier<double[]> stationarity;
+        final Set<Object> warned;
+        private final Map<Object, Supplier<?>> inverses = new ConcurrentHashMap<>();
 
-        TrainingState(InfluenceModel model, DataSet data) {
-            this.data = data;
-            this.hessian = Suppliers.memoize(() -> model.hessian(data));
-            this.gradientNorm = Suppliers.memoize(() -> Vectors.norm2(model.objectiveGradient(data)));
-            this.regularizerGradient = Suppliers.memoize(() -> Arguments.toDoubleVector(model.objectiveGradient(data))
-                    .subi(Arguments.toDoubleVector(model.meanLossGradient(data))));
+        private record InverseKey(IHVPSolver solver, double damping) {
         }
 
-        EigenFactorization factorization(ExactSolver solver) {
-            return factorizations.computeIfAbsent(solver, s -> s.factorize(hessian.get()));
+        TrainingState(InfluenceModel model, DataSet data, Curvature curvature) {
+            this.data = data;
+            this.curvature = curvature;
+            Supplier<INDArray> gradR = Suppliers.memoize(() -> Arguments.toDoubleVector(model.objectiveGradient(data)));
+            Supplier<INDArray> gradL = Suppliers.memoize(() -> Arguments.toDoubleVector(model.meanLossGradient(data)));
+            this.gradientNorm = Suppliers.memoize(() -> Vectors.norm2(gradR.get()));
+            this.regularizerGradient = Suppliers.memoize(() -> gradR.get().sub(gradL.get()));
+            this.stationarity = Suppliers.memoize(() -> {
+                double normR = gradientNorm.get();
+                double scale = Vectors.norm2(gradL.get()) + Vectors.norm2(regularizerGradient.get());
+                return new double[] {normR, scale == 0 ? 0 : normR / scale};
+            });
+            this.warned = ConcurrentHashMap.newKeySet();
+        }
+
+        private TrainingState(TrainingState base, Curvature curvature) {
+            this.data = base.data;
+            this.curvature = curvature;
+            this.gradientNorm = base.gradientNorm;
+            this.regularizerGradient = base.regularizerGradient;
+            this.stationarity = base.stationarity;
+            this.warned = base.warned;
+        }
+
+        TrainingState withCurvature(Curvature c) {
+            return new TrainingState(this, c);
+        }
+
+        /** The solver prepared for this curvature and damping, once (the key holds the solver instance). */
+        InverseHvp inverse(IHVPSolver solver, double damping) {
+            return Memo.get(inverses, new InverseKey(solver, damping), () -> solver.prepare(curvature, damping));
         }
     }
 }

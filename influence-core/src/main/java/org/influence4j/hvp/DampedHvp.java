@@ -9,12 +9,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The damped operator {@code H + λI}. Solvers that factorise {@code H} (the exact solver) look through
- * the damping with {@link #undamped()} and {@link #damping()} so that one factorisation serves every λ.
- *
- * <p>Immutable and thread-safe if the wrapped operator is.
+ * The damped operator {@code H + λI} ({@link HessianVectorProduct#damped(double)}). Immutable and thread-safe if
+ * the wrapped operator is.
  */
-public class DampedHvp implements HessianVectorProduct {
+class DampedHvp implements HessianVectorProduct {
 
     private final HessianVectorProduct undamped;
     private final double damping;

@@ -20,6 +20,7 @@ public final class Hvps {
      * symmetric). Costs {@code p} HVPs and {@code 8p²} bytes.
      *
      * @throws IllegalArgumentException if {@code 8p²} bytes exceed {@code maxBytes}
+     * @throws java.util.concurrent.CancellationException if the thread is interrupted (checked before every HVP)
      */
     public static INDArray toDense(HessianVectorProduct h, long maxBytes) {
         Objects.requireNonNull(h, "h");
@@ -32,6 +33,10 @@ public final class Hvps {
         INDArray dense = Nd4j.create(DataType.DOUBLE, p, p);
         INDArray e = Nd4j.zeros(DataType.DOUBLE, p);
         for (long j = 0; j < p; j++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new java.util.concurrent.CancellationException("forming the dense Hessian interrupted after "
+                        + j + " of " + p + " HVPs");
+            }
             e.putScalar(j, 1.0);
             INDArray col = h.apply(e);
             dense.get(NDArrayIndex.all(), NDArrayIndex.point(j)).assign(col);

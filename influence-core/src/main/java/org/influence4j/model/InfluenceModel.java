@@ -92,6 +92,18 @@ public interface InfluenceModel {
         return new SampledMiniBatchHessian(this, data, batchSize);
     }
 
+    /**
+     * The curvature of the objective over {@code data} as solvers see it when they are prepared
+     * ({@link org.influence4j.solver.IHVPSolver#prepare}): {@link #hessian(DataSet)} (formed on first use),
+     * {@link #miniBatchHessian(DataSet, int)}, and a cache for damping-independent work that every solver and
+     * damping on this curvature shares. Adapters override it to offer more (for example per-layer factors).
+     *
+     * @param data the training data; not modified, not copied
+     */
+    default org.influence4j.solver.Curvature curvature(DataSet data) {
+        return new TrainingCurvature(this, data);
+    }
+
     /** A short description for diagnostics (model kind, parameter count, HVP mode). */
     default String describe() {
         return getClass().getSimpleName() + "[p=" + numParameters() + "]";

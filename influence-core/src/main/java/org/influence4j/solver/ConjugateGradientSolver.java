@@ -2,7 +2,6 @@ package org.influence4j.solver;
 
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.internal.Arguments;
@@ -45,18 +44,19 @@ import org.slf4j.LoggerFactory;
  * <h2>Preconditions and failures</h2>
  * {@code H} must be symmetric positive definite. CG detects a direction with non-positive curvature
  * {@code pᵀHp ≤ 0}, which proves {@code H} is not positive definite, stops there and returns the iterate
- * reached, flagged {@code converged = false} with {@link StopReason#NON_POSITIVE_CURVATURE} and the
- * smallest Rayleigh quotient {@code pᵀHp/pᵀp} in {@link SolverDiagnostics.Cg#minCurvature()}. Reaching the
- * iteration limit returns the flagged iterate with {@link StopReason#MAX_ITERATIONS}. Both are logged at
- * WARN once per solver instance (later occurrences at DEBUG); each solve logs one DEBUG summary line and
- * one TRACE line per iteration. In {@link #withStrict(boolean) strict mode} the solver instead throws
- * {@link NotPositiveDefiniteException} (with a suggested damping, see {@link #withStrict(boolean)}) or
- * {@link NotConvergedException} (carrying the flagged result). A non-finite product from the operator
- * throws {@link NumericalException}.
+ * reached, flagged {@code converged = false} with {@link StopReason#NON_POSITIVE_CURVATURE}, the smallest
+ * Rayleigh quotient {@code pᵀHp/pᵀp} in {@link SolverDiagnostics.Cg#minCurvature()} and the smallest Ritz value of
+ * the Lanczos matrix CG built in {@link SolverDiagnostics.Cg#smallestEigenvalueEstimate()}. Reaching the
+ * iteration limit returns the flagged iterate with {@link StopReason#MAX_ITERATIONS}. The solver reports and does
+ * not judge: {@link SolverResult#failure(double)} gives the matching exception, which {@code InfluenceEstimator}
+ * throws in strict mode and logs at WARN otherwise. Each solve logs one DEBUG summary line and one TRACE line per
+ * iteration. A non-finite product from the operator throws {@link NumericalException}. The thread's interrupt is
+ * checked before every HVP; an interrupted solve ends with a {@link java.util.concurrent.CancellationException}
+ * (the interrupt flag stays set).
  *
  * <h2>Thread safety</h2>
- * Immutable and stateless apart from the warn-once flag (atomic): one instance may solve on many threads at
- * once, provided the operator is thread-safe. Every {@code withX} returns a new solver.
+ * Immutable and stateless: one instance may solve on many threads at once, provided the operator is
+ * thread-safe. Every {@code withX} returns a new solver.
  */
 public final class ConjugateGradientSolver implements IHVPSolver {
 
@@ -72,21 +72,18 @@ public final class ConjugateGradientSolver implements IHVPSolver {
     private final INDArray jacobiDiagonal; // DOUBLE copy, or null
     private final IterationListener listener;
     private final INDArray initialGuess; // DOUBLE copy, or null
-    private final boolean strict;
-    private final AtomicBoolean warned = new AtomicBoolean();
 
     private ConjugateGradientSolver(double tolerance, int maxIterations, INDArray jacobiDiagonal,
-                                    IterationListener listener, INDArray initialGuess, boolean strict) {
+                                    IterationListener listener, INDArray initialGuess) {
         this.tolerance = tolerance;
         this.maxIterations = maxIterations;
         this.jacobiDiagonal = jacobiDiagonal;
         this.listener = listener;
         this.initialGuess = initialGuess;
-        this.strict = strict;
     }
 
     static ConjugateGradientSolver defaults() {
-        return new ConjugateGradientSolver(DEFAULT_TOLERANCE, 0, null, IterationListener.NONE, null, false);
+        return new ConjugateGradientSolver(DEFAULT_TOLERANCE, 0, null, IterationListener.NONE, null);
     }
 
     /**
@@ -98,7 +95,7 @@ public final class ConjugateGradientSolver implements IHVPSolver {
      */
     public ConjugateGradientSolver withTolerance(double tolerance) {
         return new ConjugateGradientSolver(Arguments.checkPositive("tolerance", tolerance), maxIterations,
-                jacobiDiagonal, listener, initialGuess, strict);
+                jacobiDiagonal, listener, initialGuess);
     }
 
     /**
@@ -108,7 +105,7 @@ public final class ConjugateGradientSolver implements IHVPSolver {
      */
     public ConjugateGradientSolver withMaxIterations(int maxIterations) {
         return new ConjugateGradientSolver(tolerance, Arguments.checkPositive("maxIterations", maxIterations),
-                jacobiDiagonal, listener, initialGuess, strict);
+                jacobiDiagonal, listener, initialGuess);
     }
 
     /**
@@ -129,12 +126,12 @@ public final class ConjugateGradientSolver implements IHVPSolver {
             throw new IllegalArgumentException("diagonal has minimum entry " + min
                     + "; a Jacobi preconditioner needs every entry > 0 (add the damping to diag(H))");
         }
-        return new ConjugateGradientSolver(tolerance, maxIterations, d, listener, initialGuess, strict);
+        return new ConjugateGradientSolver(tolerance, maxIterations, d, listener, initialGuess);
     }
 
     /** Returns a copy without preconditioner (the default). */
     public ConjugateGradientSolver withoutPreconditioner() {
-        return new ConjugateGradientSolver(tolerance, maxIterations, null, listener, initialGuess, strict);
+        return new ConjugateGradientSolver(tolerance, maxIterations, null, listener, initialGuess);
     }
 
     /**
@@ -145,7 +142,7 @@ public final class ConjugateGradientSolver implements IHVPSolver {
      */
     public ConjugateGradientSolver withListener(IterationListener listener) {
         return new ConjugateGradientSolver(tolerance, maxIterations, jacobiDiagonal,
-                Objects.requireNonNull(listener, "listener"), initialGuess, strict);
+                Objects.requireNonNull(listener, "listener"), initialGuess);
     }
 
     /**
@@ -160,21 +157,7 @@ public final class ConjugateGradientSolver implements IHVPSolver {
             Arguments.checkVector("x0", x0, x0.length());
             copy = Arguments.toDoubleVector(x0);
         }
-        return new ConjugateGradientSolver(tolerance, maxIterations, jacobiDiagonal, listener, copy, strict);
-    }
-
-    /**
-     * Returns a copy that throws instead of returning flagged results (default: not strict):
-     * {@link NotConvergedException} at the iteration limit, and {@link NotPositiveDefiniteException} on
-     * non-positive curvature. The exception's suggested damping is {@code 2·|θ| + 1e-6·max(ρ_max, |θ|)}
-     * where {@code θ ≤ 0} is the smallest eigenvalue estimate available: the smallest Ritz value of the
-     * Lanczos matrix that CG built (unpreconditioned solves) or the smallest Rayleigh quotient met.
-     * Because Ritz values lie inside the spectrum, {@code |θ|} can underestimate {@code |λ_min|}; the factor
-     * 2 is a margin, not a guarantee — the exact solver's suggestion is exact.
-     */
-    public ConjugateGradientSolver withStrict(boolean strict) {
-        return new ConjugateGradientSolver(tolerance, maxIterations, jacobiDiagonal, listener, initialGuess,
-                strict);
+        return new ConjugateGradientSolver(tolerance, maxIterations, jacobiDiagonal, listener, copy);
     }
 
     /** The relative-residual tolerance. */
@@ -192,11 +175,6 @@ public final class ConjugateGradientSolver implements IHVPSolver {
         return jacobiDiagonal != null;
     }
 
-    /** Whether the solver throws instead of returning flagged results. */
-    public boolean strict() {
-        return strict;
-    }
-
     /**
      * Solves {@code Hx = b} by (preconditioned) conjugate gradient; see the class comment for the
      * criterion, costs and failure modes.
@@ -205,8 +183,7 @@ public final class ConjugateGradientSolver implements IHVPSolver {
      * @param b right-hand side of length {@code h.dimension()}, finite, floating point; not modified
      * @return a fresh DOUBLE solution with true residual and {@link SolverDiagnostics.Cg}
      * @throws IllegalArgumentException if {@code b}, the preconditioner or the initial guess does not fit
-     * @throws NotConvergedException        in strict mode, at the iteration limit
-     * @throws NotPositiveDefiniteException in strict mode, on curvature {@code pᵀHp ≤ 0}
+     * @throws java.util.concurrent.CancellationException if the thread is interrupted
      * @throws NumericalException           if the operator returns a non-finite product
      */
     @Override
@@ -224,13 +201,13 @@ public final class ConjugateGradientSolver implements IHVPSolver {
         }
         double bNorm = Vectors.norm2(rhs);
         if (bNorm == 0) {
-            return Solves.zeroResult(p, start, diagnostics(Double.NaN, Double.NaN));
+            return Solves.zeroResult(p, start, diagnostics(Double.NaN, Double.NaN, Double.NaN));
         }
         return new Run(h, rhs, bNorm, maxIterations(p), start).iterate();
     }
 
-    private SolverDiagnostics.Cg diagnostics(double minCurvature, double maxCurvature) {
-        return new SolverDiagnostics.Cg(tolerance, jacobiDiagonal != null, minCurvature, maxCurvature);
+    private SolverDiagnostics.Cg diagnostics(double minCurvature, double maxCurvature, double smallest) {
+        return new SolverDiagnostics.Cg(tolerance, jacobiDiagonal != null, minCurvature, maxCurvature, smallest);
     }
 
     /** The per-solve state of one CG run (local to {@link #solve}). */
@@ -304,6 +281,7 @@ public final class ConjugateGradientSolver implements IHVPSolver {
                     stop = StopReason.MAX_ITERATIONS;
                     break;
                 }
+                Solves.checkInterrupt("conjugate gradient", hvps);
                 INDArray q = h.apply(d);
                 hvps++;
                 iteration++;
@@ -358,31 +336,15 @@ public final class ConjugateGradientSolver implements IHVPSolver {
 
         private SolverResult finish(INDArray x, StopReason stop, double residual) {
             boolean converged = stop == StopReason.CONVERGED;
+            double theta = iteration() == 0 ? Double.NaN : smallestEigenvalueEstimate();
             SolverResult result = new SolverResult(x, hvps, residual, bNorm, converged, stop,
-                    Solves.elapsedSince(start), diagnostics(minCurvature, maxCurvature));
+                    Solves.elapsedSince(start), diagnostics(minCurvature, maxCurvature, theta));
             LOG.debug("cg: {}", result);
-            if (stop == StopReason.NON_POSITIVE_CURVATURE) {
-                double theta = smallestEigenvalueEstimate();
-                double suggested = 2 * Math.abs(theta)
-                        + Math.max(1e-6 * Math.max(Math.abs(maxCurvature), Math.abs(theta)), 1e-12);
-                String message = String.format("conjugate gradient met non-positive curvature pᵀHp/pᵀp = %.6g "
-                                + "at iteration %d (smallest eigenvalue estimate %.6g): the operator is not positive "
-                                + "definite; add damping, e.g. %.3g, or use IHVPSolver.exact() with an eigenvalue policy",
-                        minCurvature, hvps, theta, suggested);
-                if (strict) {
-                    throw new NotPositiveDefiniteException(message, minCurvature, suggested);
-                }
-                Solves.warnOnce(LOG, warned, "{}; returning the flagged iterate", message);
-            } else if (!converged) {
-                String message = String.format("conjugate gradient did not reach relative residual %.3g in %d HVPs "
-                                + "(reached %.3g); increase maxIterations or damping, or precondition",
-                        tolerance, hvps, result.relativeResidual());
-                if (strict) {
-                    throw new NotConvergedException(message, result);
-                }
-                Solves.warnOnce(LOG, warned, "{}; returning the flagged iterate", message);
-            }
             return result;
+        }
+
+        private int iteration() {
+            return Double.isInfinite(minCurvature) ? 0 : 1;
         }
 
         /** Smallest Ritz value of the Lanczos matrix (unpreconditioned), capped by the Rayleigh quotients. */
@@ -399,7 +361,6 @@ public final class ConjugateGradientSolver implements IHVPSolver {
         return "ConjugateGradientSolver[tolerance=" + tolerance
                 + ", maxIterations=" + (maxIterations > 0 ? maxIterations : "min(10p, " + MAX_ITERATIONS_CAP + ")")
                 + ", preconditioner=" + (jacobiDiagonal == null ? "none" : "jacobi(p=" + jacobiDiagonal.length() + ")")
-                + ", initialGuess=" + (initialGuess == null ? "zero" : "given")
-                + ", strict=" + strict + "]";
+                + ", initialGuess=" + (initialGuess == null ? "zero" : "given") + "]";
     }
 }

@@ -2,7 +2,6 @@ package org.influence4j.solver;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.internal.Arguments;
@@ -22,30 +21,26 @@ import org.slf4j.LoggerFactory;
  * Each solve costs two matrix–vector products with {@code V} ({@code O(p²)}) plus one product of the
  * operator for the reported true residual; no HVP is spent on the solution itself.
  *
- * <h2>Eigenvalues μ ≤ 0 of {@code H + λI}</h2>
- * Handled by the solver's {@link EigenvaluePolicy}:
+ * <h2>Eigenvalues μ ≤ τ of {@code H + λI}</h2>
+ * Handled by the solver's {@link EigenvaluePolicy}, with {@code τ = ε·max|μ|} (ε = the solver's clip threshold):
  * <ul>
- *   <li>{@link EigenvaluePolicy#FAIL FAIL}: {@link NotPositiveDefiniteException} with curvature
- *       {@code μ_min} and suggested damping {@code −μ_min + max(1e-6·max|μ|, 1e-12)}, to be added on top of
- *       λ (the margin keeps the condition number at most about 1e6);</li>
- *   <li>{@link EigenvaluePolicy#CLIP CLIP}: every {@code μ ≤ τ} is replaced by {@code τ = ε·max|μ|}
- *       (ε = the solver's clip threshold) — those directions get the largest weight {@code 1/τ};</li>
- *   <li>{@link EigenvaluePolicy#TRUNCATE TRUNCATE}: every direction with {@code μ ≤ τ} is dropped (weight 0, the
- *       pseudo-inverse of the positive part);</li>
+ *   <li>{@link EigenvaluePolicy#TRUNCATE TRUNCATE} (default): every direction with {@code μ ≤ τ} is dropped
+ *       (weight 0, the pseudo-inverse of the positive part);</li>
+ *   <li>{@link EigenvaluePolicy#CLIP CLIP}: every {@code μ ≤ τ} is replaced by {@code τ} — those directions get
+ *       the largest weight {@code 1/τ};</li>
  *   <li>{@link EigenvaluePolicy#ABSOLUTE ABSOLUTE}: {@code μ} is replaced by {@code max(|μ|, τ)}.</li>
  * </ul>
- * Under CLIP, TRUNCATE and ABSOLUTE the solution inverts the modified operator, so the true residual against
- * {@code H + λI} is not small along the modified directions; that is the intended regularisation. Clipping
- * is logged at WARN once per factorisation. An operator with all eigenvalues zero (and λ = 0) is not
- * invertible under any policy and throws {@link NotPositiveDefiniteException}.
+ * The solution then inverts the modified operator, so the true residual against {@code H + λI} is not small along
+ * the modified directions. Such a solve is flagged: {@code converged = false},
+ * {@link StopReason#NOT_POSITIVE_DEFINITE}, with the smallest eigenvalue and the number modified in
+ * {@link SolverDiagnostics.Exact}; {@link SolverResult#failure(double)} gives the exception a strict caller
+ * throws. The zero operator (all eigenvalues 0, λ = 0) has every direction dropped whatever the policy: the
+ * solution is zero, flagged.
  *
  * <h2>Thread safety</h2>
  * Immutable (arrays are never handed out, only copies); thread-safe if the operator is.
  */
 public final class EigenFactorization {
-
-    /** Relative margin added to {@code −μ_min} in the FAIL policy's suggested damping. */
-    public static final double SUGGESTION_MARGIN = 1e-6;
 
     private static final Logger LOG = LoggerFactory.getLogger(EigenFactorization.class);
 
@@ -57,7 +52,6 @@ public final class EigenFactorization {
     private final int hvpCount;
     private final ExactSolver.Backend backend;
     private final Duration factorizationTime;
-    private final AtomicBoolean warned = new AtomicBoolean();
 
     EigenFactorization(HessianVectorProduct operator, SymmetricEigen.Result eigen, EigenvaluePolicy policy,
                        double clipThreshold, int hvpCount, Duration factorizationTime) {
@@ -69,6 +63,15 @@ public final class EigenFactorization {
         this.hvpCount = hvpCount;
         this.backend = eigen.backend();
         this.factorizationTime = factorizationTime;
+    }
+
+    /** The same decomposition under another policy and clip threshold (shares the arrays; no copy). */
+    EigenFactorization withPolicy(EigenvaluePolicy newPolicy, double newClipThreshold) {
+        if (newPolicy == policy && newClipThreshold == clipThreshold) {
+            return this;
+        }
+        return new EigenFactorization(operator, new SymmetricEigen.Result(eigenvalues, eigenvectors, backend),
+                newPolicy, newClipThreshold, hvpCount, factorizationTime);
     }
 
     /** The dimension {@code p}. */
@@ -108,16 +111,15 @@ public final class EigenFactorization {
 
     /**
      * Solves {@code (H + λI)x = b} in the eigenbasis: {@code x = V diag(1/μ) Vᵀ b} with the policy applied
-     * to {@code μ = w + λ}. Stop reason {@link StopReason#DIRECT}; {@code iterations = 0} (the HVPs were
+     * to {@code μ = w + λ}. Stop reason {@link StopReason#DIRECT}, or {@link StopReason#NOT_POSITIVE_DEFINITE}
+     * (flagged) when the policy modified an eigenvalue; {@code iterations = 0} (the HVPs were
      * spent by the factorisation, see {@link #hvpCount()}); the true residual {@code ‖b − (H + λI)x‖} is
      * recomputed with one product of the operator (a matrix–vector product for closed-form operators).
      *
      * @param b       right-hand side of length {@code p}, finite, floating point; not modified
-     * @param damping total damping λ ≥ 0 added to the undamped {@code H} (a damped operator's own
-     *                damping was looked through by {@link ExactSolver#factorize})
+     * @param damping total damping λ ≥ 0 added to the factorised {@code H}
      * @return a fresh DOUBLE solution with {@link SolverDiagnostics.Exact}
      * @throws IllegalArgumentException     if {@code b} does not fit or λ is negative or not finite
-     * @throws NotPositiveDefiniteException under the FAIL policy if {@code H + λI} has an eigenvalue ≤ 0
      */
     public SolverResult solve(INDArray b, double damping) {
         return solve(b, damping, 0, System.nanoTime());
@@ -143,7 +145,9 @@ public final class EigenFactorization {
             hx.addi(x.mul(damping)); // (H + λI)x
         }
         double residual = Vectors.norm2(rhs.subi(hx));
-        SolverResult result = new SolverResult(x, iterations, residual, bNorm, true, StopReason.DIRECT,
+        boolean modified = spectrum.diagnostics.clipped() > 0;
+        SolverResult result = new SolverResult(x, iterations, residual, bNorm, !modified,
+                modified ? StopReason.NOT_POSITIVE_DEFINITE : StopReason.DIRECT,
                 Solves.elapsedSince(startNanos), spectrum.diagnostics);
         LOG.debug("exact: {}", result);
         return result;
@@ -159,7 +163,6 @@ public final class EigenFactorization {
      * @param damping total damping λ ≥ 0
      * @return a fresh rank-1 DOUBLE array of length {@code n}
      * @throws IllegalArgumentException     if {@code rows} is not an {@code [n, p]} finite floating matrix
-     * @throws NotPositiveDefiniteException under the FAIL policy if {@code H + λI} has an eigenvalue ≤ 0
      */
     public INDArray inverseQuadraticForms(INDArray rows, double damping) {
         Arguments.checkFloatingPoint("rows", rows);
@@ -188,36 +191,19 @@ public final class EigenFactorization {
         double min = mu[0];
         double max = mu[mu.length - 1];
         double maxAbs = Math.max(Math.abs(min), Math.abs(max));
-        if (maxAbs == 0) {
-            throw new NotPositiveDefiniteException("H + λI is the zero operator (λ = " + damping
-                    + "); it has no inverse under any eigenvalue policy: add damping > 0", 0.0, 1e-12);
-        }
-        if (policy == EigenvaluePolicy.FAIL && min <= 0) {
-            double suggested = -min + Math.max(SUGGESTION_MARGIN * maxAbs, 1e-12);
-            throw new NotPositiveDefiniteException(String.format("H + λI (λ = %.6g) is not positive definite: its "
-                            + "smallest eigenvalue is %.6g (largest %.6g); add damping %.6g (total λ = %.6g), or use "
-                            + "EigenvaluePolicy.CLIP or ABSOLUTE", damping, min, max, suggested, damping + suggested),
-                    min, suggested);
-        }
         double tau = clipThreshold * maxAbs;
         int clipped = 0;
         for (int i = 0; i < mu.length; i++) {
-            double modified = switch (policy) {
-                case FAIL -> mu[i];
-                case CLIP -> Math.max(mu[i], tau);
-                case TRUNCATE -> mu[i] > tau ? mu[i] : Double.POSITIVE_INFINITY; // 1/∞ = 0: direction dropped
-                case ABSOLUTE -> Math.max(Math.abs(mu[i]), tau);
-            };
+            double modified = maxAbs == 0 ? Double.POSITIVE_INFINITY // the zero operator: every direction dropped
+                    : switch (policy) {
+                        case CLIP -> Math.max(mu[i], tau);
+                        case TRUNCATE -> mu[i] > tau ? mu[i] : Double.POSITIVE_INFINITY; // 1/∞ = 0: dropped
+                        case ABSOLUTE -> Math.max(Math.abs(mu[i]), tau);
+                    };
             if (modified != mu[i]) {
                 clipped++;
             }
             mu[i] = modified;
-        }
-        if (clipped == mu.length && policy == EigenvaluePolicy.TRUNCATE) {
-            throw new NotPositiveDefiniteException(String.format("H + λI (λ = %.6g) has no eigenvalue above the "
-                    + "truncation threshold %.3g (smallest %.6g, largest %.6g): TRUNCATE would drop every direction; "
-                    + "add damping %.6g", damping, tau, min, max, -min + Math.max(SUGGESTION_MARGIN * maxAbs, 1e-12)),
-                    min, -min + Math.max(SUGGESTION_MARGIN * maxAbs, 1e-12));
         }
         double minAbs = Double.POSITIVE_INFINITY;
         double maxModified = 0;
@@ -230,11 +216,11 @@ public final class EigenFactorization {
             }
         }
         if (clipped > 0) {
-            Solves.warnOnce(LOG, warned, "exact solver: {} of {} eigenvalues of H + λI (λ = {}, smallest {}) "
-                    + "replaced by policy {} with threshold {}", clipped, mu.length, damping, min, policy, tau);
+            LOG.debug("exact solver: {} of {} eigenvalues of H + λI (λ = {}, smallest {}) modified by policy {} with "
+                    + "threshold {}", clipped, mu.length, damping, min, policy, tau);
         }
         return new Spectrum(Nd4j.createFromArray(inverse), new SolverDiagnostics.Exact(min, max,
-                maxModified / minAbs, clipped, policy, damping));
+                minAbs == Double.POSITIVE_INFINITY ? Double.NaN : maxModified / minAbs, clipped, policy, damping));
     }
 
     @Override

@@ -1,11 +1,14 @@
 package org.influence4j.solver;
 
 /**
- * What the exact solver does with eigenvalues {@code μ ≤ 0} of the damped operator {@code H + λI}.
+ * What the exact solver does with eigenvalues {@code μ ≤ τ = ε·max|μ|} of the damped operator {@code H + λI}
+ * (ε = the solver's clip threshold). Whatever the policy, a solve in which it modified an eigenvalue is flagged
+ * ({@code converged = false}, {@link StopReason#NOT_POSITIVE_DEFINITE}, with the smallest eigenvalue): a lenient
+ * caller uses the result and warns, a strict one throws {@link NotPositiveDefiniteException} with a suggested
+ * damping. For neural networks use {@link #TRUNCATE} (the default) or a positive semi-definite Gauss–Newton
+ * curvature.
  */
 public enum EigenvaluePolicy {
-    /** Throw {@link NotPositiveDefiniteException} suggesting a damping (default). */
-    FAIL,
     /**
      * Replace {@code μ ≤ τ = ε·max|μ|} by {@code τ} (ε = the solver's clip threshold). Beware: the inverse then
      * weights those directions by {@code 1/τ}, the <em>largest</em> factor in the spectrum, so a right-hand side
@@ -16,7 +19,8 @@ public enum EigenvaluePolicy {
     CLIP,
     /**
      * Drop the directions with {@code μ ≤ τ = ε·max|μ|}: the inverse is the pseudo-inverse of the positive part,
-     * {@code Σ_{μᵢ > τ} vᵢvᵢᵀ/μᵢ}, so directions of negative or near-zero curvature contribute nothing.
+     * {@code Σ_{μᵢ > τ} vᵢvᵢᵀ/μᵢ}, so directions of negative or near-zero curvature contribute nothing (the
+     * default). If every direction is dropped the solution is zero.
      */
     TRUNCATE,
     /** Use {@code |μ|} (the "absolute value" or saddle-free Newton choice). */

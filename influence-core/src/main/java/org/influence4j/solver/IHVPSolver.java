@@ -19,10 +19,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </ul>
  * Solvers never see a model. They are stateless and thread-safe; all per-solve state is local.
  *
+ * <h2>Prepared once, applied many times</h2>
+ * {@link #prepare(Curvature, double)} is the seam through which an estimator uses any solver (EJML's
+ * {@code setA}/{@code solve}): it receives the {@link Curvature} of a model over its training data and the damping
+ * λ, does whatever can be done once (the exact solver factorises {@code H} once per curvature and serves every λ
+ * from it; LiSSA samples mini-batches of its own size; a third-party solver may form and cache factors through
+ * {@link Curvature#cached}), and returns an {@link InverseHvp} that solves any number of right-hand sides. The
+ * default prepares nothing and calls {@link #solve} on {@code H + λI} for each right-hand side, which is right for
+ * Krylov methods such as conjugate gradient.
+ *
+ * <h2>Results, not verdicts</h2>
+ * A solver reports; it does not decide what is an error. A solve that misses its tolerance, meets negative
+ * curvature, diverges or inverts a modified spectrum returns a flagged {@link SolverResult}
+ * ({@code converged = false} and the {@link StopReason}); {@link SolverResult#failure(double)} turns it into the
+ * matching {@link NumericalException}, which {@code InfluenceEstimator} throws in strict mode and logs otherwise.
+ * Every solver checks the thread's interrupt at least once per HVP and ends an interrupted solve with a
+ * {@link java.util.concurrent.CancellationException}.
+ *
  * <p>Contract of {@link #solve}: {@code b} is not modified; its length must equal
  * {@code h.dimension()} and it must be finite, or an {@link IllegalArgumentException} names the argument.
- * {@code b = 0} returns {@code x = 0} with {@link StopReason#ZERO_RIGHT_HAND_SIDE}. Numerical failures are
- * {@link NumericalException}s or flagged results, as each solver documents.
+ * {@code b = 0} returns {@code x = 0} with {@link StopReason#ZERO_RIGHT_HAND_SIDE}.
  */
 public interface IHVPSolver {
 
@@ -34,6 +50,22 @@ public interface IHVPSolver {
      * @return the solution with diagnostics
      */
     SolverResult solve(HessianVectorProduct h, INDArray b);
+
+    /**
+     * Prepares {@code (H + λI)⁻¹} for {@code curvature} and {@code damping}, to be applied to any number of
+     * right-hand sides. The default solves {@code curvature.hessian().damped(damping)} with {@link #solve} per
+     * right-hand side; solvers that can do work once (factorise, sample, estimate a scale) override it.
+     *
+     * @param curvature the undamped curvature of the training objective; not modified
+     * @param damping   λ ≥ 0
+     * @return the prepared inverse; cheap to keep, thread-safe
+     * @throws IllegalArgumentException if λ is negative or not finite
+     */
+    default InverseHvp prepare(Curvature curvature, double damping) {
+        java.util.Objects.requireNonNull(curvature, "curvature");
+        org.influence4j.internal.Arguments.checkNonNegative("damping", damping);
+        return new OperatorInverse(this, curvature.hessian().damped(damping), damping);
+    }
 
     /** A conjugate gradient solver with default settings (see {@link ConjugateGradientSolver}). */
     static ConjugateGradientSolver conjugateGradient() {

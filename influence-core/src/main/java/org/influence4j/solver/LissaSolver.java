@@ -2,7 +2,6 @@ package org.influence4j.solver;
 
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.hvp.MiniBatchHessianVectorProduct;
@@ -57,15 +56,17 @@ import org.slf4j.LoggerFactory;
  * identical, so only one is run.
  *
  * <h2>Divergence and non-finite values</h2>
- * When every step operator {@code I − Aₜ/s} is a contraction, {@code ‖hₜ‖ ≤ (t+1)‖b‖}. The solver throws
- * {@link DivergenceException} ("increase scale or damping", with the values) as soon as
- * {@code ‖hₜ‖ > }{@value #GROWTH_BOUND}{@code ·(t+1)·‖b‖} or {@code hₜ} is non-finite. The message tells the
- * two causes apart with one more product: the Rayleigh quotient μ of the growing direction {@code hₜ − hₜ₋₁}
- * is negative when {@code A} has a negative eigenvalue — the series then diverges for every scale and only
- * more damping helps — and large ({@code > 2s}) when the scale is too small. Slow growth from a tiny
- * negative eigenvalue may stay under the bound until {@code depth}; the result is then flagged (not
- * converged) and its true residual is large. Non-convergence is logged at WARN once per solver instance
- * (later at DEBUG), or thrown as {@link NotConvergedException} in {@link #withStrict(boolean) strict mode}.
+ * When every step operator {@code I − Aₜ/s} is a contraction, {@code ‖hₜ‖ ≤ (t+1)‖b‖}. As soon as
+ * {@code ‖hₜ‖ > }{@value #GROWTH_BOUND}{@code ·(t+1)·‖b‖} or {@code hₜ} is non-finite, the recursion stops and
+ * the result is flagged {@link StopReason#DIVERGED}, holding the last iterate within the bound. One more product
+ * classifies the growing direction {@code Δ = hₜ − hₜ₋₁} by its Rayleigh quotient μ
+ * ({@link SolverDiagnostics.Lissa#divergenceCurvature()}): negative when {@code A} has a negative eigenvalue — the
+ * series then diverges for every scale and only more damping helps — and above {@code 2s} when the scale is too
+ * small. Slow growth from a tiny negative eigenvalue may stay under the bound until {@code depth}; the result is
+ * then flagged {@link StopReason#MAX_ITERATIONS} and its true residual is large. The solver reports and does not
+ * judge: {@link SolverResult#failure(double)} gives the matching exception ({@link DivergenceException} says
+ * whether to increase the scale or the damping), which {@code InfluenceEstimator} throws in strict mode. The
+ * thread's interrupt is checked before every HVP ({@link java.util.concurrent.CancellationException}).
  *
  * <h2>Randomness and thread safety</h2>
  * All randomness (power-iteration start, mini-batches) comes from {@link #withSeed(long) the seed}
@@ -78,6 +79,8 @@ public final class LissaSolver implements IHVPSolver {
     public static final int DEFAULT_DEPTH = 1000;
     /** Default relative-change tolerance. */
     public static final double DEFAULT_TOLERANCE = 1e-8;
+    /** Default mini-batch size when prepared for a curvature. */
+    public static final int DEFAULT_BATCH_SIZE = 128;
     /** Default seed. */
     public static final long DEFAULT_SEED = 42L;
     /** Default safety factor on the estimated λmax for a deterministic operator. */
@@ -98,11 +101,10 @@ public final class LissaSolver implements IHVPSolver {
     private final long seed;
     private final double tolerance;
     private final IterationListener listener;
-    private final boolean strict;
-    private final AtomicBoolean warned = new AtomicBoolean();
+    private final int batchSize;
 
     private LissaSolver(double scale, double safety, int depth, int repeats, long seed, double tolerance,
-                        IterationListener listener, boolean strict) {
+                        IterationListener listener, int batchSize) {
         this.scale = scale;
         this.safety = safety;
         this.depth = depth;
@@ -110,12 +112,12 @@ public final class LissaSolver implements IHVPSolver {
         this.seed = seed;
         this.tolerance = tolerance;
         this.listener = listener;
-        this.strict = strict;
+        this.batchSize = batchSize;
     }
 
     static LissaSolver defaults() {
         return new LissaSolver(Double.NaN, Double.NaN, DEFAULT_DEPTH, 1, DEFAULT_SEED, DEFAULT_TOLERANCE,
-                IterationListener.NONE, false);
+                IterationListener.NONE, DEFAULT_BATCH_SIZE);
     }
 
     /**
@@ -126,12 +128,12 @@ public final class LissaSolver implements IHVPSolver {
      */
     public LissaSolver withScale(double scale) {
         return new LissaSolver(Arguments.checkPositive("scale", scale), safety, depth, repeats, seed, tolerance,
-                listener, strict);
+                listener, batchSize);
     }
 
     /** Returns a copy that estimates the scale by power iteration (the default). */
     public LissaSolver withEstimatedScale() {
-        return new LissaSolver(Double.NaN, safety, depth, repeats, seed, tolerance, listener, strict);
+        return new LissaSolver(Double.NaN, safety, depth, repeats, seed, tolerance, listener, batchSize);
     }
 
     /**
@@ -144,7 +146,7 @@ public final class LissaSolver implements IHVPSolver {
         if (!(safety >= 1) || Double.isInfinite(safety)) {
             throw new IllegalArgumentException("safety (" + safety + ") must be finite and >= 1");
         }
-        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance, listener, strict);
+        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance, listener, batchSize);
     }
 
     /**
@@ -156,7 +158,7 @@ public final class LissaSolver implements IHVPSolver {
      */
     public LissaSolver withDepth(int depth) {
         return new LissaSolver(scale, safety, Arguments.checkPositive("depth", depth), repeats, seed, tolerance,
-                listener, strict);
+                listener, batchSize);
     }
 
     /**
@@ -167,12 +169,12 @@ public final class LissaSolver implements IHVPSolver {
      */
     public LissaSolver withRepeats(int repeats) {
         return new LissaSolver(scale, safety, depth, Arguments.checkPositive("repeats", repeats), seed, tolerance,
-                listener, strict);
+                listener, batchSize);
     }
 
     /** Returns a copy with random seed {@code seed} (default {@value #DEFAULT_SEED}). */
     public LissaSolver withSeed(long seed) {
-        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance, listener, strict);
+        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance, listener, batchSize);
     }
 
     /**
@@ -183,7 +185,7 @@ public final class LissaSolver implements IHVPSolver {
      */
     public LissaSolver withTolerance(double tolerance) {
         return new LissaSolver(scale, safety, depth, repeats, seed, Arguments.checkNonNegative("tolerance", tolerance),
-                listener, strict);
+                listener, batchSize);
     }
 
     /**
@@ -193,12 +195,36 @@ public final class LissaSolver implements IHVPSolver {
      */
     public LissaSolver withListener(IterationListener listener) {
         return new LissaSolver(scale, safety, depth, repeats, seed, tolerance,
-                Objects.requireNonNull(listener, "listener"), strict);
+                Objects.requireNonNull(listener, "listener"), batchSize);
     }
 
-    /** Returns a copy that throws {@link NotConvergedException} instead of returning a flagged result. */
-    public LissaSolver withStrict(boolean strict) {
-        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance, listener, strict);
+
+    /**
+     * Returns a copy that samples mini-batches of {@code batchSize} examples when {@link #prepare prepared} for a
+     * curvature (default {@value #DEFAULT_BATCH_SIZE}); a batch at least as large as the training data gives
+     * deterministic, full-batch LiSSA. Not used by {@link #solve}, whose operator decides.
+     *
+     * @param batchSize {@code ≥ 1}
+     */
+    public LissaSolver withBatchSize(int batchSize) {
+        return new LissaSolver(scale, safety, depth, repeats, seed, tolerance, listener,
+                Arguments.checkPositive("batchSize", batchSize));
+    }
+
+    /** The mini-batch size used when prepared for a curvature. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /**
+     * Prepares LiSSA on the curvature's mini-batch Hessians of {@link #batchSize()} examples, damped by λ: each
+     * solve runs the recursion on {@code curvature.miniBatches(batchSize).damped(λ)}.
+     */
+    @Override
+    public InverseHvp prepare(Curvature curvature, double damping) {
+        Objects.requireNonNull(curvature, "curvature");
+        Arguments.checkNonNegative("damping", damping);
+        return new OperatorInverse(this, curvature.miniBatches(batchSize).damped(damping), damping);
     }
 
     /** The seed. */
@@ -223,9 +249,10 @@ public final class LissaSolver implements IHVPSolver {
      *          any other operator is used deterministically
      * @param b right-hand side of length {@code h.dimension()}, finite, floating point; not modified
      * @return a fresh DOUBLE solution with true (full-operator) residual and {@link SolverDiagnostics.Lissa}
+     * @return a flagged result ({@link StopReason#DIVERGED}) when the recursion grows beyond the contraction bound
+     *         or turns non-finite, or ({@link StopReason#MAX_ITERATIONS}) when a repeat misses the tolerance
      * @throws IllegalArgumentException if {@code b} does not fit
-     * @throws DivergenceException      if the recursion grows beyond the contraction bound or turns non-finite
-     * @throws NotConvergedException    in strict mode, if some repeat did not meet the tolerance
+     * @throws java.util.concurrent.CancellationException if the thread is interrupted
      */
     @Override
     public SolverResult solve(HessianVectorProduct h, INDArray b) {
@@ -233,12 +260,12 @@ public final class LissaSolver implements IHVPSolver {
         INDArray rhs = Solves.checkedRightHandSide(h, b);
         long p = h.dimension();
         MiniBatchHessianVectorProduct miniBatch = h instanceof MiniBatchHessianVectorProduct mb ? mb : null;
-        int batchSize = miniBatch == null ? 0 : miniBatch.batchSize();
+        int sampled = miniBatch == null ? 0 : miniBatch.batchSize();
         int runs = miniBatch == null ? 1 : repeats;
         double bNorm = Vectors.norm2(rhs);
         if (bNorm == 0) {
             return Solves.zeroResult(p, start, new SolverDiagnostics.Lissa(scale, Double.isNaN(scale), Double.NaN,
-                    depth, runs, batchSize, seed, 0, tolerance));
+                    depth, runs, batchSize, seed, 0, tolerance, Double.NaN));
         }
         SplittableRandom rng = new SplittableRandom(seed);
         int hvps = 0;
@@ -252,97 +279,89 @@ public final class LissaSolver implements IHVPSolver {
                     ? (miniBatch == null ? DEFAULT_SAFETY : DEFAULT_MINI_BATCH_SAFETY) : safety;
             s = f * lambdaMax;
             if (!(s > 0) || Double.isInfinite(s)) {
-                throw new DivergenceException("LiSSA: the estimated largest eigenvalue of the operator is "
-                        + lambdaMax + ", so no positive scale exists; increase scale or damping (the operator "
-                        + "must be positive definite)");
+                // no positive scale exists: the operator is zero or not finite; report as divergence
+                return new SolverResult(Vectors.zeros(p), hvps, bNorm, bNorm, false, StopReason.DIVERGED,
+                        Solves.elapsedSince(start), new SolverDiagnostics.Lissa(s, true, lambdaMax, depth, runs,
+                        sampled, seed, 0, tolerance, lambdaMax));
             }
         }
         INDArray sum = Vectors.zeros(p);
         INDArray[] estimates = new INDArray[runs];
         boolean allConverged = true;
+        double divergence = Double.NaN;
+        boolean diverged = false;
+        int done = 0;
         for (int repeat = 0; repeat < runs; repeat++) {
-            Recursion run = recursion(h, miniBatch, rhs, bNorm, s, rng.split(), repeat);
+            Recursion run = recursion(h, miniBatch, rhs, bNorm, s, rng.split(), repeat, hvps);
             hvps += run.steps;
+            if (run.diverged) {
+                diverged = true;
+                divergence = run.curvature;
+                hvps++; // the product that measured the growing direction
+                estimates[repeat] = run.h.divi(s);
+                sum.addi(estimates[repeat]);
+                done = repeat + 1;
+                allConverged = false;
+                break;
+            }
+            done = repeat + 1;
             allConverged &= run.converged;
             estimates[repeat] = run.h.divi(s); // x_r = h_T / s
             sum.addi(estimates[repeat]);
         }
-        INDArray x = sum.divi(runs);
-        double spread = spread(estimates, x);
+        INDArray x = sum.divi(done);
+        double spread = spread(java.util.Arrays.copyOf(estimates, done), x);
         double residual = Solves.trueResidualNorm(h, rhs, x); // full operator, not counted
-        StopReason stop = allConverged ? StopReason.CONVERGED : StopReason.MAX_ITERATIONS;
-        SolverResult result = new SolverResult(x, hvps, residual, bNorm, allConverged, stop,
-                Solves.elapsedSince(start), new SolverDiagnostics.Lissa(s, Double.isNaN(scale), lambdaMax, depth, runs,
-                batchSize, seed, spread, tolerance));
+        StopReason stop = diverged ? StopReason.DIVERGED
+                : allConverged ? StopReason.CONVERGED : StopReason.MAX_ITERATIONS;
+        SolverResult result = new SolverResult(x, hvps,
+                residual, bNorm, !diverged && allConverged, stop, Solves.elapsedSince(start),
+                new SolverDiagnostics.Lissa(s, Double.isNaN(scale), lambdaMax, depth, runs, sampled, seed, spread,
+                        tolerance, divergence));
         LOG.debug("lissa: {}", result);
-        if (!allConverged) {
-            String message = String.format("LiSSA did not reach relative change %.3g within depth %d (scale %.4g, "
-                            + "%s); relative true residual %.3g; increase depth, damping or repeats",
-                    tolerance, depth, s, miniBatch == null ? "full operator" : "batch size " + batchSize,
-                    result.relativeResidual());
-            if (strict) {
-                throw new NotConvergedException(message, result);
-            }
-            Solves.warnOnce(LOG, warned, "{}; returning the flagged estimate", message);
-        }
         return result;
     }
 
-    /** Outcome of one repeat: the final hₜ (not yet divided by s), steps taken, tolerance met. */
-    private record Recursion(INDArray h, int steps, boolean converged) {
+    /**
+     * Outcome of one repeat: the final hₜ (not yet divided by s; on divergence the last iterate within the bound),
+     * steps taken, tolerance met, divergence and the curvature of the growing direction.
+     */
+    private record Recursion(INDArray h, int steps, boolean converged, boolean diverged, double curvature) {
     }
 
     private Recursion recursion(HessianVectorProduct op, MiniBatchHessianVectorProduct miniBatch, INDArray b,
-                                double bNorm, double s, SplittableRandom rng, int repeat) {
+                                double bNorm, double s, SplittableRandom rng, int repeat, int hvpsBefore) {
         INDArray h = b.dup(); // h₀ = b
         for (int t = 1; t <= depth; t++) {
+            Solves.checkInterrupt("LiSSA", hvpsBefore + t - 1);
             HessianVectorProduct step = miniBatch == null ? op : miniBatch.sampleBatch(rng);
             // Δ = hₜ − hₜ₋₁ = b − Aₜhₜ₋₁/s
             INDArray change = b.sub(step.apply(h).divi(s));
-            h.addi(change);
-            double hNorm = Vectors.norm2(h);
+            INDArray next = h.add(change);
+            double hNorm = Vectors.norm2(next);
             double changeNorm = Vectors.norm2(change);
             if (!Double.isFinite(hNorm) || hNorm > GROWTH_BOUND * (t + 1) * bNorm) {
-                throw divergence(op, change, hNorm, bNorm, s, t, repeat);
+                // one more product classifies the growing direction Δ by its Rayleigh quotient μ:
+                // negative ⇒ A is indefinite, > 2s ⇒ the scale is too small
+                double mu = Double.NaN;
+                if (Double.isFinite(changeNorm) && changeNorm > 0) {
+                    mu = Vectors.dot(change, op.apply(change)) / Vectors.dot(change, change);
+                }
+                LOG.debug("lissa: diverged at step {} of repeat {}: ‖h‖ = {} > {}·(t+1)·‖b‖, scale {}, curvature {}",
+                        t, repeat, hNorm, GROWTH_BOUND, s, mu);
+                return new Recursion(h, t, false, true, mu);
             }
+            h = next;
             double relativeChange = changeNorm / hNorm;
             listener.onIteration(new IterationListener.Event("lissa", t, repeat, relativeChange));
             if (LOG.isTraceEnabled()) {
                 LOG.trace("lissa: repeat {} step {} relative change {}", repeat, t, relativeChange);
             }
             if (relativeChange <= tolerance) {
-                return new Recursion(h, t, true);
+                return new Recursion(h, t, true, false, Double.NaN);
             }
         }
-        return new Recursion(h, depth, false);
-    }
-
-    /**
-     * Builds the divergence error; spends one product to classify the growing direction {@code Δ} by its
-     * Rayleigh quotient μ: negative ⇒ {@code A} is indefinite, {@code > 2s} ⇒ the scale is too small.
-     */
-    private static DivergenceException divergence(HessianVectorProduct op, INDArray change, double hNorm,
-                                                  double bNorm, double s, int t, int repeat) {
-        String cause;
-        if (Vectors.norm2(change) > 0 && Double.isFinite(Vectors.norm2(change))) {
-            double mu = Vectors.dot(change, op.apply(change)) / Vectors.dot(change, change);
-            if (mu < 0) {
-                cause = String.format("the growing direction has curvature %.4g < 0: the damped operator has a "
-                        + "negative eigenvalue and the Neumann series diverges for every scale; add damping "
-                        + "of at least %.3g", mu, -mu);
-            } else if (mu > 2 * s) {
-                cause = String.format("the growing direction has curvature %.4g > 2·scale = %.4g: use scale > %.4g",
-                        mu, 2 * s, mu / 2);
-            } else {
-                cause = String.format("the growing direction has curvature %.4g; mini-batch Hessians may exceed "
-                        + "2·scale = %.4g or have negative eigenvalues", mu, 2 * s);
-            }
-        } else {
-            cause = "the iterate became non-finite";
-        }
-        return new DivergenceException(String.format("LiSSA diverged at step %d of repeat %d: ‖h‖ = %.4g > "
-                        + "%.0f·(t+1)·‖b‖ = %.4g with scale %.4g; increase scale or damping (%s)",
-                t, repeat, hNorm, GROWTH_BOUND, GROWTH_BOUND * (t + 1) * bNorm, s, cause));
+        return new Recursion(h, depth, false, false, Double.NaN);
     }
 
     private record PowerEstimate(double value, int products) {
@@ -393,6 +412,6 @@ public final class LissaSolver implements IHVPSolver {
         return "LissaSolver[scale=" + (Double.isNaN(scale) ? "estimated(safety=" + (Double.isNaN(safety)
                 ? DEFAULT_SAFETY + " full / " + DEFAULT_MINI_BATCH_SAFETY + " mini-batch" : safety) + ")" : scale)
                 + ", depth=" + depth + ", repeats=" + repeats + ", seed=" + seed + ", tolerance=" + tolerance
-                + ", strict=" + strict + "]";
+                + ", batchSize=" + batchSize + "]";
     }
 }

@@ -10,15 +10,25 @@ public sealed interface SolverDiagnostics
     String solver();
 
     /**
+     * The solver's best estimate of the smallest eigenvalue of the operator it solved ({@code H + λI}), when it
+     * has one that matters (NaN otherwise): exact for the exact solver, a Ritz value or Rayleigh quotient (inside
+     * the spectrum, so at most the true smallest in magnitude) for conjugate gradient, the curvature of the growing
+     * direction for a diverged LiSSA recursion.
+     */
+    double smallestEigenvalueEstimate();
+
+    /**
      * Conjugate gradient diagnostics.
      *
      * @param tolerance         the relative-residual tolerance used
      * @param preconditioned    whether Jacobi preconditioning was used
      * @param minCurvature      smallest Rayleigh quotient {@code pᵀHp / pᵀp} met along search directions
      * @param maxCurvature      largest Rayleigh quotient met
+     * @param smallestEigenvalueEstimate the smallest Ritz value of the Lanczos matrix CG built (unpreconditioned),
+     *                          capped by {@code minCurvature}; NaN before the first iteration
      */
-    record Cg(double tolerance, boolean preconditioned, double minCurvature, double maxCurvature)
-            implements SolverDiagnostics {
+    record Cg(double tolerance, boolean preconditioned, double minCurvature, double maxCurvature,
+              double smallestEigenvalueEstimate) implements SolverDiagnostics {
         @Override
         public String solver() {
             return "cg";
@@ -37,12 +47,21 @@ public sealed interface SolverDiagnostics
      * @param seed            seed of the mini-batch sampling
      * @param spread          relative spread across repeats: mean ‖x_r − x̄‖ / ‖x̄‖ (0 for one repeat)
      * @param tolerance       relative-change tolerance for early stopping
+     * @param divergenceCurvature Rayleigh quotient {@code ΔᵀAΔ/ΔᵀΔ} of the growing direction when the recursion
+     *                        diverged (negative: {@code A} is indefinite; above {@code 2s}: the scale is too
+     *                        small); NaN otherwise
      */
     record Lissa(double scale, boolean scaleEstimated, double lambdaMaxEstimate, int depth, int repeats,
-                 int batchSize, long seed, double spread, double tolerance) implements SolverDiagnostics {
+                 int batchSize, long seed, double spread, double tolerance, double divergenceCurvature)
+            implements SolverDiagnostics {
         @Override
         public String solver() {
             return "lissa";
+        }
+
+        @Override
+        public double smallestEigenvalueEstimate() {
+            return divergenceCurvature < 0 ? divergenceCurvature : Double.NaN;
         }
     }
 
@@ -62,6 +81,11 @@ public sealed interface SolverDiagnostics
         @Override
         public String solver() {
             return "exact";
+        }
+
+        @Override
+        public double smallestEigenvalueEstimate() {
+            return minEigenvalue;
         }
     }
 }

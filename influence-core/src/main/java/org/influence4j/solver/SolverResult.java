@@ -52,6 +52,34 @@ public record SolverResult(INDArray solution, int iterations, double residualNor
         return rightHandSideNorm == 0 ? residualNorm : residualNorm / rightHandSideNorm;
     }
 
+    /**
+     * What a flagged result means, as the exception a strict caller throws: empty when {@link #converged()};
+     * otherwise a {@link NotConvergedException} (iteration or depth limit), a {@link NotPositiveDefiniteException}
+     * (negative curvature met by conjugate gradient, or an exact spectrum modified by its
+     * {@link EigenvaluePolicy}) carrying the one suggested damping of {@link #suggestedDamping(double)}, or a
+     * {@link DivergenceException} (LiSSA). The message names the values and the remedies. Building it costs
+     * nothing; throwing or logging it is the caller's decision ({@code InfluenceEstimator} does both, by its
+     * strictness).
+     *
+     * @param damping the damping λ of the solved operator {@code H + λI}, for the message and the suggestion
+     */
+    public java.util.Optional<NumericalException> failure(double damping) {
+        return java.util.Optional.ofNullable(Failures.of(this, damping));
+    }
+
+    /**
+     * The damping suggested for a result that met non-positive curvature, by one rule for every solver:
+     * {@code λ' = λ + 2·max(−θ, 0) + max(1e-6·(λ + |θ|), 1e-12)}, with {@code θ} the solver's smallest-eigenvalue
+     * estimate of {@code H + λI} ({@link SolverDiagnostics#smallestEigenvalueEstimate()}). The factor 2 is a
+     * margin for iterative estimates, which lie inside the spectrum and so underestimate {@code |θ|}; for the
+     * exact solver it simply doubles the shift. NaN when the solver has no estimate.
+     *
+     * @param damping the damping λ of the solved operator
+     */
+    public double suggestedDamping(double damping) {
+        return Failures.suggestedDamping(damping, diagnostics.smallestEigenvalueEstimate());
+    }
+
     @Override
     public String toString() {
         return String.format("SolverResult[%s, converged=%s, stop=%s, iterations=%d, residual=%.3e, "

@@ -54,6 +54,16 @@ final class Solves {
     }
 
     /**
+     * Ends a solve whose thread was interrupted: throws {@link java.util.concurrent.CancellationException} naming
+     * the solver and the HVPs done, leaving the interrupt flag set for the caller.
+     */
+    static void checkInterrupt(String solver, int hvps) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new java.util.concurrent.CancellationException(solver + " interrupted after " + hvps + " HVPs");
+        }
+    }
+
+    /**
      * Logs {@code message} at WARN the first time {@code flag} is raised and at DEBUG afterwards: the
      * house rule "warn once per problem". The flag belongs to one configured solver (or one factorisation).
      */

@@ -64,17 +64,18 @@ class ConjugateGradientSolverTest extends SolverContractTest {
     }
 
     @Test
-    void strictSolve_throwsWithSuggestedDampingThatMakesCgConverge_forIndefiniteOperator() {
+    void failure_suggestsDampingThatMakesCgConverge_forIndefiniteOperator() {
         SolverFixtures.Problem problem = indefinite();
         INDArray b = SolverFixtures.gaussian(40, 3);
-        NotPositiveDefiniteException e = catchThrowableOfType(NotPositiveDefiniteException.class,
-                () -> IHVPSolver.conjugateGradient().withStrict(true).solve(problem.operator(), b));
+        SolverResult flagged = IHVPSolver.conjugateGradient().solve(problem.operator(), b);
+        NotPositiveDefiniteException e = (NotPositiveDefiniteException) flagged.failure(0).orElseThrow();
         assertThat(e.curvature()).isLessThanOrEqualTo(0);
-        assertThat(e.suggestedDamping()).isPositive();
-        assertThat(e.getMessage()).contains("non-positive curvature").contains("add damping");
+        assertThat(e.suggestedDamping()).isPositive().isEqualTo(flagged.suggestedDamping(0));
+        assertThat(e.getMessage()).contains("not positive definite").contains("use a damping of at least")
+                .contains("Gauss–Newton").doesNotContain("CLIP");
 
         HessianVectorProduct damped = problem.operator().damped(e.suggestedDamping());
-        SolverResult result = IHVPSolver.conjugateGradient().withStrict(true).solve(damped, b);
+        SolverResult result = IHVPSolver.conjugateGradient().solve(damped, b);
         assertThat(result.converged()).isTrue();
         assertThat(SolverFixtures.relativeError(result.solution(), problem.oracle(b, e.suggestedDamping())))
                 .isLessThan(1e-6);
@@ -92,14 +93,16 @@ class ConjugateGradientSolverTest extends SolverContractTest {
     }
 
     @Test
-    void strictSolve_throwsNotConvergedWithPartialResult_atIterationLimit() {
+    void failure_isNotConvergedWithPartialResult_atIterationLimit() {
         SolverFixtures.Problem problem = SolverFixtures.spd(60, 1e6, 31);
-        NotConvergedException e = catchThrowableOfType(NotConvergedException.class,
-                () -> IHVPSolver.conjugateGradient().withMaxIterations(5).withStrict(true)
-                        .solve(problem.operator(), SolverFixtures.gaussian(60, 32)));
+        SolverResult r = IHVPSolver.conjugateGradient().withMaxIterations(5)
+                .solve(problem.operator(), SolverFixtures.gaussian(60, 32));
+        NotConvergedException e = (NotConvergedException) r.failure(0).orElseThrow();
         assertThat(e.partialResult().converged()).isFalse();
         assertThat(e.partialResult().iterations()).isEqualTo(5);
-        assertThat(e.getMessage()).contains("maxIterations");
+        assertThat(e.getMessage()).contains("after 5 HVPs").contains("increase the iterations");
+        assertThat(IHVPSolver.conjugateGradient().solve(problem.operator(), SolverFixtures.gaussian(60, 32))
+                .failure(0)).isEmpty();
     }
 
     @Test
@@ -163,12 +166,12 @@ class ConjugateGradientSolverTest extends SolverContractTest {
     @Test
     void configuration_isImmutableAndPrinted() {
         ConjugateGradientSolver base = IHVPSolver.conjugateGradient();
-        ConjugateGradientSolver tuned = base.withTolerance(1e-4).withMaxIterations(7).withStrict(true);
+        ConjugateGradientSolver tuned = base.withTolerance(1e-4).withMaxIterations(7);
         assertThat(base.tolerance()).isEqualTo(1e-8);
         assertThat(base.maxIterations(30)).isEqualTo(300);
         assertThat(base.maxIterations(10_000_000)).isEqualTo(ConjugateGradientSolver.MAX_ITERATIONS_CAP);
         assertThat(tuned.maxIterations(30)).isEqualTo(7);
-        assertThat(tuned.toString()).contains("tolerance=1.0E-4", "maxIterations=7", "strict=true");
+        assertThat(tuned.toString()).contains("tolerance=1.0E-4", "maxIterations=7");
         assertThatThrownBy(() -> base.withTolerance(Double.NaN)).hasMessageContaining("tolerance (NaN)");
     }
 }

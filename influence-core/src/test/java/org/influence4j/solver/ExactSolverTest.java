@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import org.influence4j.hvp.HessianVectorProduct;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,8 +55,10 @@ class ExactSolverTest extends SolverContractTest {
     void factorization_reusedAcrossDampings_matchesFreshSolves() {
         SolverFixtures.Problem problem = SolverFixtures.spd(40, 1e3, 9);
         INDArray b = SolverFixtures.gaussian(40, 10);
-        EigenFactorization f = IHVPSolver.exact().factorize(problem.operator().damped(0.7));
-        // the damped operator was looked through: eigenvalues of H itself
+        SolverFixtures.Counting counting = new SolverFixtures.Counting(problem.operator());
+        Curvature curvature = Curvature.of(counting);
+        EigenFactorization f = IHVPSolver.exact().factorize(curvature);
+        // the curvature is undamped: eigenvalues of H itself
         assertThat(f.eigenvalues().getDouble(0)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-10));
         assertThat(f.eigenvalues().getDouble(39)).isCloseTo(1e3, org.assertj.core.data.Offset.offset(1e-9));
         for (double damping : new double[] {0, 0.01, 1, 100}) {
@@ -65,7 +68,15 @@ class ExactSolverTest extends SolverContractTest {
             assertThat(SolverFixtures.relativeError(reused.solution(), problem.oracle(b, damping))).isLessThan(1e-12 * 1e3);
             assertThat(((SolverDiagnostics.Exact) reused.diagnostics()).damping()).isEqualTo(damping);
             assertThat(reused.relativeResidual()).isLessThan(1e-12);
+            // the prepared inverse of the same curvature reuses the cached decomposition
+            SolverResult prepared = IHVPSolver.exact().prepare(curvature, damping).solve(b);
+            assertThat(SolverFixtures.bits(prepared.solution())).containsExactly(SolverFixtures.bits(reused.solution()));
         }
+        // p products formed the matrix once; each solve spent one product on its true residual (2 per damping)
+        assertThat(counting.products()).isEqualTo(40 + 2 * 4);
+        assertThat(IHVPSolver.exact().withPolicy(EigenvaluePolicy.ABSOLUTE).factorize(curvature).eigenvalues()
+                .getDouble(0)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-10));
+        assertThat(counting.products()).isEqualTo(48); // another policy: a view of the same decomposition
     }
 
     @Test
@@ -89,19 +100,25 @@ class ExactSolverTest extends SolverContractTest {
     }
 
     @Test
-    void failPolicy_throwsWithSuggestedDampingThatMakesTheOperatorPositiveDefinite() {
+    void defaultPolicy_truncatesAndFlags_withSuggestedDampingThatMakesTheOperatorPositiveDefinite() {
         SolverFixtures.Problem problem = indefinite();
         INDArray b = SolverFixtures.gaussian(30, 5);
-        NotPositiveDefiniteException e = catchThrowableOfType(NotPositiveDefiniteException.class,
-                () -> IHVPSolver.exact().solve(problem.operator().damped(0.1), b));
+        SolverResult flagged = IHVPSolver.exact().solve(problem.operator().damped(0.1), b);
+        assertThat(flagged.converged()).isFalse();
+        assertThat(flagged.stopReason()).isEqualTo(StopReason.NOT_POSITIVE_DEFINITE);
+        assertThat(((SolverDiagnostics.Exact) flagged.diagnostics()).policy()).isEqualTo(EigenvaluePolicy.TRUNCATE);
+        NotPositiveDefiniteException e = (NotPositiveDefiniteException) flagged.failure(0.1).orElseThrow();
         assertThat(e.curvature()).isCloseTo(-0.4, org.assertj.core.data.Offset.offset(1e-12));
-        // −μ_min + 1e-6·max|μ| = 0.4 + 5.1e-6
-        assertThat(e.suggestedDamping()).isCloseTo(0.4 + 5.1e-6, org.assertj.core.data.Offset.offset(1e-10));
-        assertThat(e.getMessage()).contains("not positive definite").contains("add damping");
-        double total = 0.1 + e.suggestedDamping();
+        // λ + 2·|μ_min| + 1e-6·(λ + |μ_min|) = 0.1 + 0.8 + 5e-7
+        assertThat(e.suggestedDamping()).isCloseTo(0.9 + 5e-7, org.assertj.core.data.Offset.offset(1e-10));
+        assertThat(e.getMessage()).contains("not positive definite").contains("smallest eigenvalue is -0.4")
+                .contains("withDamping(0.900)").contains("TRUNCATE modified 1").doesNotContain("CLIP");
+        double total = e.suggestedDamping();
         SolverResult exact = IHVPSolver.exact().solve(problem.operator().damped(total), b);
+        assertThat(exact.converged()).isTrue();
+        assertThat(exact.failure(total)).isEmpty();
         assertThat(SolverFixtures.relativeError(exact.solution(), problem.oracle(b, total))).isLessThan(1e-6);
-        SolverResult cg = IHVPSolver.conjugateGradient().withStrict(true).solve(problem.operator().damped(total), b);
+        SolverResult cg = IHVPSolver.conjugateGradient().solve(problem.operator().damped(total), b);
         assertThat(cg.converged()).isTrue();
     }
 
@@ -149,14 +166,19 @@ class ExactSolverTest extends SolverContractTest {
     }
 
     @Test
-    void truncatePolicy_refusesToDropEveryDirection() {
+    void truncatePolicy_dropsEveryDirectionOfANegativeDefiniteOperator_toAFlaggedZero() {
         HessianVectorProduct negative = HessianVectorProduct.ofMatrix(Nd4j.createFromArray(
                 new double[][] {{-2, 0}, {0, -1}}));
-
-        assertThatThrownBy(() -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE)
-                .solve(negative, Nd4j.createFromArray(1.0, 1.0)))
-                .isInstanceOf(NotPositiveDefiniteException.class).hasMessageContaining("TRUNCATE would drop every")
-                .hasMessageContaining("add damping");
+        SolverResult r = IHVPSolver.exact().solve(negative, Nd4j.createFromArray(1.0, 1.0));
+        assertThat(r.solution().toDoubleVector()).containsExactly(0.0, 0.0);
+        assertThat(r.stopReason()).isEqualTo(StopReason.NOT_POSITIVE_DEFINITE);
+        assertThat(((SolverDiagnostics.Exact) r.diagnostics()).clipped()).isEqualTo(2);
+        // suggested λ' = 0 + 2·2 + 1e-6·2 makes it positive definite
+        assertThat(r.suggestedDamping(0)).isCloseTo(4 + 2e-6, org.assertj.core.data.Offset.offset(1e-12));
+        SolverResult zero = IHVPSolver.exact().solve(HessianVectorProduct.ofMatrix(Nd4j.zeros(DataType.DOUBLE, 2, 2)),
+                Nd4j.createFromArray(1.0, 1.0));
+        assertThat(zero.solution().toDoubleVector()).containsExactly(0.0, 0.0);
+        assertThat(zero.converged()).isFalse();
     }
 
     @Test

@@ -71,19 +71,30 @@ class LissaSolverTest extends SolverContractTest {
     }
 
     @Test
-    void solve_throwsDivergenceSayingIncreaseScaleOrDamping_forIndefiniteOperator() {
+    void solve_flagsDivergenceWithNegativeCurvature_andItsFailureSaysIncreaseDamping_forIndefiniteOperator() {
         HessianVectorProduct h = SolverFixtures.withLeadingEigenvalues(30, new double[] {-1}, 1.3, 9.7, 8).operator();
-        DivergenceException e = catchThrowableOfType(DivergenceException.class,
-                () -> IHVPSolver.lissa().withTolerance(0).solve(h, SolverFixtures.gaussian(30, 1)));
-        assertThat(e.getMessage()).contains("increase scale or damping").contains("negative eigenvalue");
+        SolverResult r = IHVPSolver.lissa().withTolerance(0).solve(h, SolverFixtures.gaussian(30, 1));
+        assertThat(r.converged()).isFalse();
+        assertThat(r.stopReason()).isEqualTo(StopReason.DIVERGED);
+        assertThat(r.solution().norm2Number().doubleValue()).isFinite();
+        SolverDiagnostics.Lissa d = (SolverDiagnostics.Lissa) r.diagnostics();
+        assertThat(d.divergenceCurvature()).isNegative(); // the growing direction is the eigenvalue −1
+        DivergenceException e = (DivergenceException) r.failure(0).orElseThrow();
+        assertThat(e.getMessage()).contains("LiSSA diverged").contains("negative eigenvalue")
+                .contains("use a damping of at least");
+        // one suggested-damping rule: λ + 2|θ| + margin, θ the curvature of the growing direction
+        assertThat(r.suggestedDamping(0)).isGreaterThan(-2 * d.divergenceCurvature());
     }
 
     @Test
-    void solve_throwsDivergenceNamingScale_whenScaleIsBelowHalfTheLargestEigenvalue() {
+    void solve_flagsDivergenceNamingScale_whenScaleIsBelowHalfTheLargestEigenvalue() {
         SolverFixtures.Problem problem = SolverFixtures.spd(30, 10, 5); // λmax = 10
-        DivergenceException e = catchThrowableOfType(DivergenceException.class,
-                () -> IHVPSolver.lissa().withScale(3).solve(problem.operator(), SolverFixtures.gaussian(30, 1)));
-        assertThat(e.getMessage()).contains("increase scale or damping").contains("use scale >");
+        SolverResult r = IHVPSolver.lissa().withScale(3).solve(problem.operator(), SolverFixtures.gaussian(30, 1));
+        assertThat(r.stopReason()).isEqualTo(StopReason.DIVERGED);
+        assertThat(((SolverDiagnostics.Lissa) r.diagnostics()).divergenceCurvature()).isGreaterThan(6);
+        assertThat(r.failure(0).orElseThrow()).isInstanceOf(DivergenceException.class)
+                .hasMessageContaining("2·scale").hasMessageContaining("use withScale(");
+        assertThat(r.suggestedDamping(0)).isNaN(); // positive curvature: damping is not the remedy
     }
 
     @Test
@@ -99,10 +110,11 @@ class LissaSolverTest extends SolverContractTest {
     }
 
     @Test
-    void strictSolve_throwsNotConverged_whenDepthIsTooSmall() {
-        NotConvergedException e = catchThrowableOfType(NotConvergedException.class,
-                () -> IHVPSolver.lissa().withDepth(3).withStrict(true).solve(PROBLEM.operator(), SolverFixtures.gaussian(P, 1)));
+    void failure_isNotConvergedWithThePartialResult_whenDepthIsTooSmall() {
+        SolverResult r = IHVPSolver.lissa().withDepth(3).solve(PROBLEM.operator(), SolverFixtures.gaussian(P, 1));
+        NotConvergedException e = (NotConvergedException) r.failure(0.5).orElseThrow();
+        assertThat(e.partialResult()).isSameAs(r);
         assertThat(e.partialResult().stopReason()).isEqualTo(StopReason.MAX_ITERATIONS);
-        assertThat(e.getMessage()).contains("depth 3");
+        assertThat(e.getMessage()).contains("lissa solve did not converge").contains("depth (LiSSA)");
     }
 }

@@ -1,0 +1,156 @@
+package org.influence4j.solver;
+
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.hvp.Hvps;
+import org.influence4j.hvp.MiniBatchHessianVectorProduct;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The curvature of a training objective as an {@link IHVPSolver} sees it when it is
+ * {@link IHVPSolver#prepare(Curvature, double) prepared}: the undamped Hessian {@code H = ∇²R(θ̂)} over the
+ * training data as an operator, its mini-batch Hessians (for stochastic solvers), and a cache for
+ * damping-independent work (a dense eigendecomposition, Kronecker factors) that every damping and every copy
+ * of an estimator sharing this curvature reuses.
+ *
+ * <p>A curvature never exposes a model or a framework type: a model produces it
+ * ({@link org.influence4j.model.InfluenceModel#curvature(org.nd4j.linalg.dataset.DataSet)}) and solvers consume
+ * it. Implementations must be thread-safe; {@link #cached} computes each key at most once.
+ */
+public interface Curvature {
+
+    /** Dimension {@code p} of the parameter space. */
+    long dimension();
+
+    /** Number of training examples {@code n} the objective averages over. */
+    int numExamples();
+
+    /**
+     * The undamped Hessian {@code H} of the objective over the whole training data (the same instance on every
+     * call). Solvers damp it themselves ({@code hessian().damped(λ)}).
+     */
+    HessianVectorProduct hessian();
+
+    /**
+     * The Hessian with mini-batch sampling: {@code apply} is {@link #hessian()}, and each
+     * {@link MiniBatchHessianVectorProduct#sampleBatch sampled batch} is the objective's Hessian on
+     * {@code batchSize} distinct examples (the regulariser included), an unbiased estimate of {@code H}. A batch
+     * at least as large as the training data is the full Hessian (deterministic).
+     *
+     * @param batchSize examples per batch, {@code ≥ 1}; capped at {@link #numExamples()}
+     */
+    MiniBatchHessianVectorProduct miniBatches(int batchSize);
+
+    /**
+     * The value of {@code compute} for {@code key}, computed at most once per curvature (concurrent callers for
+     * the same key wait for the first) and shared by every solver, damping and estimator copy that uses this
+     * curvature. Keys must implement {@code equals}/{@code hashCode} (records are ideal) and must not depend on
+     * the damping when the value does not. {@code compute} must not throw for a condition a later call could
+     * avoid; an exception is rethrown and nothing is cached.
+     *
+     * @param key     identifies the value (e.g. {@code new MyFactorKey(options)})
+     * @param compute computes it; runs on the calling thread, outside any lock shared with other keys
+     * @param <T>     value type
+     */
+    <T> T cached(Object key, Supplier<T> compute);
+
+    /**
+     * A curvature with the same mini-batches whose full Hessian is the explicit {@code p × p} matrix of
+     * {@link #hessian()} (formed once with {@code p} products, symmetrised, and cached in this curvature): every
+     * later product is a matrix–vector product. Worth it when an iterative solver will spend more than about
+     * {@code p} products in total, e.g. many queries on a small network. Memory {@code 8p²} bytes.
+     */
+    default Curvature dense() {
+        return new DenseCurvature(this);
+    }
+
+    /**
+     * A curvature made of an operator alone (no training data behind it): mini-batches are the full operator
+     * (deterministic), {@link #numExamples()} is 1. For solvers used on an explicit operator, tests and
+     * custom models without data sets.
+     *
+     * @param hessian the undamped operator; not copied
+     */
+    static Curvature of(HessianVectorProduct hessian) {
+        return new OperatorCurvature(java.util.Objects.requireNonNull(hessian, "hessian"));
+    }
+
+    /** A mini-batch operator that samples the full operator every time (batch = the whole data). */
+    static MiniBatchHessianVectorProduct fullBatch(HessianVectorProduct h, int n) {
+        return new MiniBatchHessianVectorProduct() {
+            @Override
+            public HessianVectorProduct sampleBatch(SplittableRandom rng) {
+                return h;
+            }
+
+            @Override
+            public int batchSize() {
+                return n;
+            }
+
+            @Override
+            public long dimension() {
+                return h.dimension();
+            }
+
+            @Override
+            public INDArray apply(INDArray v) {
+                return h.apply(v);
+            }
+
+            @Override
+            public String toString() {
+                return "FullBatch[" + h + "]";
+            }
+        };
+    }
+
+    /** See {@link #dense()}. */
+    final class DenseCurvature implements Curvature {
+        private record DenseKey() {
+        }
+
+        private final Curvature base;
+
+        DenseCurvature(Curvature base) {
+            this.base = base;
+        }
+
+        @Override
+        public long dimension() {
+            return base.dimension();
+        }
+
+        @Override
+        public int numExamples() {
+            return base.numExamples();
+        }
+
+        @Override
+        public HessianVectorProduct hessian() {
+            return base.cached(new DenseKey(), () -> HessianVectorProduct.ofMatrix(Hvps.toDense(base.hessian())));
+        }
+
+        @Override
+        public MiniBatchHessianVectorProduct miniBatches(int batchSize) {
+            return batchSize >= numExamples() ? fullBatch(hessian(), numExamples()) : base.miniBatches(batchSize);
+        }
+
+        @Override
+        public <T> T cached(Object key, Supplier<T> compute) {
+            return base.cached(key, compute);
+        }
+
+        @Override
+        public Curvature dense() {
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return "DenseCurvature[" + base + "]";
+        }
+    }
+}
