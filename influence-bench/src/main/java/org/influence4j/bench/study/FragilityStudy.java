@@ -16,11 +16,7 @@ import org.influence4j.bench.data.TrainTestData;
 import org.influence4j.bench.progress.Progress;
 import org.influence4j.dl4j.Dl4jInfluenceModel;
 import org.influence4j.dl4j.ParameterSubset;
-import org.influence4j.hvp.HessianVectorProduct;
-import org.influence4j.hvp.Hvps;
 import org.influence4j.model.DataSets;
-import org.influence4j.model.InfluenceModel;
-import org.influence4j.solver.EigenFactorization;
 import org.influence4j.solver.EigenvaluePolicy;
 import org.influence4j.solver.IHVPSolver;
 import org.influence4j.solver.SolverResult;
@@ -404,45 +400,36 @@ public final class FragilityStudy {
         Dl4jInfluenceModel model = Dl4jInfluenceModel.builder(net)
                 .parameters(config.lastLayerOnly() ? ParameterSubset.lastLayer() : ParameterSubset.all()).build();
         long p = model.numParameters();
-        EigenFactorization factorization = null;
+        InfluenceEstimator estimator = InfluenceEstimator.forModel(model).withTrainingData(train)
+                .withDamping(config.damping());
         double[] eigenvalues = new double[0];
-        InfluenceModel solved = model;
         if (p <= config.maxEigenParams()) {
-            // one dense Hessian (p HVPs): its eigenvalues, the exact solver's factorisation, and the operator the
-            // iterative solvers multiply by
-            INDArray dense = Hvps.toDense(model.hessian(train)); // symmetrised
-            factorization = IHVPSolver.exact().withPolicy(config.policy())
-                    .factorize(HessianVectorProduct.ofMatrix(dense));
-            eigenvalues = factorization.eigenvalues().toDoubleVector();
-            solved = new DenseHessianModel(model, train, dense);
+            // one dense Hessian (p HVPs), cached in the curvature: its eigendecomposition serves the eigenvalues and
+            // the exact solver of every test point, and CG and LiSSA multiply by the matrix instead of running the
+            // network's R-operator pass
+            estimator = estimator.withCurvature(estimator.curvature().dense());
+            eigenvalues = exactSolver().factorize(estimator.curvature()).eigenvalues()
+                    .toDoubleVector();
         }
         double[] losses = model.losses(test).toDoubleVector();
         List<TestPoints.Choice> points = TestPoints.several(losses, config.testPoints(), config.seed() + netSeed);
-        InfluenceEstimator estimator = InfluenceEstimator.forModel(solved).withTrainingData(train)
-                .withDamping(config.damping());
 
-        // influence for every (test point, solver)
+        // influence for every (test point, solver), each solver prepared once per network
         record Pending(TestPoints.Choice point, SolverKind solver, double[] scores, SolverResult solve,
                        double seconds) {
+        }
+        List<InfluenceEstimator> bySolver = new ArrayList<>();
+        for (SolverKind k : config.solvers()) {
+            bySolver.add(estimator.withSolver(solver(k, netSeed)));
         }
         List<Pending> pending = new ArrayList<>();
         for (TestPoints.Choice c : points) {
             DataSet tp = DataSets.subset(test, new int[] {c.index()});
-            for (SolverKind k : config.solvers()) {
+            for (int k = 0; k < bySolver.size(); k++) {
                 long s0 = System.nanoTime();
-                double[] scores;
-                SolverResult solve;
-                if (k == SolverKind.EXACT && factorization != null) {
-                    // the factorisation is the exact solver's; reuse it instead of factorising again
-                    INDArray g = model.meanLossGradient(tp);
-                    solve = factorization.solve(g, config.damping());
-                    scores = model.perExampleGradientDots(train, solve.solution()).negi().toDoubleVector();
-                } else {
-                    InfluenceScores s = estimator.withSolver(solver(k, netSeed)).influenceOn(tp);
-                    scores = s.toDoubleArray();
-                    solve = s.solverResult();
-                }
-                pending.add(new Pending(c, k, scores, solve, (System.nanoTime() - s0) / 1e9));
+                InfluenceScores s = bySolver.get(k).influenceOn(tp);
+                pending.add(new Pending(c, config.solvers().get(k), s.toDoubleArray(), s.solverResult(),
+                        (System.nanoTime() - s0) / 1e9));
             }
         }
 
@@ -492,10 +479,14 @@ public final class FragilityStudy {
 
     private IHVPSolver solver(SolverKind k, long netSeed) {
         return switch (k) {
-            case EXACT -> IHVPSolver.exact().withPolicy(config.policy());
+            case EXACT -> exactSolver();
             case CG -> IHVPSolver.conjugateGradient().withMaxIterations(2000);
             case LISSA -> IHVPSolver.lissa().withDepth(config.lissaDepth()).withSeed(config.seed() + netSeed);
         };
+    }
+
+    private org.influence4j.solver.ExactSolver exactSolver() {
+        return IHVPSolver.exact().withPolicy(config.policy());
     }
 
     /** Fraction of test examples whose arg-max output is the label. */
