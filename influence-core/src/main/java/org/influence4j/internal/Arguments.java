@@ -129,6 +129,99 @@ public final class Arguments {
         return data;
     }
 
+    /** Tolerance of the label checks: entries {@code >= -1e-6}, row sums within {@code 1e-6} of 1. */
+    public static final double LABEL_TOLERANCE = 1e-6;
+
+    /**
+     * Checks classification labels that must be class distributions: a matrix {@code [n, k]} whose every entry is
+     * {@code >= 0} and whose every row sums to 1, both within {@link #LABEL_TOLERANCE} (one-hot rows or
+     * probability rows). The row {@code [1.5, -0.5, 0]} sums to 1 and is rejected. Labels of another rank are left
+     * to the caller's shape checks.
+     *
+     * @param name   the argument, e.g. {@code "training data labels"}, for the message
+     * @param labels the labels, finite (see {@link #checkFinite}); not modified
+     * @return {@code labels} itself
+     * @throws IllegalArgumentException naming the first bad row, its values and the remedy
+     */
+    public static INDArray checkClassLabels(String name, INDArray labels) {
+        return checkLabelRows(name, labels, true);
+    }
+
+    /**
+     * Checks soft classification labels of any mass: a matrix {@code [n, k]} whose every entry is {@code >= 0}
+     * (within {@link #LABEL_TOLERANCE}); rows need not sum to 1. Labels of another rank are left to the caller.
+     *
+     * @param name   the argument, for the message
+     * @param labels the labels, finite; not modified
+     * @return {@code labels} itself
+     * @throws IllegalArgumentException naming the first row with a negative entry, its values and the remedy
+     */
+    public static INDArray checkSoftLabels(String name, INDArray labels) {
+        return checkLabelRows(name, labels, false);
+    }
+
+    private static INDArray checkLabelRows(String name, INDArray labels, boolean unitRows) {
+        checkFinite(name, labels);
+        if (labels.rank() != 2 || labels.isEmpty()) {
+            return labels;
+        }
+        INDArray y = labels.dataType() == DataType.DOUBLE ? labels : labels.castTo(DataType.DOUBLE);
+        double[] mins = y.min(1).toDoubleVector();
+        double[] sums = unitRows ? y.sum(1).toDoubleVector() : null;
+        for (int i = 0; i < mins.length; i++) {
+            boolean negative = !(mins[i] >= -LABEL_TOLERANCE);
+            boolean badSum = unitRows && !(Math.abs(sums[i] - 1.0) <= LABEL_TOLERANCE);
+            if (negative || badSum) {
+                String problem = negative
+                        ? "has a negative entry (" + mins[i] + ")"
+                        : "sums to " + sums[i];
+                throw new IllegalArgumentException(name + " row " + i + " " + rowText(y, i) + " " + problem
+                        + (unitRows
+                                ? "; every label row must be a class distribution (entries >= 0 that sum to 1 within "
+                                        + LABEL_TOLERANCE + "): pass one-hot rows or probability rows"
+                                : "; label entries must be >= 0: pass one-hot rows or non-negative soft labels"));
+            }
+        }
+        return labels;
+    }
+
+    /** Row {@code i} as {@code [a, b, c]}, at most 10 entries. */
+    private static String rowText(INDArray y, int i) {
+        long k = y.size(1);
+        StringBuilder sb = new StringBuilder("[");
+        for (long j = 0; j < Math.min(k, 10); j++) {
+            sb.append(j == 0 ? "" : ", ").append(y.getDouble(i, j));
+        }
+        return sb.append(k > 10 ? ", ... (" + k + " entries)]" : "]").toString();
+    }
+
+    /**
+     * A byte count in readable binary units that never reads as zero for a non-zero count: {@code "0 bytes"},
+     * {@code "1 byte"}, {@code "312 bytes"} below 1 KiB, then one decimal in KiB, MiB, GiB, TiB, PiB or EiB
+     * ({@code "1.5 KiB"}, {@code "8.0 MiB"}, {@code "2.3 GiB"}; 1 KiB = 1024 bytes).
+     *
+     * @param bytes the count, {@code >= 0}
+     * @return the text
+     * @throws IllegalArgumentException if {@code bytes < 0}
+     */
+    public static String formatBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes (" + bytes + ") must be >= 0");
+        }
+        if (bytes < 1024) {
+            return bytes + (bytes == 1 ? " byte" : " bytes");
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = bytes / 1024.0;
+        int u = 0;
+        // move up a unit when the rounded value would print as 1024.0
+        while (u < units.length - 1 && Math.round(v * 10) >= 1024 * 10) {
+            v /= 1024.0;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
     /** Returns a DOUBLE copy of {@code v} as a rank-1 array (always a fresh array). */
     public static INDArray toDoubleVector(INDArray v) {
         INDArray d = v.dataType() == DataType.DOUBLE ? v.dup() : v.castTo(DataType.DOUBLE);

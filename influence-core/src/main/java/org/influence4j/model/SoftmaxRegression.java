@@ -295,11 +295,7 @@ public final class SoftmaxRegression implements InfluenceModel {
                     + "; expected [" + n + ", " + k + "] (one-hot or soft labels)");
         }
         INDArray yd = ModelArrays.doubleCopy(y);
-        double min = yd.minNumber().doubleValue();
-        if (min < 0) {
-            throw new IllegalArgumentException(name + " labels contain a negative value (" + min
-                    + "); labels must be one-hot or non-negative soft labels");
-        }
+        Arguments.checkSoftLabels(name + " labels", yd);
         return yd;
     }
 

@@ -67,9 +67,6 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(Dl4jInfluenceModel.class);
 
-    /** Tolerance on label row sums for softmax cross-entropy (one-hot or probability rows). */
-    private static final double LABEL_SUM_TOLERANCE = 1e-6;
-
     private final NetworkCopy net;
     private final ParameterSubset subset;
     private final ParameterLayout layout;
@@ -332,13 +329,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
                     + " (one-hot for classification)");
         }
         if (chain != null && chain.head().needsProbabilityLabels()) {
-            INDArray sums = y.sum(1);
-            double worst = sums.sub(1.0).amaxNumber().doubleValue();
-            if (worst > LABEL_SUM_TOLERANCE) {
-                throw new IllegalArgumentException(name + " labels have a row that sums to "
-                        + (1 + worst) + " or " + (1 - worst) + "; softmax cross-entropy needs one-hot (or probability)"
-                        + " label rows that sum to 1");
-            }
+            Arguments.checkClassLabels(name + " labels", y); // softmax cross-entropy: one-hot or probability rows
         }
         return new Data(x, y, x.size(0));
     }

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code influence4j datasets}: lists the bundled data sets with their sizes, or checks user files by loading them
- * exactly as the other commands will ({@code --train}, {@code --test}).
+ * exactly as the other commands will ({@code --train}, {@code --test}); a missing, unreadable or malformed file
+ * is reported in one line naming the option, the file and the line, with exit code 2.
  */
 @Command(name = "datasets", mixinStandardHelpOptions = true,
         description = {"Lists the bundled data sets, or loads user files to check them.",
@@ -59,12 +60,7 @@ final class DatasetsCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give both --train and --test");
         } else {
             CsvFormat csv = CsvFormat.defaults().withHeader(header).withLabelColumn(labelColumn);
-            try {
-                add(table, train.getFileName().toString(), Datasets.fromFiles(train, test, csv));
-            } catch (IOException e) {
-                spec.commandLine().getErr().println("error: " + e.getMessage());
-                return 1;
-            }
+            add(table, train.getFileName().toString(), InputFiles.load("--train", train, "--test", test, csv, null));
         }
         out.print(table);
         out.flush();

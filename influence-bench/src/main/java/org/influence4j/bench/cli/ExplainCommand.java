@@ -36,6 +36,9 @@ import picocli.CommandLine.Spec;
                         + "loss), positive = harmful. Writes explain.csv and explain.json."})
 final class ExplainCommand implements Callable<Integer> {
 
+    /** The files written into {@code --out}. */
+    static final List<String> OUTPUTS = List.of("explain.csv", "explain.json");
+
     @Spec
     CommandSpec spec;
 
@@ -56,7 +59,7 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path dir = common.apply("out/explain");
+        Path dir = common.apply("out/explain", OUTPUTS);
         if (k < 1) {
             throw new IllegalArgumentException("-k/--top (" + k + ") must be >= 1");
         }

@@ -29,6 +29,10 @@ import picocli.CommandLine.Spec;
                 "Writes results.csv, networks.csv, points.csv, report.md and plots. Options override the preset."})
 final class FragilityCommand implements Callable<Integer> {
 
+    /** The files {@link FragilityReport#write} writes into {@code --out} (names, globs, a sub-directory). */
+    static final List<String> OUTPUTS = List.of("results.csv", "networks.csv", "points.csv", "report.md",
+            "correlation_vs_*.png", "top_eigenvalue_vs_*.png", "spectrum_*.png", "scatter/");
+
     @Spec
     CommandSpec spec;
 
@@ -88,8 +92,8 @@ final class FragilityCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         String name = quick ? "quick" : preset.toLowerCase(Locale.ROOT);
-        Path dir = common.apply("out/" + name);
         FragilityStudy.Config c = preset(name);
+        Path dir = common.apply("out/" + name, OUTPUTS);
         c = c.withSweeps(depths != null ? depths : c.depths(), widths != null ? widths : c.widths(),
                 weightDecays != null ? weightDecays : c.weightDecays(), seeds != null ? seeds : c.seeds());
         c = c.withValidation(testPoints != null ? testPoints : c.testPoints(), topK != null ? topK : c.topK(),

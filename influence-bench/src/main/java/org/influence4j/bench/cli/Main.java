@@ -10,7 +10,9 @@ import picocli.CommandLine.Spec;
 /**
  * Entry point of the {@code influence4j} command-line tool. Without a subcommand it prints the usage.
  * Exit codes: 0 success, 1 failure while running, 2 invalid command line or arguments (unknown data set, k larger
- * than the training set, a model that does not fit the labels), reported in one line on standard error.
+ * than the training set, a model that does not fit the labels, a missing, unreadable or malformed input file, an
+ * unusable {@code --out} or one holding earlier results without {@code --overwrite}), reported in one line on
+ * standard error. Arguments are checked before any work.
  */
 @Command(name = "influence4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Influence functions for DL4J/ND4J models, with checks of when they can be trusted.",
@@ -72,11 +74,25 @@ public final class Main implements Callable<Integer> {
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             boolean usage = ex instanceof IllegalArgumentException;
-            c.getErr().println("influence4j: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            c.getErr().println("influence4j: " + describe(ex));
             c.getErr().flush();
             return usage ? 2 : 1;
         });
         return cl;
+    }
+
+    /** One line for a failure: file-system errors get their reason, which Java leaves out of the message. */
+    static String describe(Exception ex) {
+        if (ex instanceof java.nio.file.FileSystemException fs) {
+            String reason = fs.getReason() != null ? fs.getReason()
+                    : ex instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : ex instanceof java.nio.file.FileAlreadyExistsException ? "already exists (is a file?)"
+                    : ex instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : ex instanceof java.nio.file.NotDirectoryException ? "is not a directory"
+                    : ex.getClass().getSimpleName();
+            return fs.getFile() + (fs.getOtherFile() != null ? " -> " + fs.getOtherFile() : "") + ": " + reason;
+        }
+        return ex.getMessage() == null ? ex.toString() : ex.getMessage();
     }
 
     @Override

@@ -1,14 +1,16 @@
 package org.influence4j.bench.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.influence4j.bench.data.ClassificationData;
 import org.influence4j.bench.data.CsvFormat;
 import org.influence4j.bench.data.Datasets;
+import org.influence4j.bench.data.IdxReader;
 import org.influence4j.bench.data.TrainTestData;
 import org.influence4j.bench.study.Networks;
 import org.influence4j.bench.study.TrainingProtocol;
@@ -66,13 +68,41 @@ final class ModelOptions {
             + "(default: ${DEFAULT-VALUE}).")
     String solver;
 
-    /** Loads the data: user files or a bundled set. */
+    private MultiLayerNetwork restored; // --model, read once
+
+    /**
+     * Loads the data: user files or a bundled set. Every problem with an input file (missing, unreadable,
+     * malformed, labels that do not fit {@code --model}) is an {@link IllegalArgumentException} naming the option,
+     * the file and, for content, the line: the CLI's exit code 2.
+     */
     TrainTestData data(long seed) throws IOException {
         if (trainFile != null || testFile != null) {
             if (trainFile == null || testFile == null) {
                 throw new IllegalArgumentException("give both --train and --test");
             }
-            return Datasets.fromFiles(trainFile, testFile, CsvFormat.defaults().withHeader(header));
+            InputFiles.check("--train", trainFile);
+            InputFiles.check("--test", testFile);
+            if (model != null) {
+                InputFiles.check("--model", model);
+            }
+            CsvFormat csv = CsvFormat.defaults().withHeader(header);
+            TrainTestData data = InputFiles.load("--train", trainFile, "--test", testFile, csv, null);
+            int outputs = model == null ? -1 : modelOutputs();
+            if (outputs > 0 && data.train().classNames().equals(IdxReader.indexNames(data.train().numClasses()))
+                    && data.train().numClasses() != outputs) {
+                // integer labels: the classes are the model's outputs 0..k-1, and a larger label is named by its line
+                try {
+                    data = InputFiles.load("--train", trainFile, "--test", testFile, csv,
+                            IdxReader.indexNames(outputs));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(e.getMessage() + " (the --model network has " + outputs
+                            + " outputs)", e);
+                }
+            }
+            return data;
+        }
+        if (model != null) {
+            InputFiles.check("--model", model);
         }
         if (!Datasets.isBundled(dataset)) {
             throw new IllegalArgumentException("unknown dataset '" + dataset + "'; bundled data sets: "
@@ -112,20 +142,11 @@ final class ModelOptions {
         }
         solver(seed); // validates --solver before the expensive work
         if (model != null) {
-            if (!Files.isRegularFile(model)) {
-                throw new IllegalArgumentException("--model " + model + ": no such file");
-            }
-            MultiLayerNetwork net;
-            try {
-                net = ModelSerializer.restoreMultiLayerNetwork(model.toFile(), true);
-            } catch (Exception e) {
-                throw new IllegalArgumentException("--model " + model + " is not a DL4J MultiLayerNetwork saved with "
-                        + "ModelSerializer (" + e.getMessage() + ")");
-            }
+            MultiLayerNetwork net = restore();
             if (net.params().dataType() != DataType.DOUBLE) {
                 net = net.convertDataType(DataType.DOUBLE);
             }
-            checkFits(net, features, classes);
+            checkFits(net, features, data.train());
             return new Trained(net, "loaded from " + model, null);
         }
         Networks.HiddenActivation act;
@@ -141,8 +162,35 @@ final class ModelOptions {
                 depth == 0 ? "" : depth + "x" + width, classes, act.label(), weightDecay, protocol.describe()), o);
     }
 
-    /** A one-line error unless the network maps {@code features} inputs to {@code classes} outputs. */
-    static void checkFits(MultiLayerNetwork net, int features, int classes) {
+    /** Restores {@code --model} (checked to be a readable file), once: later calls return the same network. */
+    private MultiLayerNetwork restore() {
+        if (restored != null) {
+            return restored;
+        }
+        InputFiles.check("--model", model);
+        try {
+            restored = ModelSerializer.restoreMultiLayerNetwork(model.toFile(), true);
+            return restored;
+        } catch (Exception e) {
+            throw new IllegalArgumentException("--model " + model + " is not a DL4J MultiLayerNetwork saved with "
+                    + "ModelSerializer (" + e.getMessage() + ")");
+        }
+    }
+
+    /** The number of outputs of {@code --model} (its last layer's nOut), or -1 if it cannot be told. */
+    private int modelOutputs() {
+        MultiLayerNetwork net = restore();
+        var layers = net.getLayerWiseConfigurations().getConfs();
+        var last = layers.get(layers.size() - 1).getLayer();
+        return last instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer ff ? (int) ff.getNOut() : -1;
+    }
+
+    /**
+     * A one-line error unless the network maps the data's {@code features} inputs to one output per class; when
+     * the data has more classes than outputs, it names the first training example whose label has no output.
+     */
+    static void checkFits(MultiLayerNetwork net, int features, ClassificationData train) {
+        int classes = train.numClasses();
         INDArray out;
         try {
             out = net.output(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 1, features));
@@ -151,9 +199,27 @@ final class ModelOptions {
                     + "features (" + firstLine(e.getMessage()) + ")");
         }
         if (out.rank() != 2 || out.size(1) != classes) {
+            String example = "";
+            if (out.rank() == 2 && out.size(1) < classes) {
+                int[] labels = train.labelIndices();
+                for (int i = 0; i < labels.length; i++) {
+                    if (labels[i] >= out.size(1)) {
+                        example = "; training example " + i + " of " + train.name() + " has label '"
+                                + train.classNames().get(labels[i]) + "' (class index " + labels[i] + "), which has"
+                                + " no output";
+                        break;
+                    }
+                }
+            }
             throw new IllegalArgumentException("the model's output has shape " + java.util.Arrays.toString(out.shape())
-                    + " but the labels have " + classes + " classes");
+                    + " but the labels have " + classes + " classes " + abbreviate(train.classNames()) + example
+                    + "; give a model with " + classes + " outputs or data whose labels are its classes");
         }
+    }
+
+    private static String abbreviate(List<String> names) {
+        String s = names.toString();
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...]";
     }
 
     private static String firstLine(String s) {

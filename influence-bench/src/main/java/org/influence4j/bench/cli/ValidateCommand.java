@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code influence4j validate}: DESIGN.md's leave-one-out protocol for one model and one or more test points.
+ * {@code influence4j validate}: the leave-one-out protocol of Koh &amp; Liang (2017) for one model and one or more test
+ * points.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = {"Checks influence against leave-one-out retraining: the top-k training examples by |influence|"
@@ -39,6 +40,9 @@ import picocli.CommandLine.Spec;
                 "predicted (−I_up,loss/n) and actual changes of the test loss are compared (Pearson, Spearman, "
                         + "Kendall). Writes validation.csv, summary.csv and one scatter plot per test point."})
 final class ValidateCommand implements Callable<Integer> {
+
+    /** The files written into {@code --out}. */
+    static final List<String> OUTPUTS = List.of("summary.csv", "validation.csv", "scatter_test*.png");
 
     @Spec
     CommandSpec spec;
@@ -65,7 +69,7 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path dir = common.apply("out/validate");
+        Path dir = common.apply("out/validate", OUTPUTS);
         TrainTestData data = model.data(common.seed);
         int n = data.train().numExamples();
         if (topK < 1 || random < 0) {

@@ -21,9 +21,10 @@ public record CsvFormat(boolean header, int labelColumn, char delimiter, LabelMo
     /** How a label cell becomes a class index. */
     public enum LabelMode {
         /**
-         * {@link #INDEX} if every label cell of the file is a non-negative integer, otherwise {@link #NAME}. With
-         * fixed {@link CsvFormat#classNames()}, a cell equal to a class name maps to that class, and otherwise a
-         * non-negative integer is taken as an index into the names.
+         * {@link #INDEX} if every label cell of the file is a number, otherwise {@link #NAME}: a numeric label
+         * column never becomes class names, so a label {@code -1} or {@code 2.5} in it is an error. With fixed
+         * {@link CsvFormat#classNames()}, a cell equal to a class name maps to that class, and otherwise a number
+         * must be an integer index into the names.
          */
         AUTO,
         /**

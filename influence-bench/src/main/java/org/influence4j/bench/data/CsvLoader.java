@@ -19,10 +19,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * Reads a classification data set from a CSV file: one example per line, numeric feature columns and one label
  * column (see {@link CsvFormat} for the header, label column, delimiter and label interpretation).
  *
- * <p>Rules: the file is UTF-8, plain or gzip-compressed (detected from the content); blank lines are skipped;
+ * <p>Rules: the file is UTF-8 (a byte-order mark at its start is skipped), plain or gzip-compressed (detected from
+ * the content); blank lines are skipped;
  * fields are trimmed and may be wrapped in one pair of double quotes; every row must have as many fields as the
  * first data row; features must be finite decimal numbers ({@code NaN} and infinities are rejected). Problems
  * raise {@link MalformedDataException} naming the file, the 1-based line and, for a bad cell, the 1-based column.
+ * A label column of numbers holds class indices: a negative, fractional or (against fixed classes) too large label
+ * is an error naming the value and the expected range, never a reason to read the labels as class names.
  * Stateless and thread-safe.
  */
 public final class CsvLoader {
@@ -72,6 +75,9 @@ public final class CsvLoader {
         String line;
         while ((line = reader.readLine()) != null) {
             lineNo++;
+            if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                line = line.substring(1); // UTF-8 byte-order mark (written by some spreadsheet programs)
+            }
             if (line.isBlank()) {
                 continue;
             }
@@ -139,9 +145,15 @@ public final class CsvLoader {
             for (int i = 0; i < n; i++) {
                 String cell = cells.get(i);
                 Integer c = mode == CsvFormat.LabelMode.INDEX ? null : byName.get(cell);
-                if (c == null && mode != CsvFormat.LabelMode.NAME) {
+                if (c == null && mode != CsvFormat.LabelMode.NAME && isNumber(cell)) {
                     int parsed = parseIndex(cell);
-                    c = parsed >= 0 && parsed < fixed.size() ? parsed : null;
+                    if (parsed < 0 || parsed >= fixed.size()) {
+                        throw MalformedDataException.atCell(name, lines.get(i), column, "label " + cell + " is "
+                                + (parsed < 0 ? "not a class index" : "out of range") + ": expected an integer class "
+                                + "index in [0, " + fixed.size() + ") for the " + fixed.size() + " classes "
+                                + abbreviate(fixed) + "; fix the label or remove the row");
+                    }
+                    c = parsed;
                 }
                 if (c == null) {
                     throw MalformedDataException.atCell(name, lines.get(i), column, "label '" + cell + "' is not "
@@ -153,22 +165,30 @@ public final class CsvLoader {
             }
             return new LabelResolution(idx, fixed);
         }
-        boolean allIndices = true;
+        // a numeric label column holds class indices; class names only when some label is not a number
+        boolean numeric = true;
         for (String cell : cells) {
-            if (parseIndex(cell) < 0) {
-                allIndices = false;
+            if (!isNumber(cell)) {
+                numeric = false;
                 break;
             }
         }
-        if (mode == CsvFormat.LabelMode.INDEX || (mode == CsvFormat.LabelMode.AUTO && allIndices)) {
+        if (mode == CsvFormat.LabelMode.INDEX || (mode == CsvFormat.LabelMode.AUTO && numeric)) {
             int max = -1;
             for (int i = 0; i < n; i++) {
                 idx[i] = parseIndex(cells.get(i));
-                if (idx[i] < 0) {
-                    throw MalformedDataException.atCell(name, lines.get(i), column, "label '" + cells.get(i)
-                            + "' is not a non-negative integer class index");
-                }
                 max = Math.max(max, idx[i]);
+            }
+            for (int i = 0; i < n; i++) {
+                if (idx[i] < 0) {
+                    String cell = cells.get(i);
+                    throw MalformedDataException.atCell(name, lines.get(i), column, "label "
+                            + (cell.isEmpty() ? "is empty" : (isNumber(cell) ? cell : "'" + cell + "'")
+                                    + (cell.startsWith("-") && isNumber(cell) ? " is negative" : " is not an integer"))
+                            + ": integer class labels must be in [0, k) for k classes"
+                            + (max >= 0 ? " (here [0, " + (max + 1) + "), from the largest label " + max + ")" : "")
+                            + "; fix the label or remove the row");
+                }
             }
             return new LabelResolution(idx, IdxReader.indexNames(max + 1));
         }
@@ -181,6 +201,27 @@ public final class CsvLoader {
             idx[i] = seen.computeIfAbsent(cell, k -> seen.size());
         }
         return new LabelResolution(idx, List.copyOf(seen.keySet()));
+    }
+
+    /** Whether the cell is a decimal number ({@code 3}, {@code -1}, {@code 2.5}, {@code 1e3}). */
+    private static boolean isNumber(String cell) {
+        if (cell.isEmpty()) {
+            return false;
+        }
+        char last = cell.charAt(cell.length() - 1);
+        if (!(Character.isDigit(last) || last == '.') || cell.contains("x") || cell.contains("X")) {
+            return false;
+        }
+        try {
+            return Double.isFinite(Double.parseDouble(cell));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static String abbreviate(List<String> names) {
+        String s = names.toString();
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...]";
     }
 
     /** The value of a non-negative decimal integer cell ({@code "3"}, {@code "+3"} is not accepted), or -1. */

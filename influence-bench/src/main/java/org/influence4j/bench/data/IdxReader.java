@@ -206,8 +206,13 @@ public final class IdxReader {
         return String.format("0x%08x", value);
     }
 
-    /** The class names {@code "0"} … {@code "k-1"}, as used for digit data sets. */
-    static List<String> indexNames(int k) {
+    /**
+     * The class names {@code "0"} … {@code "k-1"}, as used for digit data sets and integer-labelled CSV files.
+     *
+     * @param k the number of classes, {@code >= 0}
+     * @return a fresh list of {@code k} names
+     */
+    public static List<String> indexNames(int k) {
         List<String> names = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
             names.add(Integer.toString(i));

@@ -35,8 +35,8 @@ class MainTest {
 
         assertThat(ok.code()).isZero();
         assertThat(ok.out()).contains("train.csv");
-        assertThat(bad.code()).isEqualTo(1);
-        assertThat(bad.err()).contains(test + ":2:2: 'x' is not a number");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--test " + test + ":2:2: 'x' is not a number");
     }
 
     @Test

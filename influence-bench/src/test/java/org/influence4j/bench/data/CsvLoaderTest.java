@@ -86,7 +86,57 @@ class CsvLoaderTest {
 
         assertThatThrownBy(() -> load("1,0\n\n2,cat\n", format))
                 .isInstanceOf(MalformedDataException.class)
-                .hasMessageStartingWith("mem.csv:3:2: label 'cat' is not a non-negative integer");
+                .hasMessageStartingWith("mem.csv:3:2: label 'cat' is not an integer: integer class labels must be"
+                        + " in [0, k)");
+    }
+
+    @Test
+    void load_rejectsNegativeLabelInNumericColumn_insteadOfSwitchingToClassNames() {
+        assertThatThrownBy(() -> load("1,2,0\n3,4,1\n5,6,2\n\n7,8,-1\n", CsvFormat.defaults()))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessage("mem.csv:5:3: label -1 is negative: integer class labels must be in [0, k) for k classes"
+                        + " (here [0, 3), from the largest label 2); fix the label or remove the row")
+                .satisfies(e -> assertThat(((MalformedDataException) e).line()).isEqualTo(5));
+    }
+
+    @Test
+    void load_rejectsFractionalLabelInNumericColumn() {
+        assertThatThrownBy(() -> load("1,2,0\n3,4,1.5\n", CsvFormat.defaults()))
+                .hasMessageStartingWith("mem.csv:2:3: label 1.5 is not an integer: integer class labels must be in "
+                        + "[0, k) for k classes (here [0, 1), from the largest label 0)");
+    }
+
+    @Test
+    void load_usesClassNamesOnlyWhenTheLabelColumnIsNotNumeric() throws IOException {
+        ClassificationData mixed = load("1,2,-1\n3,4,cat\n5,6,-1\n", CsvFormat.defaults());
+
+        assertThat(mixed.classNames()).containsExactly("-1", "cat");
+        assertThat(mixed.labelIndices()).containsExactly(0, 1, 0);
+    }
+
+    @Test
+    void load_rejectsOutOfRangeLabelAgainstFixedClasses_namingLineValueAndRange() {
+        CsvFormat threeClasses = CsvFormat.defaults().withClassNames(List.of("0", "1", "2"));
+
+        assertThatThrownBy(() -> load("1,2,0\n3,4,5\n", threeClasses))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessage("mem.csv:2:3: label 5 is out of range: expected an integer class index in [0, 3) for "
+                        + "the 3 classes [0, 1, 2]; fix the label or remove the row");
+        assertThatThrownBy(() -> load("1,2,-1\n", threeClasses))
+                .hasMessageStartingWith("mem.csv:1:3: label -1 is not a class index: expected an integer class "
+                        + "index in [0, 3)");
+        assertThatThrownBy(() -> load("1,2,dog\n", threeClasses))
+                .hasMessageStartingWith("mem.csv:1:3: label 'dog' is not one of the classes [0, 1, 2]");
+    }
+
+    @Test
+    void load_skipsUtf8ByteOrderMark_withAndWithoutHeader() throws IOException {
+        ClassificationData plain = load("\uFEFF1.5,2,0\n3,4,1\n", CsvFormat.defaults());
+        ClassificationData header = load("\uFEFFx,y,label\n1.5,2,0\n", CsvFormat.defaults().withHeader(true));
+
+        assertThat(plain.data().getFeatures().getRow(0).toDoubleVector()).containsExactly(1.5, 2);
+        assertThat(plain.classNames()).containsExactly("0", "1");
+        assertThat(header.numExamples()).isEqualTo(1);
     }
 
     @Test
