@@ -2,6 +2,7 @@ package org.influence4j.hvp;
 
 import java.util.Objects;
 
+import org.influence4j.internal.Arguments;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -55,9 +56,10 @@ public final class Hvps {
         double bytes = 8.0 * p * p;
         if (bytes > maxBytes) {
             throw new IllegalArgumentException(String.format(
-                    "a dense Hessian with p = %d parameters needs %.1f MB but the limit is %.1f MB; "
+                    "a dense Hessian with p = %d parameters needs %s but the limit is %s; "
                             + "use IHVPSolver.conjugateGradient() or lissa(), or restrict the parameters",
-                    p, bytes / 1e6, maxBytes / 1e6));
+                    p, bytes >= Long.MAX_VALUE ? bytes + " bytes" : Arguments.formatBytes((long) bytes),
+                    Arguments.formatBytes(maxBytes)));
         }
     }
 
