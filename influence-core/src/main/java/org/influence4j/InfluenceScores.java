@@ -30,9 +30,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * removal and retraining is {@code Δᵢ ≈ −value/n} ({@link #predictedLossChangeOnRemoval(int)}): removing a
  * helpful example is predicted to raise the test loss.
  * For {@link ScoreKind#SELF_INFLUENCE} the test point is the example itself:
- * {@code I_up,loss(zᵢ, zᵢ) = −∇ℓ(zᵢ)ᵀ(H+λI)⁻¹∇ℓ(zᵢ)}, non-positive for a positive-definite {@code H+λI};
- * the most negative values ({@link #mostHelpful(int)}) are the most self-influential points (outliers and
- * mislabelled examples are typical). See {@code docs/conventions.md} for the mapping to other libraries.
+ * {@code I_up,loss(zᵢ, zᵢ) = −∇ℓ(zᵢ)ᵀ(H+λI)⁻¹∇ℓ(zᵢ)}, non-positive for a positive-definite {@code H+λI}.
+ * Rank them with {@link #mostSelfInfluential(int)}, which returns the largest {@code ∇ℓᵀ(H+λI)⁻¹∇ℓ} first: the
+ * examples the model can fit only by bending itself towards them — mislabelled and atypical examples come first,
+ * which makes self-influence the cheapest way to find label errors. See {@code docs/conventions.md} for the mapping to other libraries.
  *
  * <p>Immutable; {@link #values()} returns a copy.
  */
@@ -172,6 +173,25 @@ public final class InfluenceScores {
     /** The {@code k} examples with the largest {@code |value|}, largest first (the validation protocol's top-k). */
     public int[] mostInfluential(int k) {
         return ranked(k, Comparator.comparingDouble((Integer i) -> -Math.abs(values[i])));
+    }
+
+    /**
+     * The {@code k} most self-influential examples of {@link ScoreKind#SELF_INFLUENCE self-influence} scores: the
+     * largest {@code ∇ℓ(zᵢ)ᵀ(H+λI)⁻¹∇ℓ(zᵢ) = −I_up,loss(zᵢ, zᵢ)} first (ties by index). These are the examples the
+     * model fits only by moving its parameters towards them: inspect them first when looking for mislabelled or
+     * atypical training data. (For self-influence this is {@link #mostHelpful(int)}: the sign convention makes the
+     * most self-influential values the most negative.)
+     *
+     * @param k how many, in {@code [0, n]}
+     * @throws IllegalStateException if these are test-influence scores (the ranking would mean nothing)
+     */
+    public int[] mostSelfInfluential(int k) {
+        if (kind != ScoreKind.SELF_INFLUENCE) {
+            throw new IllegalStateException("mostSelfInfluential needs self-influence scores, but these are " + kind
+                    + "; compute them with InfluenceEstimator.selfInfluence(), or rank test influence with "
+                    + "mostHelpful/mostHarmful/mostInfluential");
+        }
+        return mostHelpful(k);
     }
 
     /**
