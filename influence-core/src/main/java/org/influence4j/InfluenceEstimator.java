@@ -435,7 +435,7 @@ public final class InfluenceEstimator {
             negative = count;
         } else {
             HessianVectorProduct h = t.curvature.hessian();
-            double[] extremes = PowerIteration.extremes(h, POWER_ITERATIONS, 20210101L);
+            double[] extremes = org.influence4j.internal.PowerIteration.extremes(h, POWER_ITERATIONS, 20210101L);
             min = extremes[0];
             max = extremes[1];
             negative = -1;

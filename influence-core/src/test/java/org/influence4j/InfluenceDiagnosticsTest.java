@@ -117,7 +117,7 @@ class InfluenceDiagnosticsTest {
         }
         INDArray a = q.mmul(Nd4j.diag(Nd4j.createFromArray(s))).mmul(q.transpose());
         HessianVectorProduct h = HessianVectorProduct.ofMatrix(a.add(a.transpose()).muli(0.5));
-        double[] ext = PowerIteration.extremes(h, 300, 1);
+        double[] ext = org.influence4j.internal.PowerIteration.extremes(h, 300, 1);
         assertThat(ext[1]).isCloseTo(5.0, within(1e-3));
         assertThat(ext[0]).isCloseTo(-3.0, within(5e-2));
     }

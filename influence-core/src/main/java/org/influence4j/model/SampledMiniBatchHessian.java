@@ -31,18 +31,8 @@ final class SampledMiniBatchHessian implements MiniBatchHessianVectorProduct {
         if (batchSize == n) {
             return full;
         }
-        // partial Fisher–Yates: batchSize distinct indices
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) {
-            perm[i] = i;
-        }
-        for (int i = 0; i < batchSize; i++) {
-            int j = i + rng.nextInt(n - i);
-            int t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
-        return model.hessian(DataSets.subset(data, java.util.Arrays.copyOf(perm, batchSize)));
+        return model.hessian(DataSets.subset(data,
+                org.influence4j.internal.Sampling.sampleWithoutReplacement(n, batchSize, rng)));
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.hvp.MiniBatchHessianVectorProduct;
 import org.influence4j.internal.Arguments;
+import org.influence4j.internal.PowerIteration;
 import org.influence4j.internal.Vectors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -272,9 +273,14 @@ public final class LissaSolver implements IHVPSolver {
         double s = scale;
         double lambdaMax = Double.NaN;
         if (Double.isNaN(s)) {
-            PowerEstimate est = spectralRadius(h, rng.split());
-            hvps += est.products;
-            lambdaMax = est.value;
+            // spectral radius estimate ‖Av‖ from below, stopped when it changes by < 1e-3 relative
+            PowerIteration.Estimate est = PowerIteration.run(h, 0, POWER_ITERATIONS, 1e-3, rng.split());
+            hvps += est.products();
+            lambdaMax = est.norm();
+            if (!Double.isFinite(lambdaMax)) {
+                throw new NumericalException("LiSSA: the operator returned a non-finite product while estimating "
+                        + "its largest eigenvalue; check " + h);
+            }
             double f = Double.isNaN(safety)
                     ? (miniBatch == null ? DEFAULT_SAFETY : DEFAULT_MINI_BATCH_SAFETY) : safety;
             s = f * lambdaMax;
@@ -362,36 +368,6 @@ public final class LissaSolver implements IHVPSolver {
             }
         }
         return new Recursion(h, depth, false, false, Double.NaN);
-    }
-
-    private record PowerEstimate(double value, int products) {
-    }
-
-    /** Power iteration {@code ‖Av‖/‖v‖} on the full operator: spectral radius estimate, from below. */
-    private static PowerEstimate spectralRadius(HessianVectorProduct h, SplittableRandom rng) {
-        INDArray v = Vectors.gaussian(rng, h.dimension());
-        v.divi(Vectors.norm2(v));
-        double estimate = 0;
-        int products = 0;
-        for (int k = 0; k < POWER_ITERATIONS; k++) {
-            INDArray av = h.apply(v);
-            products++;
-            double norm = Vectors.norm2(av);
-            if (!Double.isFinite(norm)) {
-                throw new NumericalException("LiSSA: the operator returned a non-finite product while estimating "
-                        + "its largest eigenvalue; check " + h);
-            }
-            double previous = estimate;
-            estimate = norm;
-            if (norm == 0) {
-                break;
-            }
-            v = av.divi(norm);
-            if (Math.abs(estimate - previous) <= 1e-3 * estimate) {
-                break;
-            }
-        }
-        return new PowerEstimate(estimate, products);
     }
 
     /** Mean relative distance {@code ‖x_r − x̄‖/‖x̄‖} of the repeats from their average. */
