@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * HVP throughput next to a plain batch gradient on the same batch, measured side by side in one run (STYLE.md:
- * read the ratios, not the absolute times).
+ * HVP throughput next to a plain batch gradient on the same batch, measured side by side in one run (read the
+ * ratios, not the absolute times).
  *
  * <ul>
  *   <li>{@link #gradientDl4j}: the baseline, DL4J's own {@code computeGradientAndScore()} on a DOUBLE network with

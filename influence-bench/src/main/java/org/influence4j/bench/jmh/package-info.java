@@ -1,6 +1,6 @@
 /**
  * JMH benchmarks, run from the uber-jar: {@code java -jar influence-bench/target/benchmarks.jar}. Timings are
- * meant to be read as ratios between benchmarks measured in one run on one named machine (STYLE.md); results and
+ * meant to be read as ratios between benchmarks measured in one run on one named machine; results and
  * the exact commands are in {@code docs/benchmarks.md}.
  * <ul>
  *   <li>{@link org.influence4j.bench.jmh.HvpBenchmark}: exact, Gauss–Newton and finite-difference HVPs next to a

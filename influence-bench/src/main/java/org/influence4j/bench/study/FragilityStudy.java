@@ -32,7 +32,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * train a network to θ̂ with the {@link TrainingProtocol}, record {@code ‖∇R(θ̂)‖} and the Hessian's extreme
  * eigenvalues, choose test points (highest-loss, median-loss, random), compute influence with every configured
  * solver, and compare the predicted loss changes with warm-started leave-one-out retraining of the top-k points by
- * |influence| plus a seeded random sample (DESIGN.md's protocol, {@link LeaveOneOutValidation}).
+ * |influence| plus a seeded random sample (the leave-one-out protocol of {@link LeaveOneOutValidation}).
  *
  * <p>All randomness comes from the seeds of the configuration: the network seed, and {@code seed} for test points
  * and the random sample. Retrainings are shared between test points and solvers (one per removed example and
