@@ -1,5 +1,6 @@
 package org.influence4j;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +25,8 @@ import org.influence4j.solver.Curvature;
 import org.influence4j.solver.ExactSolver;
 import org.influence4j.solver.IHVPSolver;
 import org.influence4j.solver.InverseHvp;
+import org.influence4j.solver.IterationListener;
+import org.influence4j.solver.SolveMonitor;
 import org.influence4j.solver.NotConvergedException;
 import org.influence4j.solver.NotPositiveDefiniteException;
 import org.influence4j.solver.NumericalException;
@@ -116,14 +119,16 @@ public final class InfluenceEstimator {
     private final IHVPSolver solver;
     private final boolean strict;
     private final ProgressListener progress;
+    private final Duration timeBudget; // null: none
 
     private InfluenceEstimator(InfluenceModel model, TrainingState training, double damping, IHVPSolver solver,
-                               boolean strict, ProgressListener progress) {
+                               boolean strict, ProgressListener progress, Duration timeBudget) {
         this.model = model;
         this.training = training;
         this.damping = damping;
         this.solver = solver;
         this.strict = strict;
+        this.timeBudget = timeBudget;
         this.progress = progress;
     }
 
@@ -137,7 +142,7 @@ public final class InfluenceEstimator {
         if (model.numParameters() < 1) {
             throw new IllegalArgumentException("model has " + model.numParameters() + " parameters; at least one is required");
         }
-        return new InfluenceEstimator(model, null, DEFAULT_DAMPING, null, false, ProgressListener.NONE);
+        return new InfluenceEstimator(model, null, DEFAULT_DAMPING, null, false, ProgressListener.NONE, null);
     }
 
     /**
@@ -178,8 +183,9 @@ public final class InfluenceEstimator {
      */
     public InfluenceEstimator withTrainingData(DataSet train) {
         Arguments.checkDataSet("training data", train);
-        return new InfluenceEstimator(model, new TrainingState(model, train, model.curvature(train)), damping, solver,
-                strict, progress);
+        return new InfluenceEstimator(model, new TrainingState(model, train,
+                MonitoredCurvature.of(model.curvature(train))), damping, solver,
+                strict, progress, timeBudget);
     }
 
     /** Returns a copy whose training data is every batch of {@code train}, read once into memory. */
@@ -190,7 +196,7 @@ public final class InfluenceEstimator {
     /** Returns a copy with damping λ ≥ 0: the solver inverts {@code H + λI}. */
     public InfluenceEstimator withDamping(double lambda) {
         Arguments.checkNonNegative("damping", lambda);
-        return new InfluenceEstimator(model, training, lambda, solver, strict, progress);
+        return new InfluenceEstimator(model, training, lambda, solver, strict, progress, timeBudget);
     }
 
     /**
@@ -199,7 +205,7 @@ public final class InfluenceEstimator {
      */
     public InfluenceEstimator withSolver(IHVPSolver solver) {
         Objects.requireNonNull(solver, "solver");
-        return new InfluenceEstimator(model, training, damping, solver, strict, progress);
+        return new InfluenceEstimator(model, training, damping, solver, strict, progress, timeBudget);
     }
 
     /**
@@ -221,7 +227,8 @@ public final class InfluenceEstimator {
             throw new IllegalArgumentException("curvature has dimension " + curvature.dimension() + " but the model has "
                     + model.numParameters() + " parameters; pass a curvature of this model (e.g. curvature().dense())");
         }
-        return new InfluenceEstimator(model, t.withCurvature(curvature), damping, solver, strict, progress);
+        return new InfluenceEstimator(model, t.withCurvature(MonitoredCurvature.of(curvature)), damping, solver, strict,
+                progress, timeBudget);
     }
 
     /**
@@ -230,13 +237,33 @@ public final class InfluenceEstimator {
      * default). See the class comment for what lenient returns.
      */
     public InfluenceEstimator withStrict(boolean strict) {
-        return new InfluenceEstimator(model, training, damping, solver, strict, progress);
+        return new InfluenceEstimator(model, training, damping, solver, strict, progress, timeBudget);
     }
 
-    /** Returns a copy that reports progress of long work to {@code listener}. */
+    /**
+     * Returns a copy whose computing calls ({@link #prepare}, {@link #influenceOn}, {@link #influenceOnParameters},
+     * {@link #selfInfluence}, {@link #diagnose}, {@link #inverse}) each end with a
+     * {@link CancellationException} once they have run longer than {@code budget} (checked before every HVP;
+     * nothing partial is returned). The estimator stays usable; work already cached (a factorisation that
+     * finished) is kept.
+     *
+     * @param budget positive duration, or {@code null} for none (the default)
+     */
+    public InfluenceEstimator withTimeBudget(Duration budget) {
+        if (budget != null && (budget.isNegative() || budget.isZero())) {
+            throw new IllegalArgumentException("timeBudget (" + budget + ") must be positive, or null for none");
+        }
+        return new InfluenceEstimator(model, training, damping, solver, strict, progress, budget);
+    }
+
+    /**
+     * Returns a copy that reports progress of long work to {@code listener}: self-influence per
+     * {@value #PROGRESS_ROWS} examples ({@code done} of {@code total} examples), and every solve, factorisation or
+     * spectrum at most once a second with {@code done} = HVPs so far and {@code total = 0} (unknown).
+     */
     public InfluenceEstimator withProgressListener(ProgressListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return new InfluenceEstimator(model, training, damping, solver, strict, listener);
+        return new InfluenceEstimator(model, training, damping, solver, strict, listener, timeBudget);
     }
 
     /**
@@ -259,7 +286,9 @@ public final class InfluenceEstimator {
      * @throws IllegalStateException if no training data is set
      */
     public InverseHvp inverse() {
-        return requireTraining().inverse(solver(), damping);
+        return monitored("inverse", () -> {
+            return requireTraining().inverse(solver(), damping);
+        });
     }
 
     /** The model. */
@@ -303,12 +332,14 @@ public final class InfluenceEstimator {
      * @param testPoint one or more test examples; not modified
      */
     public PreparedInfluence prepare(DataSet testPoint) {
-        TrainingState t = requireTraining();
-        Arguments.checkDataSet("testPoint", testPoint);
-        warnIfNotStationary(t);
-        INDArray testGradient = Arguments.toDoubleVector(model.meanLossGradient(testPoint));
-        SolverResult result = solve(t, testGradient);
-        return new PreparedInfluence(this, result.solution(), result, testGradient);
+        return monitored("prepare", () -> {
+            TrainingState t = requireTraining();
+            Arguments.checkDataSet("testPoint", testPoint);
+            warnIfNotStationary(t);
+            INDArray testGradient = Arguments.toDoubleVector(model.meanLossGradient(testPoint));
+            SolverResult result = solve(t, testGradient);
+            return new PreparedInfluence(this, result.solution(), result, testGradient);
+        });
     }
 
     /**
@@ -321,10 +352,12 @@ public final class InfluenceEstimator {
      * @return a fresh rank-1 DOUBLE vector in the model's parameter layout
      */
     public INDArray influenceOnParameters(DataSet example) {
-        TrainingState t = requireTraining();
-        Arguments.checkDataSet("example", example);
-        INDArray g = Arguments.toDoubleVector(model.meanLossGradient(example));
-        return solve(t, g).solution().negi();
+        return monitored("influenceOnParameters", () -> {
+            TrainingState t = requireTraining();
+            Arguments.checkDataSet("example", example);
+            INDArray g = Arguments.toDoubleVector(model.meanLossGradient(example));
+            return solve(t, g).solution().negi();
+        });
     }
 
     /**
@@ -334,49 +367,51 @@ public final class InfluenceEstimator {
      * per example. Progress is reported (and the interrupt checked) every {@value #PROGRESS_ROWS} examples.
      */
     public InfluenceScores selfInfluence() {
-        TrainingState t = requireTraining();
-        DataSet data = t.data;
-        int n = data.numExamples();
-        long p = model.numParameters();
-        int block = (int) Math.max(1, Math.min(n, GRADIENT_BLOCK_DOUBLES / p));
-        double[] values = new double[n];
-        InverseHvp inverse = t.inverse(solver(), damping);
-        SolverResult worst = null;
-        for (int start = 0; start < n; start += block) {
-            int end = Math.min(n, start + block);
-            INDArray grads = model.perExampleGradients(DataSets.subset(data, range(start, end)));
-            // quadratic forms in steps of PROGRESS_ROWS rows: progress and cancellation at that granularity
-            for (int from = start; from < end; from += PROGRESS_ROWS) {
-                checkInterrupt("self-influence", from, n);
-                int to = Math.min(end, from + PROGRESS_ROWS);
-                InverseHvp.QuadraticForms q = inverse.quadraticForms(
-                        grads.get(NDArrayIndex.interval(from - start, to - start), NDArrayIndex.all()));
-                for (int i = from; i < to; i++) {
-                    values[i] = -q.values()[i - from];
+        return monitored("self-influence", () -> {
+            TrainingState t = requireTraining();
+            DataSet data = t.data;
+            int n = data.numExamples();
+            long p = model.numParameters();
+            int block = (int) Math.max(1, Math.min(n, GRADIENT_BLOCK_DOUBLES / p));
+            double[] values = new double[n];
+            InverseHvp inverse = t.inverse(solver(), damping);
+            SolverResult worst = null;
+            for (int start = 0; start < n; start += block) {
+                int end = Math.min(n, start + block);
+                INDArray grads = model.perExampleGradients(DataSets.subset(data, range(start, end)));
+                // quadratic forms in steps of PROGRESS_ROWS rows: progress and cancellation at that granularity
+                for (int from = start; from < end; from += PROGRESS_ROWS) {
+                    checkInterrupt("self-influence", from, n);
+                    int to = Math.min(end, from + PROGRESS_ROWS);
+                    InverseHvp.QuadraticForms q = inverse.quadraticForms(
+                            grads.get(NDArrayIndex.interval(from - start, to - start), NDArrayIndex.all()));
+                    for (int i = from; i < to; i++) {
+                        values[i] = -q.values()[i - from];
+                    }
+                    SolverResult r = q.worst();
+                    if (r != null && (worst == null || !r.converged() && worst.converged()
+                            || r.converged() == worst.converged() && r.relativeResidual() > worst.relativeResidual())) {
+                        worst = r;
+                    }
+                    progress.onProgress("self-influence", to, n);
                 }
-                SolverResult r = q.worst();
-                if (r != null && (worst == null || !r.converged() && worst.converged()
-                        || r.converged() == worst.converged() && r.relativeResidual() > worst.relativeResidual())) {
-                    worst = r;
+            }
+            if (worst != null) {
+                checked(t, worst);
+            }
+            // rᵢ = −gᵢᵀ(H+λI)⁻¹∇Ω: one more solve and one batched pass (skipped without a regulariser)
+            double[] regularizer = new double[n];
+            INDArray gradOmega = regularizerGradient();
+            if (Vectors.norm2(gradOmega) > 0) {
+                INDArray u = solve(t, gradOmega).solution();
+                double[] dots = batchedDots(data, u);
+                for (int i = 0; i < n; i++) {
+                    regularizer[i] = -dots[i];
                 }
-                progress.onProgress("self-influence", to, n);
             }
-        }
-        if (worst != null) {
-            checked(t, worst);
-        }
-        // rᵢ = −gᵢᵀ(H+λI)⁻¹∇Ω: one more solve and one batched pass (skipped without a regulariser)
-        double[] regularizer = new double[n];
-        INDArray gradOmega = regularizerGradient();
-        if (Vectors.norm2(gradOmega) > 0) {
-            INDArray u = solve(t, gradOmega).solution();
-            double[] dots = batchedDots(data, u);
-            for (int i = 0; i < n; i++) {
-                regularizer[i] = -dots[i];
-            }
-        }
-        return new InfluenceScores(values, regularizer, ScoreKind.SELF_INFLUENCE, damping, worst, objectiveGradientNorm(),
-                model.describe());
+            return new InfluenceScores(values, regularizer, ScoreKind.SELF_INFLUENCE, damping, worst, objectiveGradientNorm(),
+                    model.describe());
+        });
     }
 
     /**
@@ -409,69 +444,71 @@ public final class InfluenceEstimator {
      * HVPs).
      */
     public InfluenceDiagnostics diagnose() {
-        TrainingState t = requireTraining();
-        DataSet data = t.data;
-        INDArray gradR = Arguments.toDoubleVector(model.objectiveGradient(data));
-        INDArray gradL = Arguments.toDoubleVector(model.meanLossGradient(data));
-        double normR = Vectors.norm2(gradR);
-        double normL = Vectors.norm2(gradL);
-        double normOmega = Vectors.norm2(gradR.sub(gradL));
-        double relative = normL + normOmega == 0 ? 0 : normR / (normL + normOmega);
-        long p = model.numParameters();
-        double min;
-        double max;
-        int negative;
-        boolean exact = p <= AUTO_EXACT_MAX_PARAMETERS;
-        if (exact) {
-            INDArray ev = AUTO_EXACT.factorize(t.curvature).eigenvalues(); // shared with an exact solver's inverse
-            min = ev.getDouble(0);
-            max = ev.getDouble(ev.length() - 1);
-            int count = 0;
-            for (long i = 0; i < ev.length(); i++) {
-                if (ev.getDouble(i) < 0) {
-                    count++;
+        return monitored("diagnose", () -> {
+            TrainingState t = requireTraining();
+            DataSet data = t.data;
+            INDArray gradR = Arguments.toDoubleVector(model.objectiveGradient(data));
+            INDArray gradL = Arguments.toDoubleVector(model.meanLossGradient(data));
+            double normR = Vectors.norm2(gradR);
+            double normL = Vectors.norm2(gradL);
+            double normOmega = Vectors.norm2(gradR.sub(gradL));
+            double relative = normL + normOmega == 0 ? 0 : normR / (normL + normOmega);
+            long p = model.numParameters();
+            double min;
+            double max;
+            int negative;
+            boolean exact = p <= AUTO_EXACT_MAX_PARAMETERS;
+            if (exact) {
+                INDArray ev = AUTO_EXACT.factorize(t.curvature).eigenvalues(); // shared with an exact solver's inverse
+                min = ev.getDouble(0);
+                max = ev.getDouble(ev.length() - 1);
+                int count = 0;
+                for (long i = 0; i < ev.length(); i++) {
+                    if (ev.getDouble(i) < 0) {
+                        count++;
+                    }
                 }
+                negative = count;
+            } else {
+                HessianVectorProduct h = t.curvature.hessian();
+                double[] extremes = org.influence4j.internal.PowerIteration.extremes(h, POWER_ITERATIONS, 20210101L);
+                min = extremes[0];
+                max = extremes[1];
+                negative = -1;
             }
-            negative = count;
-        } else {
-            HessianVectorProduct h = t.curvature.hessian();
-            double[] extremes = org.influence4j.internal.PowerIteration.extremes(h, POWER_ITERATIONS, 20210101L);
-            min = extremes[0];
-            max = extremes[1];
-            negative = -1;
-        }
-        List<String> warnings = new ArrayList<>();
-        if (!(relative <= InfluenceDiagnostics.STATIONARITY_THRESHOLD)) { // NaN-safe: a NaN gradient is not stationary
-            warnings.add(String.format("θ̂ is not a stationary point of the objective: ‖∇R(θ̂)‖ = %.3e, %.2g of the "
-                    + "gradient scale; influence assumes a minimum — train longer or to a tighter tolerance", normR,
-                    relative));
-        }
-        if (!Double.isFinite(min) || !Double.isFinite(max)) {
-            // NaN-safe: every comparison below is false for NaN, which would report a broken operator as fine
-            warnings.add(String.format("the Hessian's eigenvalue %s is not finite (smallest %.4g, largest %.4g): the model's "
-                    + "Hessian-vector product returns NaN or Inf; check it with HvpSelfCheck against finite "
-                    + "differences, and the parameters and training data for non-finite values",
-                    exact ? "spectrum" : "estimate", min, max));
-        } else if (min + damping <= 0) {
-            warnings.add(String.format("H + λI is not positive definite: smallest eigenvalue of H is %.4g%s and λ = %g; "
-                    + "use a damping above %.3g, the Gauss–Newton Hessian, or an eigenvalue policy", min,
-                    negative >= 0 ? " (" + negative + " negative)" : "", damping, -min));
-        } else if (min < 0) {
-            warnings.add(String.format("H is indefinite (smallest eigenvalue %.4g%s): θ̂ is a saddle point, not a minimum; "
-                    + "λ = %g makes H + λI positive definite but the scores describe a damped model",
-                    min, negative >= 0 ? ", " + negative + " negative" : "", damping));
-        }
-        double lo = min + damping;
-        if (lo > 0 && (max + damping) / lo > InfluenceDiagnostics.CONDITION_THRESHOLD) {
-            warnings.add(String.format("H + λI is ill-conditioned (condition number %.3g): iterative solvers will "
-                    + "need many iterations; increase the damping", (max + damping) / lo));
-        }
-        if (damping > 0 && damping >= max) {
-            warnings.add(String.format("the damping λ = %g is at least the largest curvature %.4g: (H + λI)⁻¹ ≈ I/λ and the "
-                    + "scores are close to plain gradient dot products; reduce the damping", damping, max));
-        }
-        return new InfluenceDiagnostics(p, data.numExamples(), damping, normR, relative, min, max, negative, exact,
-                warnings);
+            List<String> warnings = new ArrayList<>();
+            if (!(relative <= InfluenceDiagnostics.STATIONARITY_THRESHOLD)) { // NaN-safe: a NaN gradient is not stationary
+                warnings.add(String.format("θ̂ is not a stationary point of the objective: ‖∇R(θ̂)‖ = %.3e, %.2g of the "
+                        + "gradient scale; influence assumes a minimum — train longer or to a tighter tolerance", normR,
+                        relative));
+            }
+            if (!Double.isFinite(min) || !Double.isFinite(max)) {
+                // NaN-safe: every comparison below is false for NaN, which would report a broken operator as fine
+                warnings.add(String.format("the Hessian's eigenvalue %s is not finite (smallest %.4g, largest %.4g): the model's "
+                        + "Hessian-vector product returns NaN or Inf; check it with HvpSelfCheck against finite "
+                        + "differences, and the parameters and training data for non-finite values",
+                        exact ? "spectrum" : "estimate", min, max));
+            } else if (min + damping <= 0) {
+                warnings.add(String.format("H + λI is not positive definite: smallest eigenvalue of H is %.4g%s and λ = %g; "
+                        + "use a damping above %.3g, the Gauss–Newton Hessian, or an eigenvalue policy", min,
+                        negative >= 0 ? " (" + negative + " negative)" : "", damping, -min));
+            } else if (min < 0) {
+                warnings.add(String.format("H is indefinite (smallest eigenvalue %.4g%s): θ̂ is a saddle point, not a minimum; "
+                        + "λ = %g makes H + λI positive definite but the scores describe a damped model",
+                        min, negative >= 0 ? ", " + negative + " negative" : "", damping));
+            }
+            double lo = min + damping;
+            if (lo > 0 && (max + damping) / lo > InfluenceDiagnostics.CONDITION_THRESHOLD) {
+                warnings.add(String.format("H + λI is ill-conditioned (condition number %.3g): iterative solvers will "
+                        + "need many iterations; increase the damping", (max + damping) / lo));
+            }
+            if (damping > 0 && damping >= max) {
+                warnings.add(String.format("the damping λ = %g is at least the largest curvature %.4g: (H + λI)⁻¹ ≈ I/λ and the "
+                        + "scores are close to plain gradient dot products; reduce the damping", damping, max));
+            }
+            return new InfluenceDiagnostics(p, data.numExamples(), damping, normR, relative, min, max, negative, exact,
+                    warnings);
+        });
     }
 
     // ---- internals shared with PreparedInfluence ----
@@ -534,6 +571,68 @@ public final class InfluenceEstimator {
                     + "%.3g, %.2g of the gradient scale (threshold %g); influence functions assume a minimum, so the "
                     + "scores may not predict retraining — train longer or to a tighter tolerance, and check with "
                     + "diagnose()", g[0], g[1], InfluenceDiagnostics.STATIONARITY_THRESHOLD));
+        }
+    }
+
+    /**
+     * Runs one computing call under the estimator's monitor: every HVP of the curvature and every solver iteration
+     * checks the interrupt and the time budget, reports progress at most once a second and logs an INFO line at
+     * most every {@value #INFO_INTERVAL_SECONDS} seconds once the call has run that long.
+     */
+    private <T> T monitored(String task, Supplier<T> work) {
+        return SolveMonitor.run(new CallMonitor(task), work);
+    }
+
+    /** Seconds between INFO lines of a long call. */
+    static final int INFO_INTERVAL_SECONDS = 5;
+
+    private final class CallMonitor implements SolveMonitor.Listener {
+        private final String task;
+        private final long start = System.nanoTime();
+        private final long deadline;
+        private long products;
+        private long lastProgress = start;
+        private long lastLog = start;
+        private IterationListener.Event last;
+
+        CallMonitor(String task) {
+            this.task = task;
+            this.deadline = timeBudget == null ? 0 : start + timeBudget.toNanos();
+        }
+
+        @Override
+        public void onProduct() {
+            products++;
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException(task + " interrupted after " + products + " HVPs");
+            }
+            long now = System.nanoTime();
+            if (deadline != 0 && now - deadline > 0) {
+                throw new CancellationException(String.format(Locale.ROOT, "%s exceeded its time budget of %s after %d "
+                        + "HVPs (%.1f s); nothing was returned: raise withTimeBudget, the damping or the solver's "
+                        + "tolerance, or use a cheaper solver", task, timeBudget, products, (now - start) / 1e9));
+            }
+            report(now);
+        }
+
+        @Override
+        public void onIteration(IterationListener.Event event) {
+            last = event;
+            report(System.nanoTime());
+        }
+
+        private void report(long now) {
+            if (now - lastProgress >= 1_000_000_000L) {
+                lastProgress = now;
+                progress.onProgress(task, products, 0);
+            }
+            if (now - lastLog >= INFO_INTERVAL_SECONDS * 1_000_000_000L) {
+                lastLog = now;
+                LOG.info(String.format(Locale.ROOT, "%s: %d HVPs, %.0f s elapsed%s", task, products, (now - start) / 1e9,
+                        last == null ? "" : String.format(Locale.ROOT, "; %s iteration %d%s, %s %.3g", last.solver(),
+                                last.iteration(), last.repeat() > 0 ? " of repeat " + last.repeat() : "",
+                                last.solver().equals("cg") ? "relative residual" : "relative change", last.measure())));
+            }
         }
     }
 

@@ -93,6 +93,33 @@ class CancellationTest {
     }
 
     @Test
+    void timeBudget_endsALongSolveWithCancellation_reportsProgressMeanwhile_andRejectsNonPositiveBudgets() {
+        DataSet[] split = Iris.split(Iris.load(), 30, 7);
+        InfluenceModel model = slowHessian(SoftmaxRegression.fit(split[0], 0.05).model());
+        DataSet test = split[1].get(0);
+        java.util.List<long[]> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        InfluenceEstimator est = InfluenceEstimator.forModel(model).withTrainingData(split[0]).withDamping(0.01)
+                .withSolver(IHVPSolver.conjugateGradient().withTolerance(1e-300).withMaxIterations(10_000))
+                .withProgressListener((task, done, total) -> events.add(new long[] {done, total}))
+                .withTimeBudget(java.time.Duration.ofMillis(1500));
+        long t0 = System.nanoTime();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> est.influenceOn(test))
+                .isInstanceOf(CancellationException.class)
+                .hasMessageContaining("prepare exceeded its time budget of PT1.5S after")
+                .hasMessageContaining("nothing was returned");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertThat(seconds).isBetween(1.5, 2.5);
+        // one progress event per second of solving: HVPs so far, total unknown (0)
+        assertThat(events).isNotEmpty().allSatisfy(e -> assertThat(e[1]).isZero());
+        assertThat(events.get(events.size() - 1)[0]).isPositive();
+        // without a budget the same estimator works (a cheap solve)
+        assertThat(est.withTimeBudget(null).withSolver(IHVPSolver.conjugateGradient().withMaxIterations(5))
+                .influenceOn(test).size()).isEqualTo(split[0].numExamples());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> est.withTimeBudget(java.time.Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeBudget (PT0S) must be positive");
+    }
+
+    @Test
     void interruptedSelfInfluence_endsWithCancellation() throws Exception {
         DataSet[] split = Iris.split(Iris.load(), 30, 7);
         InfluenceModel model = slowHessian(SoftmaxRegression.fit(split[0], 0.05).model());

@@ -303,7 +303,9 @@ public final class ConjugateGradientSolver implements IHVPSolver {
                 x.addi(d.mul(alpha));
                 r.subi(q.muli(alpha));
                 rNorm = Vectors.norm2(r);
-                listener.onIteration(new IterationListener.Event("cg", iteration, 0, rNorm / bNorm));
+                IterationListener.Event event = new IterationListener.Event("cg", iteration, 0, rNorm / bNorm);
+                listener.onIteration(event);
+                SolveMonitor.iteration(event);
                 if (LOG.isTraceEnabled()) {
                     LOG.trace("cg: iteration {} relative residual {}", iteration, rNorm / bNorm);
                 }

@@ -359,7 +359,9 @@ public final class LissaSolver implements IHVPSolver {
             }
             h = next;
             double relativeChange = changeNorm / hNorm;
-            listener.onIteration(new IterationListener.Event("lissa", t, repeat, relativeChange));
+            IterationListener.Event event = new IterationListener.Event("lissa", t, repeat, relativeChange);
+            listener.onIteration(event);
+            SolveMonitor.iteration(event);
             if (LOG.isTraceEnabled()) {
                 LOG.trace("lissa: repeat {} step {} relative change {}", repeat, t, relativeChange);
             }

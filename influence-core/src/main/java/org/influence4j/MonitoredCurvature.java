@@ -1,0 +1,115 @@
+package org.influence4j;
+
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.hvp.MiniBatchHessianVectorProduct;
+import org.influence4j.solver.Curvature;
+import org.influence4j.solver.SolveMonitor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The estimator's view of a curvature: every product of its operators (full, dense, sampled mini-batch) is reported
+ * to {@link SolveMonitor#product()} first, so that progress, cancellation and the time budget work for any solver.
+ */
+final class MonitoredCurvature implements Curvature {
+
+    private final Curvature base;
+
+    MonitoredCurvature(Curvature base) {
+        this.base = base;
+    }
+
+    static Curvature of(Curvature c) {
+        return c instanceof MonitoredCurvature ? c : new MonitoredCurvature(c);
+    }
+
+    @Override
+    public long dimension() {
+        return base.dimension();
+    }
+
+    @Override
+    public int numExamples() {
+        return base.numExamples();
+    }
+
+    @Override
+    public HessianVectorProduct hessian() {
+        return new Monitored(base.hessian());
+    }
+
+    @Override
+    public MiniBatchHessianVectorProduct miniBatches(int batchSize) {
+        MiniBatchHessianVectorProduct mb = base.miniBatches(batchSize);
+        return new MiniBatchHessianVectorProduct() {
+            @Override
+            public HessianVectorProduct sampleBatch(SplittableRandom rng) {
+                return new Monitored(mb.sampleBatch(rng));
+            }
+
+            @Override
+            public int batchSize() {
+                return mb.batchSize();
+            }
+
+            @Override
+            public long dimension() {
+                return mb.dimension();
+            }
+
+            @Override
+            public INDArray apply(INDArray v) {
+                SolveMonitor.product();
+                return mb.apply(v);
+            }
+
+            @Override
+            public String toString() {
+                return mb.toString();
+            }
+        };
+    }
+
+    @Override
+    public <T> T cached(Object key, Supplier<T> compute) {
+        return base.cached(key, compute);
+    }
+
+    /** The dense matrix is formed from this (monitored) operator and cached in the same cache. */
+    @Override
+    public Curvature dense() {
+        return of(Curvature.super.dense());
+    }
+
+    @Override
+    public String toString() {
+        return base.toString();
+    }
+
+    /** An operator whose products are reported first. */
+    private record Monitored(HessianVectorProduct h) implements HessianVectorProduct {
+        @Override
+        public long dimension() {
+            return h.dimension();
+        }
+
+        @Override
+        public INDArray apply(INDArray v) {
+            SolveMonitor.product();
+            return h.apply(v);
+        }
+
+        @Override
+        public Optional<INDArray> denseMatrix() {
+            return h.denseMatrix();
+        }
+
+        @Override
+        public String toString() {
+            return h.toString();
+        }
+    }
+}
