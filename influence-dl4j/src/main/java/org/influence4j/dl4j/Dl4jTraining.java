@@ -75,11 +75,8 @@ public final class Dl4jTraining {
         TrainingObjective o = bind(net, data);
         double[] g = new double[o.dimension()];
         double f = o.evaluate(net.params().toDoubleVector(), g);
-        double s = 0;
-        for (double x : g) {
-            s += x * x;
-        }
-        return new TrainingProtocol.Outcome(kind, iterations, f, Math.sqrt(s), true);
+        double norm = Math.sqrt(java.util.Arrays.stream(g).map(x -> x * x).sum()); // compensated sum
+        return new TrainingProtocol.Outcome(kind, iterations, f, norm, true);
     }
 
     /**
