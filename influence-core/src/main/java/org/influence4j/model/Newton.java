@@ -11,15 +11,14 @@ import java.util.function.Function;
  * succeeds). The term makes an exactly singular {@code H} (softmax regression with unregularised biases)
  * factorisable; it does not change the step when the gradient is orthogonal to the null space, which is
  * the case there. The step length halves from 1 until the Armijo condition
- * {@code R(θ+αΔ) ≤ R(θ) + c·α·∇Rᵀ Δ} ({@code c = 1e-4}) holds; near the optimum, where objective
- * differences drown in round-off, a step is also accepted when it reduces {@code ‖∇R‖}. Stops when
+ * {@code R(θ+αΔ) ≤ R(θ) + c·α·∇Rᵀ Δ} ({@code c = 1e-4}) holds ({@link LineSearch}); near the optimum, where
+ * objective differences drown in round-off, a step is also accepted when it reduces {@code ‖∇R‖}. Stops when
  * {@code ‖∇R‖ ≤ tolerance}, after {@code maxIterations} steps, or when the line search stalls.
  */
 final class Newton {
 
     /** Levenberg term relative to the mean Hessian diagonal. */
     static final double RELATIVE_LEVENBERG = 1e-12;
-    private static final double ARMIJO = 1e-4;
     private static final int MAX_HALVINGS = 60;
 
     private Newton() {
@@ -49,39 +48,36 @@ final class Newton {
         while (gn > options.tolerance() && it < options.maxIterations()) {
             double[] step = newtonStep(pt.hessian(), g);
             double slope = dot(g, step); // ∇Rᵀ Δ < 0 for a descent direction
-            double alpha = 1;
-            Point next = null;
-            double fNext = Double.NaN;
-            double[] gNext = null;
-            double[] trial = null;
-            for (int h = 0; h < MAX_HALVINGS && next == null; h++, alpha /= 2) {
-                trial = axpy(alpha, step, theta);
-                Point cand = at.apply(trial);
-                double fc = cand.objective();
-                if (fc <= f + ARMIJO * alpha * slope) {
-                    next = cand;
-                    fNext = fc;
-                } else if (Math.abs(fc - f) <= 16 * Math.ulp(Math.max(1.0, Math.abs(f)))) {
-                    // round-off regime: objective differences carry no information, use the gradient
-                    double[] gc = cand.gradient();
-                    if (norm(gc) < gn) {
-                        next = cand;
-                        fNext = fc;
-                        gNext = gc;
-                    }
-                }
-            }
-            if (next == null) {
+            double[] from = theta;
+            var accepted = LineSearch.backtrack(f, slope, gn, MAX_HALVINGS, true, alpha -> {
+                double[] t = axpy(alpha, step, from);
+                return new Trial(t, at.apply(t));
+            });
+            if (accepted.isEmpty()) {
                 break; // line search stalled: return the flagged result
             }
-            theta = trial;
-            pt = next;
-            f = fNext;
-            g = gNext != null ? gNext : pt.gradient();
+            Trial trial = accepted.get().trial();
+            pt = trial.point();
+            f = trial.objective();
+            theta = trial.theta();
+            g = pt.gradient();
             gn = norm(g);
             it++;
         }
         return new Outcome(theta, pt, f, gn, it, gn <= options.tolerance());
+    }
+
+    /** A line-search trial: the parameters and the objective's point there. */
+    private record Trial(double[] theta, Point point) implements LineSearch.Trial {
+        @Override
+        public double objective() {
+            return point.objective();
+        }
+
+        @Override
+        public double[] gradient() {
+            return point.gradient();
+        }
     }
 
     /** Δ = −(H + μI)⁻¹ g with the smallest μ (from the relative default, ×100) that factorises. */

@@ -7,8 +7,13 @@ import java.util.function.Predicate;
 
 /**
  * The outcome of a {@link LeaveOneOutValidation} run: per-point predicted and actual changes of the test
- * loss, and how well they agree (Pearson, Spearman, Kendall tau-b) over all retrained points and over the
+ * loss, and how well they agree (Pearson, Spearman, Kendall tau-b) over the retrained points and over the
  * top-k subset. Immutable.
+ *
+ * <p>Retrainings that left the warm start's basin ({@link Point#leftBasin()}, rule in
+ * {@link LeaveOneOutValidation}) measure a jump to another optimum, not the effect influence functions
+ * approximate: {@link #all()} and {@link #topK()} leave them out, {@link #allPoints()} and
+ * {@link #topKAllPoints()} keep them, and {@link #leftBasinCount()} counts them.
  *
  * <p>Sign convention (DESIGN.md): the score is {@code I_up,loss(zᵢ, z_test) = −∇ℓ_testᵀ H⁻¹ ∇ℓ(zᵢ)}
  * (negative = helpful); removing {@code zᵢ} is predicted to change the test loss by
@@ -30,13 +35,34 @@ public final class ValidationReport {
     /**
      * One retrained point.
      *
-     * @param index     training index (training-data order)
-     * @param reason    why it was selected
-     * @param score     the influence score {@code I_up,loss} supplied for it
-     * @param predicted the predicted change of the test loss, {@code −score/n}
-     * @param actual    the measured change, {@code L_test(θ₋ᵢ) − baseline}
+     * @param index             training index (training-data order)
+     * @param reason            why it was selected
+     * @param score             the influence score {@code I_up,loss} supplied for it
+     * @param predicted         the predicted change of the test loss, {@code −score/n}
+     * @param actual            the measured change, {@code L_test(θ₋ᵢ) − baseline}
+     * @param parameterDistance {@code ‖θ₋ᵢ − θ₀‖₂} to the baseline retraining, as the retrainer reports it
+     *                          ({@link Retrainer#parameterDistance}); NaN if not reported
+     * @param leftBasin         whether the retraining left the warm start's basin (rule in
+     *                          {@link LeaveOneOutValidation}); always {@code false} in progress events, which come
+     *                          before the rule can be applied
      */
-    public record Point(int index, Reason reason, double score, double predicted, double actual) {
+    public record Point(int index, Reason reason, double score, double predicted, double actual,
+                        double parameterDistance, boolean leftBasin) {
+
+        /** Validates the arguments. */
+        public Point {
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        /** A point without a reported parameter distance (NaN), not flagged. */
+        public Point(int index, Reason reason, double score, double predicted, double actual) {
+            this(index, reason, score, predicted, actual, Double.NaN, false);
+        }
+
+        /** A copy with the basin flag set to {@code flag}. */
+        public Point withLeftBasin(boolean flag) {
+            return new Point(index, reason, score, predicted, actual, parameterDistance, flag);
+        }
     }
 
     /**
@@ -68,6 +94,8 @@ public final class ValidationReport {
     private final double baselineLoss;
     private final Agreement all;
     private final Agreement topK;
+    private final Agreement allPoints;
+    private final Agreement topKAllPoints;
     private final Duration elapsed;
     private final long seed;
 
@@ -77,8 +105,10 @@ public final class ValidationReport {
         this.baselineLoss = baselineLoss;
         this.elapsed = Objects.requireNonNull(elapsed, "elapsed");
         this.seed = seed;
-        this.all = Agreement.of(this.points);
-        this.topK = Agreement.of(filter(p -> p.reason() == Reason.TOP_K));
+        this.allPoints = Agreement.of(this.points);
+        this.topKAllPoints = Agreement.of(filter(p -> p.reason() == Reason.TOP_K));
+        this.all = Agreement.of(filter(p -> !p.leftBasin()));
+        this.topK = Agreement.of(filter(p -> p.reason() == Reason.TOP_K && !p.leftBasin()));
     }
 
     /** Every retrained point, top-k first (by decreasing |score|), then random, or in the explicit order. */
@@ -96,14 +126,37 @@ public final class ValidationReport {
         return baselineLoss;
     }
 
-    /** Agreement over all retrained points. */
+    /** Agreement over the retrained points that stayed in the warm start's basin (all, if none left it). */
     public Agreement all() {
         return all;
     }
 
-    /** Agreement over the {@link Reason#TOP_K} points only (count 0 and NaN if there are none). */
+    /**
+     * Agreement over the {@link Reason#TOP_K} points that stayed in the warm start's basin (count 0 and NaN if
+     * there are none).
+     */
     public Agreement topK() {
         return topK;
+    }
+
+    /** Agreement over every retrained point, those that left the basin included. */
+    public Agreement allPoints() {
+        return allPoints;
+    }
+
+    /** Agreement over every {@link Reason#TOP_K} point, those that left the basin included. */
+    public Agreement topKAllPoints() {
+        return topKAllPoints;
+    }
+
+    /** Number of retrained points flagged as having left the warm start's basin. */
+    public int leftBasinCount() {
+        return (int) points.stream().filter(Point::leftBasin).count();
+    }
+
+    /** The points flagged as having left the warm start's basin, in {@link #points()} order. */
+    public List<Point> leftBasin() {
+        return filter(Point::leftBasin);
     }
 
     /** Predicted changes, in {@link #points()} order (fresh array). */
@@ -132,8 +185,8 @@ public final class ValidationReport {
 
     @Override
     public String toString() {
-        return String.format("ValidationReport[n=%d, retrained=%d, baselineLoss=%.6g, all: %s, top-k: %s, "
-                + "seed=%d, %d ms]", numTrainingPoints, points.size(), baselineLoss, all, topK, seed,
-                elapsed.toMillis());
+        return String.format("ValidationReport[n=%d, retrained=%d, left basin=%d, baselineLoss=%.6g, all: %s, "
+                + "top-k: %s, seed=%d, %d ms]", numTrainingPoints, points.size(), leftBasinCount(), baselineLoss,
+                all, topK, seed, elapsed.toMillis());
     }
 }

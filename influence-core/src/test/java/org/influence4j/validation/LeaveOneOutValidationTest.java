@@ -34,7 +34,7 @@ class LeaveOneOutValidationTest {
     }
 
     /** Loss = baseline + Σ (−score/n)(1 + 0.1·i/n): agrees with the prediction up to a monotone distortion. */
-    static final class FakeRetrainer implements Retrainer {
+    static class FakeRetrainer implements Retrainer {
         final double[] scores;
         final List<int[]> calls = new ArrayList<>();
 

@@ -1,13 +1,28 @@
 package org.influence4j.dl4j;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.influence4j.internal.Arguments;
 import org.influence4j.model.DataSets;
 import org.influence4j.validation.Retrainer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -15,41 +30,122 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Leave-one-out ground truth for DL4J networks: copies the trained network (the original is never touched), removes
- * the given training examples, and continues training <em>warm-started</em> from θ̂ for a fixed number of full-batch
- * iterations (each iteration is one {@code fit} on the whole remaining set as one batch), then returns the mean test
- * loss without regulariser.
+ * Leave-one-out ground truth for DL4J networks: removes training examples and retrains warm-started from θ̂ under a
+ * {@link TrainingProtocol} ({@link Dl4jTraining}'s code: full-batch L-BFGS to a tolerance, the network's own Adam or
+ * own updater for a fixed budget), then reports the mean test loss without regulariser.
  *
- * <p>Defaults: 100 iterations with the network's own updater and its state (Adam moments and iteration counters are
- * copied, so the warm start continues where training stopped); dropout and weight noise disabled (the analysed
- * objective); seed 0 for ND4J's random generator before each retraining. Influence assumes that θ̂ is a stationary
- * point: check {@link #objectiveGradientNorm(Object, DataSet)} of the trained network first, and retrain long enough
- * that the retrained network is stationary too. A converged network's Adam state has near-zero second moments, so
- * warm-started Adam takes large first steps: prefer a fresh updater ({@link Builder#updater(IUpdater)}, e.g. plain
- * SGD) for retraining converged networks. (DL4J's {@code OptimizationAlgorithm.LBFGS} was tried and stalled on
- * softmax regression in 1.0.0-M2.1, so it is not offered.)
+ * <ul>
+ *   <li><b>Never modifies the user's network.</b> The builder takes a private DOUBLE copy (configuration JSON round
+ *       trip, parameters and updater state copied; dropout and weight noise off — the analysed objective); every
+ *       retraining works on a clone of that copy.</li>
+ *   <li><b>Caches per removal set.</b> The retrained parameters are kept per set of removed indices, so several test
+ *       points (and several estimators) share one retraining per removed example; the baseline (nothing removed) is
+ *       retrained by the same rule — with L-BFGS at a converged θ̂ it returns θ̂ itself, with a fixed budget it
+ *       cancels the drift of continued training.</li>
+ *   <li><b>Parallel.</b> {@link #prefetch} retrains a known list of removal sets on {@link Builder#threads} threads
+ *       (each retraining on its own copy, ND4J's random seed set per retraining), reporting to a
+ *       {@link RetrainingListener}; {@code LeaveOneOutValidation.runAll} calls it.</li>
+ *   <li><b>Diagnostics.</b> Per retraining the protocol's outcome and wall time ({@link #retrainings()}), the
+ *       parameter distance to the baseline retraining ({@link #parameterDistance}, used to flag retrainings that
+ *       left the warm start's basin), and the protocol's noise floor ({@link #retrainingNoise}).</li>
+ * </ul>
  *
- * <p>Deterministic: full-batch training without dropout repeats bit for bit on the same machine. Each call costs
- * {@code iterations} batch gradients. Thread-safe (every call works on its own copy), but ND4J's random seed is
- * per thread.
+ * <p>Defaults: {@link TrainingProtocol#defaults()} (the network's own updater and state, 100 full-batch steps per
+ * retraining — see there why), seed 0, one thread, no listener. A converged network's Adam state has near-zero
+ * second moments, so warm-started Adam takes large first steps: for converged networks prefer
+ * {@link TrainingProtocol#lbfgs()} or a fresh updater ({@link Builder#updater(IUpdater)}, e.g. plain SGD).
+ *
+ * <p>Deterministic: full-batch training without dropout repeats bit for bit on the same machine, whatever the
+ * number of threads. Cost: one retraining per distinct removal set (its protocol's iterations times one batch
+ * gradient). Thread-safe.
  */
 public final class Dl4jRetrainer implements Retrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(Dl4jRetrainer.class);
 
-    private final Object network;
+    /** Relative size of the parameter perturbation of {@link #retrainingNoise}. */
+    public static final double NOISE_PERTURBATION = 1e-10;
+
+    /**
+     * Statistics of one retraining.
+     *
+     * @param removed the removed training indices (sorted; a copy)
+     * @param outcome the protocol's outcome
+     * @param seconds wall time
+     */
+    public record Retraining(int[] removed, TrainingProtocol.Outcome outcome, double seconds) {
+
+        /** Copies {@code removed}. */
+        public Retraining {
+            removed = removed.clone();
+        }
+
+        /** The removed indices (a copy). */
+        @Override
+        public int[] removed() {
+            return removed.clone();
+        }
+
+        @Override
+        public String toString() {
+            return "Retraining[removed=" + Arrays.toString(removed) + ", " + outcome + ", " + seconds + " s]";
+        }
+    }
+
+    private final Object base;          // private DOUBLE copy of the user's network (MLN or CG)
     private final DataSet train;
-    private final int iterations;
+    private final int n;
+    private final TrainingProtocol protocol;
     private final IUpdater updater;
     private final long seed;
+    private final int threads;
+    private final RetrainingListener listener;
+    private final Map<List<Integer>, INDArray> parameters = new ConcurrentHashMap<>();
+    private final Map<List<Integer>, Retraining> stats = new ConcurrentHashMap<>();
+    private final ThreadLocal<Object> evaluator;
+    private INDArray perturbed; // guarded by this
 
     private Dl4jRetrainer(Builder b) {
-        this.network = b.network;
-        this.train = b.train;
-        this.iterations = b.iterations;
         this.updater = b.updater;
+        NetworkCopy copy = NetworkCopy.of(b.network, c -> {
+            if (b.updater != null && c.getLayer() instanceof BaseLayer bl) {
+                bl.setIUpdater(b.updater.clone());
+                bl.setBiasUpdater(null);
+            }
+        }, b.updater == null);
+        this.base = copy.network();
+        this.train = b.train;
+        this.n = train.numExamples();
+        this.protocol = b.iterations == null ? b.protocol
+                : b.protocol.withIterations(b.protocol.trainIterations(), b.iterations);
         this.seed = b.seed;
-        NetworkCopy.of(network); // validates the network type and data type now rather than at the first call
+        this.threads = b.threads;
+        this.listener = b.listener;
+        if (protocol.kind() != TrainingProtocol.Kind.UPDATER && !(base instanceof MultiLayerNetwork)) {
+            throw new IllegalArgumentException("protocol " + protocol.kind() + " needs a MultiLayerNetwork, but "
+                    + "network is a ComputationGraph; use TrainingProtocol.ownUpdater(iterations)");
+        }
+        checkShapes(copy, train);
+        this.evaluator = ThreadLocal.withInitial(() -> copyOf(base));
+    }
+
+    /** Labels must have one column per network output, features one per input (where DL4J defines both). */
+    private static void checkShapes(NetworkCopy net, DataSet train) {
+        List<NetworkCopy.LayerSpec> layers = net.layers();
+        INDArray x = train.getFeatures();
+        INDArray y = train.getLabels();
+        if (layers.get(layers.size() - 1).conf() instanceof FeedForwardLayer out && y.rank() == 2
+                && out.getNOut() != y.size(1)) {
+            throw new IllegalArgumentException("train labels have " + y.size(1) + " columns but the network has "
+                    + out.getNOut() + " outputs; pass the training labels the network was trained on (one column "
+                    + "per output, e.g. one-hot)");
+        }
+        NetworkCopy.LayerSpec first = layers.get(0);
+        if (first.conf() instanceof FeedForwardLayer in && first.preProcessor() == null && x.rank() == 2
+                && in.getNIn() != x.size(1)) {
+            throw new IllegalArgumentException("train features have " + x.size(1) + " columns but the network "
+                    + "takes " + in.getNIn() + " inputs; pass the training features the network was trained on");
+        }
     }
 
     /**
@@ -58,18 +154,22 @@ public final class Dl4jRetrainer implements Retrainer {
      * @param network the trained network; never modified
      * @param train   the training set it was trained on, in the order whose indices {@code removed} refers to;
      *                copied
+     * @return a builder with the defaults of the class comment
      */
     public static Builder builder(Object network, DataSet train) {
         return new Builder(network, train);
     }
 
-    /** Options of {@link Dl4jRetrainer}. */
+    /** Options of {@link Dl4jRetrainer}; {@link #build()} validates the network and data against each other. */
     public static final class Builder {
         private final Object network;
         private final DataSet train;
-        private int iterations = 100;
+        private TrainingProtocol protocol = TrainingProtocol.defaults();
+        private Integer iterations;
         private IUpdater updater;
         private long seed;
+        private int threads = 1;
+        private RetrainingListener listener = RetrainingListener.NONE;
 
         private Builder(Object network, DataSet train) {
             this.network = Objects.requireNonNull(network, "network");
@@ -78,28 +178,52 @@ public final class Dl4jRetrainer implements Retrainer {
                     train.getLabels().castTo(DataType.DOUBLE).dup());
         }
 
-        /** Full-batch iterations per retraining (default 100). */
-        public Builder iterations(int iterations) {
-            this.iterations = Arguments.checkPositive("iterations", iterations);
+        /** How to retrain (default {@link TrainingProtocol#defaults()}); its retrain iterations apply per retraining. */
+        public Builder protocol(TrainingProtocol value) {
+            this.protocol = Objects.requireNonNull(value, "protocol");
+            return this;
+        }
+
+        /** Overrides the protocol's iterations per retraining (cap for L-BFGS, budget otherwise), {@code ≥ 1}. */
+        public Builder iterations(int value) {
+            this.iterations = Arguments.checkPositive("iterations", value);
             return this;
         }
 
         /**
          * Retrain with this updater (fresh state) instead of the network's own updater and state; default null
-         * (the network's own).
+         * (the network's own). Used by the fixed-budget protocols; L-BFGS has no updater.
          */
-        public Builder updater(IUpdater updater) {
-            this.updater = updater;
+        public Builder updater(IUpdater value) {
+            this.updater = value;
             return this;
         }
 
         /** Seed of ND4J's random generator set before every retraining (default 0). */
-        public Builder seed(long seed) {
-            this.seed = seed;
+        public Builder seed(long value) {
+            this.seed = value;
             return this;
         }
 
-        /** Builds the retrainer. */
+        /** Retraining threads used by {@link Dl4jRetrainer#prefetch} (default 1), {@code ≥ 1}. */
+        public Builder threads(int value) {
+            this.threads = Arguments.checkPositive("threads", value);
+            return this;
+        }
+
+        /** Progress of {@link Dl4jRetrainer#prefetch} (default none). */
+        public Builder listener(RetrainingListener value) {
+            this.listener = Objects.requireNonNull(value, "listener");
+            return this;
+        }
+
+        /**
+         * Builds the retrainer.
+         *
+         * @throws IllegalArgumentException if the network is not an initialised FLOAT/DOUBLE MultiLayerNetwork or
+         *                                  ComputationGraph, the protocol needs a MultiLayerNetwork, or the training
+         *                                  labels (features) do not have one column per network output (input)
+         */
         public Dl4jRetrainer build() {
             return new Dl4jRetrainer(this);
         }
@@ -108,45 +232,210 @@ public final class Dl4jRetrainer implements Retrainer {
     /** {@inheritDoc} The original network is not modified; neither are the arguments. */
     @Override
     public double testLossWithout(int[] removed, DataSet testPoint) {
-        Objects.requireNonNull(removed, "removed");
         Arguments.checkDataSet("testPoint", testPoint);
-        NetworkCopy copy = retrained(removed);
-        DataSet t = testPoint;
-        return copy.scoreExamples(t.getFeatures().castTo(DataType.DOUBLE), t.getLabels().castTo(DataType.DOUBLE))
-                .meanNumber().doubleValue();
+        return loss(retrained(key(removed)), testPoint);
     }
 
-    /** Retrains a copy without {@code removed} and returns it (package-private for tests). */
-    NetworkCopy retrained(int[] removed) {
-        DataSet rest = removed.length == 0 ? train : DataSets.without(train, removed);
-        NetworkCopy copy = NetworkCopy.of(network, c -> {
-            if (updater != null && c.getLayer() instanceof BaseLayer bl) {
-                bl.setIUpdater(updater.clone());
-                bl.setBiasUpdater(null);
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Retrains every removal set not yet cached, on the builder's number of threads, reporting each finished
+     * retraining to the listener.
+     *
+     * @throws IllegalArgumentException if a removal set has an index out of range or repeated
+     */
+    @Override
+    public void prefetch(Collection<int[]> removals) {
+        Objects.requireNonNull(removals, "removals");
+        Set<List<Integer>> todo = new LinkedHashSet<>();
+        for (int[] r : removals) {
+            List<Integer> k = key(r);
+            if (!parameters.containsKey(k)) {
+                todo.add(k);
             }
-        }, updater == null);
-        Nd4j.getRandom().setSeed(seed);
-        long t0 = System.nanoTime();
-        for (int i = 0; i < iterations; i++) {
-            copy.fit(rest);
         }
-        LOG.debug("retrained without {} in {} iterations ({} ms)", Arrays.toString(removed), iterations,
-                (System.nanoTime() - t0) / 1_000_000);
-        return copy;
+        if (todo.isEmpty()) {
+            return;
+        }
+        int done = 0;
+        if (threads <= 1 || todo.size() == 1) {
+            for (List<Integer> k : todo) {
+                retrained(k);
+                listener.onRetrained(stats.get(k), ++done, todo.size());
+            }
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, todo.size()), r -> {
+            Thread t = new Thread(r, "retrain");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<List<Integer>> keys = new ArrayList<>(todo);
+            List<Future<?>> futures = new ArrayList<>();
+            for (List<Integer> k : keys) {
+                futures.add(pool.submit(() -> retrained(k)));
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                futures.get(i).get();
+                listener.onRetrained(stats.get(keys.get(i)), ++done, todo.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while retraining", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("retraining failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** {@inheritDoc} Retrains {@code removed} and the baseline if not cached yet. */
+    @Override
+    public double parameterDistance(int[] removed) {
+        INDArray theta = retrained(key(removed));
+        INDArray theta0 = retrained(List.of());
+        return theta.distance2(theta0);
+    }
+
+    /**
+     * The retraining noise floor at {@code testPoint}: {@code |L_test(θ') − L_test(θ₀)|}, where {@code θ₀} is the
+     * baseline retraining (nothing removed) and {@code θ'} the same retraining started from θ̂ with every parameter
+     * multiplied by {@code 1 + ε·sᵢ} (relative size {@code ε =} {@value #NOISE_PERTURBATION}, alternating signs
+     * {@code sᵢ = ±1}). A removal whose actual change is not well above this number is not measurable with this
+     * protocol: converged L-BFGS returns to the same minimum (noise ≈ 0), while a fixed Adam budget on a deep network
+     * can amplify a 1e-15 difference to 1e-2 in the parameters within a few hundred steps. The perturbed retraining is
+     * done once per retrainer and cached.
+     *
+     * @param testPoint the test point; not modified
+     * @return the absolute test-loss difference
+     */
+    public double retrainingNoise(DataSet testPoint) {
+        Arguments.checkDataSet("testPoint", testPoint);
+        INDArray baseline = retrained(List.of());
+        INDArray noisy;
+        synchronized (this) {
+            if (perturbed == null) {
+                Object copy = copyOf(base);
+                double[] theta = params(copy).toDoubleVector();
+                for (int i = 0; i < theta.length; i++) {
+                    theta[i] *= 1 + (i % 2 == 0 ? NOISE_PERTURBATION : -NOISE_PERTURBATION);
+                }
+                setParams(copy, Nd4j.createFromArray(theta));
+                retrainCopy(copy, train);
+                perturbed = params(copy).dup();
+            }
+            noisy = perturbed;
+        }
+        return Math.abs(loss(noisy, testPoint) - loss(baseline, testPoint));
+    }
+
+    /** Statistics of every retraining done so far (order unspecified). */
+    public List<Retraining> retrainings() {
+        return List.copyOf(stats.values());
+    }
+
+    /** The largest final {@code ‖∇R‖} over the retrainings so far (NaN if none). */
+    public double maxRetrainGradientNorm() {
+        return stats.values().stream().mapToDouble(r -> r.outcome().gradientNorm()).max().orElse(Double.NaN);
+    }
+
+    /**
+     * How many retrainings missed the protocol's gradient tolerance ({@link TrainingProtocol.Outcome#missedTolerance});
+     * always 0 for fixed budgets, which have none.
+     */
+    public long unconvergedRetrainings() {
+        return stats.values().stream().filter(r -> r.outcome().missedTolerance()).count();
+    }
+
+    /** The retraining protocol (with the builder's iteration override applied). */
+    public TrainingProtocol protocol() {
+        return protocol;
     }
 
     /**
      * {@code ‖∇R(θ̂)‖₂} of a network's training objective (mean loss plus regulariser): how far θ̂ is from a stationary
      * point. Influence functions assume it is (near) zero.
+     *
+     * @param network a MultiLayerNetwork or ComputationGraph; not modified
+     * @param train   its training set; not modified
+     * @return the gradient norm
      */
     public static double objectiveGradientNorm(Object network, DataSet train) {
         return Dl4jInfluenceModel.builder(network).build().objectiveGradient(train).norm2Number().doubleValue();
     }
 
+    private INDArray retrained(List<Integer> k) {
+        return parameters.computeIfAbsent(k, this::retrain);
+    }
+
+    private INDArray retrain(List<Integer> k) {
+        int[] removed = k.stream().mapToInt(Integer::intValue).toArray();
+        long t0 = System.nanoTime();
+        Object copy = copyOf(base);
+        TrainingProtocol.Outcome o = retrainCopy(copy, removed.length == 0 ? train : DataSets.without(train, removed));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        stats.put(k, new Retraining(removed, o, seconds));
+        LOG.debug("retrained without {}: {} ({} s)", k, o, seconds);
+        return params(copy).dup();
+    }
+
+    /** Retrains {@code copy} (a clone of the private copy) in place on {@code data}, with a fixed ND4J seed. */
+    private TrainingProtocol.Outcome retrainCopy(Object copy, DataSet data) {
+        Nd4j.getRandom().setSeed(seed);
+        return Dl4jTraining.run(copy, data, protocol, protocol.retrainIterations());
+    }
+
+    private double loss(INDArray theta, DataSet testPoint) {
+        Object net = evaluator.get();
+        setParams(net, theta);
+        DataSet t = new DataSet(testPoint.getFeatures().castTo(DataType.DOUBLE),
+                testPoint.getLabels().castTo(DataType.DOUBLE));
+        INDArray losses = net instanceof MultiLayerNetwork m ? m.scoreExamples(t, false)
+                : ((ComputationGraph) net).scoreExamples(t, false);
+        return losses.meanNumber().doubleValue();
+    }
+
+    /** The sorted removal set, checked against {@code n}. */
+    private List<Integer> key(int[] removed) {
+        Objects.requireNonNull(removed, "removed");
+        int[] sorted = removed.clone();
+        Arrays.sort(sorted);
+        for (int i = 0; i < sorted.length; i++) {
+            if (sorted[i] < 0 || sorted[i] >= n) {
+                throw new IllegalArgumentException("removed contains " + sorted[i] + ", out of range for " + n
+                        + " training examples; indices are 0-based rows of the training set");
+            }
+            if (i > 0 && sorted[i] == sorted[i - 1]) {
+                throw new IllegalArgumentException("removed contains " + sorted[i] + " twice; give distinct indices");
+            }
+        }
+        return Arrays.stream(sorted).boxed().toList();
+    }
+
+    private static Object copyOf(Object net) {
+        return net instanceof MultiLayerNetwork m ? m.clone() : ((ComputationGraph) net).clone();
+    }
+
+    private static INDArray params(Object net) {
+        return net instanceof MultiLayerNetwork m ? m.params() : ((ComputationGraph) net).params();
+    }
+
+    private static void setParams(Object net, INDArray theta) {
+        if (net instanceof MultiLayerNetwork m) {
+            m.setParams(theta);
+        } else {
+            ((ComputationGraph) net).setParams(theta);
+        }
+    }
+
     @Override
     public String toString() {
-        return "Dl4jRetrainer[iterations=" + iterations + ", " + ("updater "
-                + (updater == null ? "(network's own, warm state)" : updater)) + ", seed=" + seed + ", n="
-                + train.numExamples() + "]";
+        return "Dl4jRetrainer[" + protocol.describe() + ", updater " + (updater == null
+                ? "(network's own, warm state)" : updater) + ", iterations=" + protocol.retrainIterations()
+                + ", seed=" + seed + ", threads=" + threads + ", n=" + n + "]";
     }
 }

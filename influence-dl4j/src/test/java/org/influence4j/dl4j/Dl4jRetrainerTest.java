@@ -37,4 +37,72 @@ class Dl4jRetrainerTest {
         assertThatThrownBy(() -> Dl4jRetrainer.builder(net, train).iterations(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("iterations");
     }
+
+    @Test
+    void cachingParallelRetrainer_neverModifiesTheNetwork_retrainsEachRemovalOnce_andEqualsSequential() {
+        MultiLayerNetwork net = TestNets.irisMlp(DataType.DOUBLE, 100);
+        DataSet train = TestNets.iris();
+        Dl4jTraining.trainInPlace(net, train, TrainingProtocol.lbfgs());
+        double[] before = TestNets.snapshot(net);
+        double[] stateBefore = net.getUpdater().getStateViewArray().toDoubleVector();
+        int iterationsBefore = net.getIterationCount();
+        DataSet test = DataSets.subset(train, new int[] {0});
+        java.util.List<String> events = new java.util.ArrayList<>();
+        Dl4jRetrainer parallel = Dl4jRetrainer.builder(net, train).protocol(TrainingProtocol.lbfgs()).threads(2)
+                .listener((r, done, total) -> events.add(done + "/" + total)).build();
+        Dl4jRetrainer sequential = Dl4jRetrainer.builder(net, train).protocol(TrainingProtocol.lbfgs()).build();
+
+        parallel.prefetch(java.util.List.of(new int[0], new int[] {5}, new int[] {6}, new int[] {7}, new int[] {5}));
+        parallel.prefetch(java.util.List.of(new int[] {6})); // cached: nothing to do
+
+        assertThat(events).containsExactly("1/4", "2/4", "3/4", "4/4");
+        assertThat(parallel.retrainings()).hasSize(4);
+        assertThat(parallel.unconvergedRetrainings()).isZero();
+        for (int i : new int[] {5, 6, 7}) {
+            assertThat(parallel.testLossWithout(new int[] {i}, test))
+                    .isEqualTo(sequential.testLossWithout(new int[] {i}, test));
+        }
+        assertThat(parallel.retrainings()).hasSize(4);
+        assertThat(parallel.parameterDistance(new int[0])).isZero();
+        assertThat(parallel.parameterDistance(new int[] {5})).isPositive().isLessThan(0.5);
+        assertThat(parallel.retrainingNoise(test)).isLessThan(1e-8);
+        assertThat(TestNets.snapshot(net)).isEqualTo(before);
+        assertThat(net.getUpdater().getStateViewArray().toDoubleVector()).isEqualTo(stateBefore);
+        assertThat(net.getIterationCount()).isEqualTo(iterationsBefore);
+    }
+
+    @Test
+    void construction_rejectsDataThatDoesNotFitTheNetwork_namingArgumentValueAndRemedy() {
+        MultiLayerNetwork net = TestNets.irisMlp(DataType.DOUBLE, 0);
+        DataSet iris = TestNets.iris();
+        DataSet fourLabels = new DataSet(iris.getFeatures(),
+                org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, iris.numExamples(), 4));
+        DataSet fiveFeatures = new DataSet(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, iris.numExamples(), 5),
+                iris.getLabels());
+
+        assertThatThrownBy(() -> Dl4jRetrainer.builder(net, fourLabels).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("train labels have 4 columns")
+                .hasMessageContaining("3 outputs").hasMessageContaining("pass the training labels");
+        assertThatThrownBy(() -> Dl4jRetrainer.builder(net, fiveFeatures).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("train features have 5 columns")
+                .hasMessageContaining("4 inputs");
+        assertThatThrownBy(() -> Dl4jRetrainer.builder(net, iris).threads(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threads");
+        assertThatThrownBy(() -> Dl4jRetrainer.builder(net, iris).build().testLossWithout(new int[] {2, 2}, iris))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 twice");
+    }
+
+    @Test
+    void fixedBudgetRetraining_neverReportsAMissedTolerance() {
+        MultiLayerNetwork net = TestNets.irisMlp(DataType.DOUBLE, 30);
+        DataSet train = TestNets.iris();
+        Dl4jRetrainer r = Dl4jRetrainer.builder(net, train).protocol(TrainingProtocol.adam().withIterations(1, 5))
+                .build();
+
+        r.prefetch(java.util.List.of(new int[0], new int[] {1}));
+
+        assertThat(r.retrainings()).allSatisfy(x -> assertThat(x.outcome().missedTolerance()).isFalse());
+        assertThat(r.unconvergedRetrainings()).isZero();
+        assertThat(r.protocol().kind().hasTolerance()).isFalse();
+    }
 }

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 
 import org.influence4j.bench.study.FragilityReport;
 import org.influence4j.bench.study.FragilityStudy;
-import org.influence4j.bench.study.TrainingProtocol;
+import org.influence4j.dl4j.TrainingProtocol;
 import org.influence4j.solver.EigenvaluePolicy;
 
 import picocli.CommandLine.Command;

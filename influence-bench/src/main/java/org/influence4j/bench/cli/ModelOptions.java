@@ -13,7 +13,8 @@ import org.influence4j.bench.data.Datasets;
 import org.influence4j.bench.data.IdxReader;
 import org.influence4j.bench.data.TrainTestData;
 import org.influence4j.bench.study.Networks;
-import org.influence4j.bench.study.TrainingProtocol;
+import org.influence4j.dl4j.Dl4jTraining;
+import org.influence4j.dl4j.TrainingProtocol;
 import org.influence4j.solver.EigenvaluePolicy;
 import org.influence4j.solver.IHVPSolver;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -56,8 +57,12 @@ final class ModelOptions {
             + "½·wd·‖W‖², DL4J l2; default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--optimizer", defaultValue = "lbfgs", description = "Training and retraining: lbfgs (to "
-            + "‖∇R‖ ≤ 1e-8) or adam (fixed budget) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--optimizer", description = "Training and retraining: lbfgs (to ‖∇R‖ ≤ 1e-8), adam (fixed "
+            + "budget of the network's Adam) or updater (the network's own updater, 100 full-batch steps per "
+            + "retraining). Default: lbfgs for a network the tool trains (it is trained to a tight optimum, so "
+            + "retraining to one is consistent); updater for --model (the library's default protocol: a network "
+            + "trained elsewhere is rarely at a stationary point, and small steps of its own updater stay in the "
+            + "warm start's basin, where L-BFGS may jump to another optimum).")
     String optimizer;
 
     @Option(names = "--damping", defaultValue = "0.01", description = "Damping λ: the solver inverts H + λI "
@@ -111,11 +116,17 @@ final class ModelOptions {
         return Datasets.bundled(dataset, seed);
     }
 
+    /** The training and retraining protocol: {@code --optimizer}, or the default described there. */
     TrainingProtocol protocol() {
+        if (optimizer == null) {
+            return model != null ? TrainingProtocol.defaults() : TrainingProtocol.lbfgs();
+        }
         return switch (optimizer.toLowerCase(Locale.ROOT)) {
             case "lbfgs" -> TrainingProtocol.lbfgs();
             case "adam" -> TrainingProtocol.adam();
-            default -> throw new IllegalArgumentException("unknown --optimizer '" + optimizer + "'; use lbfgs or adam");
+            case "updater" -> TrainingProtocol.defaults();
+            default -> throw new IllegalArgumentException("unknown --optimizer '" + optimizer
+                    + "'; use lbfgs, adam or updater");
         };
     }
 
@@ -157,7 +168,7 @@ final class ModelOptions {
         }
         MultiLayerNetwork net = Networks.mlp(features, classes, depth, width, act, weightDecay, seed,
                 protocol.updater());
-        TrainingProtocol.Outcome o = protocol.train(net, data.train().data());
+        TrainingProtocol.Outcome o = Dl4jTraining.trainInPlace(net, data.train().data(), protocol);
         return new Trained(net, String.format(Locale.ROOT, "MLP %d-%s-%d (%s, wd %s), %s", features,
                 depth == 0 ? "" : depth + "x" + width, classes, act.label(), weightDecay, protocol.describe()), o);
     }

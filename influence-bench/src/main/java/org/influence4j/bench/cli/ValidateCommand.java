@@ -16,9 +16,10 @@ import org.influence4j.bench.report.CsvTable;
 import org.influence4j.bench.report.MarkdownTable;
 import org.influence4j.bench.report.PlotOptions;
 import org.influence4j.bench.report.Plots;
-import org.influence4j.bench.study.CachingRetrainer;
+import org.influence4j.bench.study.LeaveOneOutRuns;
 import org.influence4j.bench.study.TestPoints;
 import org.influence4j.dl4j.Dl4jInfluenceModel;
+import org.influence4j.dl4j.Dl4jRetrainer;
 import org.influence4j.model.DataSets;
 import org.influence4j.validation.LeaveOneOutValidation;
 import org.influence4j.validation.ValidationReport;
@@ -102,36 +103,51 @@ final class ValidateCommand implements Callable<Integer> {
             scores.add(last.toDoubleArray());
             tps.add(tp);
         }
-        CachingRetrainer retrainer = new CachingRetrainer(trained.net(), train, model.protocol());
         LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withTopK(topK).withRandomSample(random)
                 .withSeed(common.seed);
-        List<ValidationReport> reports = retrainer.validateAll(loo, scores, tps, common.threads, "leave-one-out",
-                !common.quiet);
+        LeaveOneOutRuns.Run run = LeaveOneOutRuns.run(Dl4jRetrainer.builder(trained.net(), train)
+                .protocol(model.protocol()).threads(common.threads), loo, scores, tps, "leave-one-out", !common.quiet);
+        Dl4jRetrainer retrainer = run.retrainer();
+        List<ValidationReport> reports = run.reports();
 
         out.printf("model: %s%n", trained.description());
-        out.printf("‖∇R(θ̂)‖ = %.3g; damping λ = %s; solver %s; retraining: %s; largest ‖∇R‖ after retraining %.3g "
-                + "(%d of %d retrainings missed the tolerance)%n%n", last.objectiveGradientNorm(), model.damping,
-                model.solver, model.protocol().describe(), retrainer.maxRetrainGradientNorm(),
-                retrainer.unconvergedRetrainings(), retrainer.retrainings().size());
+        String tolerance = model.protocol().kind().hasTolerance()
+                ? String.format(Locale.ROOT, " (%d of %d retrainings missed the tolerance)",
+                        retrainer.unconvergedRetrainings(), retrainer.retrainings().size())
+                : String.format(Locale.ROOT, " (%d retrainings, fixed budget)", retrainer.retrainings().size());
+        out.printf("‖∇R(θ̂)‖ = %.3g; damping λ = %s; solver %s; retraining: %s; largest ‖∇R‖ after retraining %.3g"
+                + "%s%n", last.objectiveGradientNorm(), model.damping, model.solver, model.protocol().describe(),
+                retrainer.maxRetrainGradientNorm(), tolerance);
+        for (int i = 0; i < reports.size(); i++) {
+            for (ValidationReport.Point p : reports.get(i).leftBasin()) {
+                out.printf(Locale.ROOT, "test point %d: retraining without %d left the warm start's basin "
+                        + "(‖θ₋ᵢ − θ₀‖ = %.3g, actual Δ %.3g vs predicted %.3g); left out of the agreement%n",
+                        choices.get(i).index(), p.index(), p.parameterDistance(), p.actual(), p.predicted());
+            }
+        }
+        out.println();
         MarkdownTable t = MarkdownTable.withHeader("test point", "loss", "top-k Pearson", "top-k Spearman",
-                "top-k Kendall", "all Pearson", "all Spearman", "retrained");
+                "top-k Kendall", "all Pearson", "all Spearman", "retrained", "left basin");
         CsvTable summary = CsvTable.withHeader("test_index", "test_kind", "test_loss", "top_k", "pearson_top_k",
                 "spearman_top_k", "kendall_top_k", "retrained", "pearson_all", "spearman_all", "kendall_all",
-                "damping", "solver", "seed");
-        CsvTable points = CsvTable.withHeader("test_index", "train_index", "reason", "score", "predicted", "actual");
+                "left_basin", "pearson_top_k_all_points", "pearson_all_points", "damping", "solver", "seed");
+        CsvTable points = CsvTable.withHeader("test_index", "train_index", "reason", "score", "predicted", "actual",
+                "parameter_distance", "left_basin");
         Files.createDirectories(dir);
         List<Path> written = new ArrayList<>();
         for (int i = 0; i < reports.size(); i++) {
             TestPoints.Choice c = choices.get(i);
             ValidationReport r = reports.get(i);
             t.row(c.index() + " (" + c.kind().label() + ")", c.loss(), r.topK().pearson(), r.topK().spearman(),
-                    r.topK().kendall(), r.all().pearson(), r.all().spearman(), r.points().size());
+                    r.topK().kendall(), r.all().pearson(), r.all().spearman(), r.points().size(),
+                    r.leftBasinCount());
             summary.row(c.index(), c.kind().label(), c.loss(), r.topK().count(), r.topK().pearson(),
                     r.topK().spearman(), r.topK().kendall(), r.all().count(), r.all().pearson(), r.all().spearman(),
-                    r.all().kendall(), model.damping, model.solver, common.seed);
+                    r.all().kendall(), r.leftBasinCount(), r.topKAllPoints().pearson(), r.allPoints().pearson(),
+                    model.damping, model.solver, common.seed);
             for (ValidationReport.Point p : r.points()) {
                 points.row(c.index(), p.index(), p.reason().name().toLowerCase(Locale.ROOT), p.score(),
-                        p.predicted(), p.actual());
+                        p.predicted(), p.actual(), p.parameterDistance(), p.leftBasin());
             }
             written.add(Plots.predictedVsActual(dir.resolve("scatter_test" + c.index() + ".png"), r.predicted(),
                     r.actual(), PlotOptions.titled(Plots.correlationTitle("Test example " + c.index() + " ("

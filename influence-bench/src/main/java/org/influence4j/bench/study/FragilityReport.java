@@ -21,6 +21,7 @@ import org.influence4j.bench.report.Series;
 import org.influence4j.bench.study.FragilityStudy.Comparison;
 import org.influence4j.bench.study.FragilityStudy.Network;
 import org.influence4j.bench.study.FragilityStudy.Results;
+import org.influence4j.dl4j.TrainingProtocol;
 import org.influence4j.validation.ValidationReport;
 
 /**

@@ -15,7 +15,10 @@ import org.influence4j.bench.data.Datasets;
 import org.influence4j.bench.data.TrainTestData;
 import org.influence4j.bench.progress.Progress;
 import org.influence4j.dl4j.Dl4jInfluenceModel;
+import org.influence4j.dl4j.Dl4jRetrainer;
+import org.influence4j.dl4j.Dl4jTraining;
 import org.influence4j.dl4j.ParameterSubset;
+import org.influence4j.dl4j.TrainingProtocol;
 import org.influence4j.model.DataSets;
 import org.influence4j.solver.EigenvaluePolicy;
 import org.influence4j.solver.IHVPSolver;
@@ -36,7 +39,7 @@ import org.nd4j.linalg.dataset.DataSet;
  *
  * <p>All randomness comes from the seeds of the configuration: the network seed, and {@code seed} for test points
  * and the random sample. Retrainings are shared between test points and solvers (one per removed example and
- * setting, {@link CachingRetrainer}) and run on {@code threads} threads.
+ * setting, {@link Dl4jRetrainer}) and run on {@code threads} threads.
  */
 public final class FragilityStudy {
 
@@ -315,7 +318,7 @@ public final class FragilityStudy {
      *                          with the first configured solver's scores for the same test point (1 for the first)
      * @param agreementSpearman the same as a Spearman correlation
      * @param retrainingNoise   the protocol's noise floor at this test point,
-     *                          {@link CachingRetrainer#retrainingNoise}: how much the test loss moves when the
+     *                          {@link Dl4jRetrainer#retrainingNoise}: how much the test loss moves when the
      *                          baseline retraining starts from a θ̂ perturbed by 1e-10 (relative)
      */
     public record Comparison(Network network, TestPoints.Choice testPoint, SolverKind solver, SolverResult solve,
@@ -393,7 +396,7 @@ public final class FragilityStudy {
                         DataSet test, List<Network> networks, List<Comparison> comparisons, boolean showProgress) {
         long t0 = System.nanoTime();
         MultiLayerNetwork net = build(protocol, depth, width, wd, netSeed, data);
-        TrainingProtocol.Outcome trained = protocol.train(net, train);
+        TrainingProtocol.Outcome trained = Dl4jTraining.trainInPlace(net, train, protocol);
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         double accuracy = accuracy(net, test);
 
@@ -434,14 +437,15 @@ public final class FragilityStudy {
         }
 
         // one retraining per removed example, shared by test points and solvers, in parallel
-        CachingRetrainer retrainer = new CachingRetrainer(net, train, protocol);
         LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withTopK(config.topK())
                 .withRandomSample(config.randomSample()).withSeed(config.seed() + netSeed);
         List<DataSet> tps = pending.stream()
                 .map(pd -> DataSets.subset(test, new int[] {pd.point().index()})).toList();
-        List<ValidationReport> reports = retrainer.validateAll(loo, pending.stream().map(Pending::scores).toList(),
-                tps, config.threads(), "retrain " + protocol.kind() + " " + label(depth, width, wd, netSeed),
-                showProgress);
+        LeaveOneOutRuns.Run run = LeaveOneOutRuns.run(Dl4jRetrainer.builder(net, train).protocol(protocol)
+                .threads(config.threads()), loo, pending.stream().map(Pending::scores).toList(), tps,
+                "retrain " + protocol.kind() + " " + label(depth, width, wd, netSeed), showProgress);
+        Dl4jRetrainer retrainer = run.retrainer();
+        List<ValidationReport> reports = run.reports();
         double[] noise = new double[pending.size()];
         for (int i = 0; i < pending.size(); i++) {
             noise[i] = retrainer.retrainingNoise(tps.get(i));

@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.influence4j.dl4j.TrainingProtocol;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -26,7 +27,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * own {@code weightDecay} is not used: it adds {@code wd·‖W‖²} to the score but applies the decay after the updater,
  * so with any optimizer other than plain SGD its fixed point is not a stationary point of the reported objective.
  *
- * <p>The default updater (SGD) is never used for training: {@link Lbfgs} trains full batch on the objective
+ * <p>The default updater (SGD) is never used for training: {@code Dl4jTraining}'s L-BFGS trains full batch on the objective
  * directly; the {@link TrainingProtocol.Kind#ADAM} protocol passes its own.
  */
 public final class Networks {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.function.Predicate;
 
+import org.influence4j.dl4j.TrainingProtocol;
 import org.influence4j.solver.StopReason;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

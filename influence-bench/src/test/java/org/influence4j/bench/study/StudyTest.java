@@ -8,6 +8,8 @@ import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.influence4j.bench.data.Datasets;
 import org.influence4j.dl4j.Dl4jInfluenceModel;
+import org.influence4j.dl4j.TrainingObjective;
+import org.influence4j.dl4j.TrainingProtocol;
 import org.influence4j.model.DataSets;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -16,57 +18,6 @@ import org.nd4j.linalg.dataset.DataSet;
 class StudyTest {
 
     private static final DataSet IRIS = Datasets.iris(42).train().data();
-
-    @Test
-    void lbfgs_reachesAStationaryPointOfTheObjectiveTheAdapterDifferentiates() {
-        MultiLayerNetwork net = Networks.mlp(4, 3, 2, 5, Networks.HiddenActivation.TANH, 5e-3, 1);
-
-        Lbfgs.Result r = new Lbfgs(net, IRIS).minimize(1e-8, 3000);
-
-        // independent check: the adapter's ∇R (its own regulariser handling) at the trained parameters
-        INDArray g = Dl4jInfluenceModel.of(net).objectiveGradient(IRIS);
-        assertThat(r.converged()).isTrue();
-        assertThat(g.norm2Number().doubleValue()).isLessThan(1e-7);
-        assertThat(r.objective()).isCloseTo(Dl4jInfluenceModel.of(net).objective(IRIS),
-                org.assertj.core.data.Offset.offset(1e-12));
-    }
-
-    @Test
-    void cachingRetrainer_neverModifiesTheNetwork_andRetrainsEachRemovalOnce() {
-        MultiLayerNetwork net = Networks.mlp(4, 3, 1, 5, Networks.HiddenActivation.TANH, 5e-3, 1);
-        TrainingProtocol.lbfgs().train(net, IRIS);
-        double[] before = net.params().toDoubleVector();
-        CachingRetrainer r = new CachingRetrainer(net, IRIS, TrainingProtocol.lbfgs());
-        DataSet test = DataSets.subset(IRIS, new int[] {0});
-
-        double base = r.testLossWithout(new int[0], test);
-        double without = r.testLossWithout(new int[] {5}, test);
-        r.prefetch(List.of(new int[] {5}, new int[] {6}, new int[] {7}), 2,
-                org.influence4j.bench.progress.Progress.disabled(2));
-
-        assertThat(net.params().toDoubleVector()).isEqualTo(before);
-        assertThat(r.retrainings()).hasSize(4);
-        assertThat(r.unconvergedRetrainings()).isZero();
-        assertThat(without).isNotEqualTo(base);
-        assertThat(r.testLossWithout(new int[] {5}, test)).isEqualTo(without);
-    }
-
-    @Test
-    void retrainingNoise_isNegligible_forConvergedLbfgs_andLeavesTheNetworkAlone() {
-        MultiLayerNetwork net = Networks.mlp(4, 3, 2, 5, Networks.HiddenActivation.TANH, 5e-3, 1);
-        TrainingProtocol.lbfgs().train(net, IRIS);
-        double[] before = net.params().toDoubleVector();
-        CachingRetrainer r = new CachingRetrainer(net, IRIS, TrainingProtocol.lbfgs());
-        DataSet test = DataSets.subset(IRIS, new int[] {0});
-
-        double noise = r.retrainingNoise(test);
-        double change = Math.abs(r.testLossWithout(new int[] {0}, test) - r.testLossWithout(new int[0], test));
-
-        // a 1e-10 relative perturbation of θ̂ moves the converged retraining's test loss by far less than a removal
-        assertThat(noise).isLessThan(1e-8).isLessThan(1e-4 * change);
-        assertThat(r.retrainingNoise(test)).isEqualTo(noise); // cached
-        assertThat(net.params().toDoubleVector()).isEqualTo(before);
-    }
 
     @Test
     void smallCnn_hasTheDocumentedSize_andTheAdapterGivesItAHessian() {
@@ -81,9 +32,11 @@ class StudyTest {
         assertThat(m.hvpMode()).isEqualTo(org.influence4j.dl4j.HvpMode.FINITE_DIFFERENCE);
         assertThat(hv.length()).isEqualTo(3226);
         assertThat(Double.isFinite(hv.norm2Number().doubleValue())).isTrue();
-        // the study's trainer regularises exactly the weights: l2 mask agrees with the adapter's objective
+        // the library's training objective (DL4J path for a CNN) agrees with the adapter's objective and gradient
         double[] g = new double[3226];
-        double r = new Dl4jObjective(cnn.clone(), few).evaluate(cnn.params().toDoubleVector(), g);
+        TrainingObjective objective = TrainingObjective.of(cnn, few);
+        double r = objective.evaluate(cnn.params().toDoubleVector(), g);
+        assertThat(objective.plainJava()).isFalse();
         assertThat(r).isCloseTo(m.objective(few), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(org.nd4j.linalg.factory.Nd4j.createFromArray(g).distance2(m.objectiveGradient(few)))
                 .isLessThan(1e-10);

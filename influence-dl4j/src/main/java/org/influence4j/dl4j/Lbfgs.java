@@ -1,51 +1,47 @@
-package org.influence4j.bench.study;
+package org.influence4j.dl4j;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.dataset.DataSet;
+import org.influence4j.model.LineSearch;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Full-batch L-BFGS on a DL4J network's training objective {@code R(θ) = (1/n)Σℓ(zᵢ,θ) + ½·wd·‖W‖²} — exactly the
- * objective the influence adapter differentiates (DL4J's {@code score()}), so that training ends at a point where
- * {@code ‖∇R(θ̂)‖} is small, as influence functions assume (DESIGN.md).
+ * Full-batch L-BFGS on a DL4J network's training objective {@code R(θ)} ({@link TrainingObjective}: exactly the
+ * objective the influence adapter differentiates and DL4J's {@code score()} reports), so that training ends at a
+ * point where {@code ‖∇R(θ̂)‖} is small, as influence functions assume.
  *
  * <p>Why not DL4J's own optimisers: full-batch Adam/SGD need many thousands of iterations to reach
- * {@code ‖∇R‖ ≈ 1e-6} on these small nets, and DL4J's {@code OptimizationAlgorithm.LBFGS} stalls in 1.0.0-M2.1 (see
- * {@code Dl4jRetrainer}). This is the textbook two-loop recursion (Nocedal &amp; Wright, Alg. 7.4) with memory
- * {@value #MEMORY} and a backtracking Armijo line search; {@link Objective#of} evaluates {@code R} and its gradient
- * (plain Java for small dense networks, DL4J's batch gradient otherwise).
+ * {@code ‖∇R‖ ≈ 1e-6} on small networks, and DL4J's {@code OptimizationAlgorithm.LBFGS} stalls on softmax
+ * regression in 1.0.0-M2.1. This is the textbook two-loop recursion (Nocedal &amp; Wright, Alg. 7.4) with memory
+ * {@value #MEMORY} and the backtracking Armijo {@link LineSearch} (at most {@value #MAX_BACKTRACKS} halvings, no
+ * round-off rule); the first direction, and any that is not a descent direction, is steepest descent scaled by
+ * {@code 1/max(1, ‖∇R‖)}.
  *
  * <p>Stops when {@code ‖∇R‖ ≤ tolerance}, after {@code maxIterations}, or when the line search cannot decrease
- * {@code R} any more (round-off). Modifies the network it is given (callers pass a copy); one iteration costs one
- * batch gradient plus the line search's extra evaluations (usually none). Not thread-safe.
+ * {@code R} any more (round-off). Modifies the network it is given; one iteration costs one batch gradient plus the
+ * line search's extra evaluations (usually none). Not thread-safe.
  */
-public final class Lbfgs {
+final class Lbfgs {
 
     /** Number of correction pairs kept. */
-    public static final int MEMORY = 20;
-    private static final double ARMIJO = 1e-4;
+    static final int MEMORY = 20;
     private static final int MAX_BACKTRACKS = 40;
 
+    private final MultiLayerNetwork net;
+    private final TrainingObjective objective;
+
     /**
-     * The outcome of a run.
+     * An optimiser for {@code net}.
      *
-     * @param iterations   iterations done
-     * @param objective    {@code R(θ)} at the end
-     * @param gradientNorm {@code ‖∇R(θ)‖₂} at the end
-     * @param converged    whether the gradient tolerance was met
+     * @param net       a DOUBLE network; its parameters are the start and receive the result
+     * @param objective the network's objective on the full training set ({@link Dl4jTraining#bind})
      */
-    public record Result(int iterations, double objective, double gradientNorm, boolean converged) {
+    Lbfgs(MultiLayerNetwork net, TrainingObjective objective) {
+        this.net = net;
+        this.objective = objective;
     }
 
-    private final Objective objective;
-
-    /**
-     * An optimiser for {@code net} on {@code data}.
-     *
-     * @param net  a DOUBLE network; modified by {@link #minimize}
-     * @param data the full training set (used as one batch); not modified
-     */
-    public Lbfgs(MultiLayerNetwork net, DataSet data) {
-        this.objective = Objective.of(net, data);
+    /** A line-search trial: the objective at the trial point (its gradient is in the shared buffer). */
+    private record Trial(double objective, double[] gradient) implements LineSearch.Trial {
     }
 
     /**
@@ -55,9 +51,9 @@ public final class Lbfgs {
      * @param maxIterations iteration budget
      * @return the outcome
      */
-    public Result minimize(double tolerance, int maxIterations) {
+    TrainingProtocol.Outcome minimize(double tolerance, int maxIterations) {
         int p = objective.dimension();
-        double[] x = objective.parameters();
+        double[] x = net.params().toDoubleVector();
         double[] g = new double[p];
         double f = objective.evaluate(x, g);
         double[][] s = new double[MEMORY][];
@@ -100,23 +96,20 @@ public final class Lbfgs {
                 }
                 slope = -dot(g, q);
             }
-            double step = 1.0;
-            double fNew = Double.NaN;
-            boolean accepted = false;
-            for (int bt = 0; bt < MAX_BACKTRACKS; bt++) {
+            double[] d = q;
+            double[] xTrial = xNew;
+            double[] gTrial = gNew;
+            double[] from = x;
+            var accepted = LineSearch.backtrack(f, slope, gNorm, MAX_BACKTRACKS, false, step -> {
                 for (int i = 0; i < p; i++) {
-                    xNew[i] = x[i] - step * q[i];
+                    xTrial[i] = from[i] - step * d[i];
                 }
-                fNew = objective.evaluate(xNew, gNew);
-                if (Double.isFinite(fNew) && fNew <= f + ARMIJO * step * slope) {
-                    accepted = true;
-                    break;
-                }
-                step *= 0.5;
-            }
-            if (!accepted) {
+                return new Trial(objective.evaluate(xTrial, gTrial), gTrial);
+            });
+            if (accepted.isEmpty()) {
                 break; // no decrease possible at this precision
             }
+            double fNew = accepted.get().trial().objective();
             double[] sk = new double[p];
             double[] yk = new double[p];
             for (int i = 0; i < p; i++) {
@@ -137,8 +130,8 @@ public final class Lbfgs {
             gNorm = norm(g);
             it++;
         }
-        objective.setParameters(x);
-        return new Result(it, f, gNorm, gNorm <= tolerance);
+        net.setParams(Nd4j.createFromArray(x));
+        return new TrainingProtocol.Outcome(TrainingProtocol.Kind.LBFGS, it, f, gNorm, gNorm <= tolerance);
     }
 
     private static double dot(double[] a, double[] b) {

@@ -1,4 +1,4 @@
-package org.influence4j.bench.study;
+package org.influence4j.dl4j;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +14,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
 
 /**
  * Full-batch Adam steps that do exactly what {@code iterations} calls of DL4J's {@code net.fit(data)} do for a network
@@ -22,14 +23,15 @@ import org.nd4j.linalg.learning.config.Adam;
  * <pre>
  *   m ← β₁m + (1−β₁)g,   v ← β₂v + (1−β₂)g²,   αₜ = lr·√(1−β₂ᵗ⁺¹)/(1−β₁ᵗ⁺¹),   θ ← θ − αₜ·m/(√v + ε)
  * </pre>
- * with {@code t} the network's iteration count — but with the gradient from {@link Objective#of}, which for small
+ * with {@code t} the network's iteration count — but with the gradient of {@link TrainingObjective}, which for small
  * dense networks is plain Java and two to three orders of magnitude cheaper than DL4J's per-call overhead. The Adam
  * moments are read from and written back into the network's own updater state, and the iteration count is advanced,
  * so that a clone of the network carries its Adam state into a warm-started retraining exactly as after
  * {@code fit}. Agreement with {@code fit} is tested (parameters and state to 1e-9 after many steps).
  *
  * <p>Networks this does not reproduce (an updater other than a constant-rate Adam, gradient normalisation,
- * non-mini-batch configurations, dropout and the like) are trained with {@code net.fit} itself.
+ * non-mini-batch configurations, a regulariser other than {@code l2} — DL4J applies {@code weightDecay} after the
+ * updater —, dropout and the like) are trained with {@code net.fit} itself.
  */
 final class FullBatchAdam {
 
@@ -46,8 +48,8 @@ final class FullBatchAdam {
      */
     static boolean run(MultiLayerNetwork net, DataSet data, int iterations) {
         Adam config = supportedConfig(net);
-        Objective objective = config == null ? null : Objective.of(net, data);
-        if (!(objective instanceof DenseMlpObjective)) {
+        TrainingObjective objective = config == null ? null : Dl4jTraining.bind(net, data);
+        if (objective == null || !objective.plainJava()) {
             for (int i = 0; i < iterations; i++) {
                 net.fit(data);
             }
@@ -55,7 +57,7 @@ final class FullBatchAdam {
         }
         List<UpdaterBlock> blocks = blocks(net);
         int p = objective.dimension();
-        double[] theta = objective.parameters();
+        double[] theta = net.params().toDoubleVector();
         double[] m = new double[p];
         double[] v = new double[p];
         for (UpdaterBlock b : blocks) {
@@ -81,7 +83,7 @@ final class FullBatchAdam {
                 theta[i] -= alpha * m[i] / (Math.sqrt(v[i]) + eps);
             }
         }
-        objective.setParameters(theta);
+        net.setParams(Nd4j.createFromArray(theta));
         for (UpdaterBlock b : blocks) {
             AdamUpdater u = (AdamUpdater) b.getGradientUpdater();
             int from = b.getParamOffsetStart();
@@ -94,7 +96,7 @@ final class FullBatchAdam {
     }
 
     /** The single constant-rate Adam configuration of every layer, or {@code null} if the fast path does not apply. */
-    private static Adam supportedConfig(MultiLayerNetwork net) {
+    static Adam supportedConfig(MultiLayerNetwork net) {
         Adam found = null;
         for (int l = 0; l < net.getnLayers(); l++) {
             var nnc = net.getLayerWiseConfigurations().getConf(l);
@@ -104,7 +106,9 @@ final class FullBatchAdam {
             if (bl.getGradientNormalization() != null && bl.getGradientNormalization() != GradientNormalization.None
                     || bl.getBiasUpdater() != null && !bl.getBiasUpdater().equals(bl.getIUpdater())
                     || !(bl.getIUpdater() instanceof Adam adam) || adam.getLearningRateSchedule() != null
-                    || found != null && !found.equals(adam)) {
+                    || found != null && !found.equals(adam)
+                    || !bl.getRegularization().stream().allMatch(r -> r instanceof L2Regularization)
+                    || !bl.getRegularizationBias().isEmpty()) {
                 return null;
             }
             found = adam;

@@ -1,4 +1,4 @@
-package org.influence4j.bench.study;
+package org.influence4j.dl4j;
 
 import java.util.Objects;
 
@@ -19,30 +19,30 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
- * {@link Objective} of a dense softmax network in plain Java: {@code DenseLayer}s (tanh, ReLU, sigmoid or identity,
- * with biases) followed by a softmax {@code OutputLayer} with multi-class cross-entropy, {@code l2} on weights only,
- * no dropout, weight noise or input preprocessors. For the studies' Iris networks one forward-backward pass is a few
- * thousand multiply-adds, which DL4J spends about a millisecond of per-call overhead on; these loops take
- * microseconds, so training and the hundreds of warm-started retrainings per network become cheap.
+ * {@link TrainingObjective} of a dense softmax network in plain Java: {@code DenseLayer}s (tanh, ReLU, sigmoid or
+ * identity, with biases) followed by a softmax {@code OutputLayer} with multi-class cross-entropy, a quadratic
+ * regulariser ({@code l2} or {@code weightDecay}, curvature {@code κₗ} from {@link Regularizer}) on weights only, no
+ * dropout, weight noise or input preprocessors. For an Iris network one forward-backward pass is a few thousand
+ * multiply-adds, which DL4J spends about a millisecond of per-call overhead on; these loops take microseconds, so
+ * training and the hundreds of warm-started retrainings per network become cheap.
  *
  * <p>It reproduces what DL4J computes, in DL4J's flat parameter layout (per layer {@code W} as an {@code [nIn, nOut]}
  * column-major view, then {@code b}):
  * <pre>
  *   a₀ = x,  aₗ = φ(aₗ₋₁Wₗ + bₗ),  p = softmax(a_{L−1}W_L + b_L)
- *   R(θ) = (1/n)Σᵢ −Σ_c y_ic·log(clip(p_ic)) + Σₗ ½·l2ₗ·‖Wₗ‖²      (clip to [ε, 1−ε], DL4J's softmaxClipEps)
- *   ∂R/∂z_L = (p − y)/n,   δₗ₋₁ = (δₗWₗᵀ) ⊙ φ'(aₗ₋₁),   ∇Wₗ = aₗ₋₁ᵀδₗ + l2ₗ·Wₗ,   ∇bₗ = Σᵢ δₗ
+ *   R(θ) = (1/n)Σᵢ −Σ_c y_ic·log(clip(p_ic)) + Σₗ ½·κₗ·‖Wₗ‖²      (clip to [ε, 1−ε], DL4J's softmaxClipEps)
+ *   ∂R/∂z_L = (p − y)/n,   δₗ₋₁ = (δₗWₗᵀ) ⊙ φ'(aₗ₋₁),   ∇Wₗ = aₗ₋₁ᵀδₗ + κₗ·Wₗ,   ∇bₗ = Σᵢ δₗ
  * </pre>
  * (the gradient of the softmax cross-entropy is {@code p − y} without clipping, as in DL4J). Agreement with
- * {@code net.score()} and DL4J's batch gradient is tested to 1e-12. {@link #evaluate} never touches the network;
- * {@link #setParameters} writes into it. Not thread-safe (per-instance work buffers).
+ * {@code net.score()} and DL4J's batch gradient is tested to 1e-12. {@link #evaluate} never touches the network.
+ * Not thread-safe (per-instance work buffers).
  */
-final class DenseMlpObjective implements Objective {
+final class DenseMlpObjective implements TrainingObjective {
 
     private enum Act {
         TANH, RELU, SIGMOID, IDENTITY
     }
 
-    private final MultiLayerNetwork net;
     private final int n;
     private final int classes;
     private final double[] x;      // n × inputs, row-major
@@ -58,9 +58,7 @@ final class DenseMlpObjective implements Objective {
     private final double[][] a;    // a[l]: n × fanOut[l] activations (a[L-1] holds p)
     private final double[][] delta;
 
-    private DenseMlpObjective(MultiLayerNetwork net, DataSet data, int[] fanIn, int[] fanOut, Act[] act,
-                              double[] l2, double clipEps) {
-        this.net = net;
+    private DenseMlpObjective(DataSet data, int[] fanIn, int[] fanOut, Act[] act, double[] l2, double clipEps) {
         this.n = data.numExamples();
         this.fanIn = fanIn;
         this.fanOut = fanOut;
@@ -89,7 +87,7 @@ final class DenseMlpObjective implements Objective {
 
     /**
      * A plain-Java objective for {@code net} on {@code data}, or {@code null} if the network has anything these
-     * loops do not reproduce exactly (then use {@link Dl4jObjective}).
+     * loops do not reproduce exactly (then use {@link Dl4jBatchObjective}).
      */
     static DenseMlpObjective tryCreate(MultiLayerNetwork net, DataSet data) {
         Objects.requireNonNull(net, "net");
@@ -105,7 +103,7 @@ final class DenseMlpObjective implements Objective {
         Act[] act = new Act[layers];
         double[] l2 = new double[layers];
         double clip = 0;
-        double[] mask = Dl4jObjective.l2Mask(net); // also rejects any regulariser other than l2 on weights
+        double[] kappa = Regularizer.curvatures(net); // rejects non-quadratic regularisers
         int off = 0;
         for (int l = 0; l < layers; l++) {
             Layer layer = conf.getConf(l).getLayer();
@@ -133,14 +131,21 @@ final class DenseMlpObjective implements Objective {
             if (l > 0 && fanIn[l] != fanOut[l - 1]) {
                 return null;
             }
-            l2[l] = mask[off];
-            off += fanIn[l] * fanOut[l] + fanOut[l];
+            // one curvature on the weights, none on the biases (the loops' form of Ω)
+            int wEnd = off + fanIn[l] * fanOut[l];
+            l2[l] = kappa[off];
+            for (int q = off; q < wEnd + fanOut[l]; q++) {
+                if (kappa[q] != (q < wEnd ? l2[l] : 0)) {
+                    return null;
+                }
+            }
+            off = wEnd + fanOut[l];
         }
         if (off != net.numParams() || fanIn[0] != data.getFeatures().size(1)
                 || fanOut[layers - 1] != data.getLabels().size(1)) {
             return null;
         }
-        return new DenseMlpObjective(net, data, fanIn, fanOut, act, l2, clip);
+        return new DenseMlpObjective(data, fanIn, fanOut, act, l2, clip);
     }
 
     private static Act activation(IActivation f) {
@@ -166,20 +171,15 @@ final class DenseMlpObjective implements Objective {
     }
 
     @Override
-    public MultiLayerNetwork network() {
-        return net;
-    }
-
-    @Override
-    public double evaluateCurrent(double[] grad) {
-        return evaluate(parameters(), grad);
+    public boolean plainJava() {
+        return true;
     }
 
     @Override
     public double evaluate(double[] theta, double[] grad) {
         if (theta.length != dimension || grad.length != dimension) {
             throw new IllegalArgumentException("theta (" + theta.length + ") and grad (" + grad.length
-                    + ") must have length " + dimension);
+                    + ") must have length " + dimension + ", the network's number of parameters");
         }
         int layers = fanIn.length;
         // forward: zₗ = aₗ₋₁Wₗ + bₗ, W column-major [nIn, nOut]: W[k][j] = θ[w + k + j·nIn]
@@ -244,7 +244,7 @@ final class DenseMlpObjective implements Objective {
                 int col = w + j * ni;
                 double gb = 0;
                 for (int k = 0; k < ni; k++) {
-                    grad[col + k] = l2[l] * theta[col + k]; // ∇Ω = l2·W
+                    grad[col + k] = l2[l] * theta[col + k]; // ∇Ω = κ·W
                     reg += theta[col + k] * theta[col + k];
                 }
                 for (int i = 0; i < n; i++) {

@@ -1,0 +1,54 @@
+package org.influence4j.bench.study;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.influence4j.bench.progress.Progress;
+import org.influence4j.dl4j.Dl4jRetrainer;
+import org.influence4j.validation.LeaveOneOutValidation;
+import org.influence4j.validation.ValidationReport;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * The command-line tool's way of running the library's leave-one-out validation: builds the {@link Dl4jRetrainer}
+ * with a progress bar as its listener and runs {@link LeaveOneOutValidation#runAll} (one parallel prefetch of every
+ * removal set, shared by all test points and solvers).
+ */
+public final class LeaveOneOutRuns {
+
+    private LeaveOneOutRuns() {
+    }
+
+    /**
+     * The retrainer used and the reports, one per (scores, test point) pair.
+     *
+     * @param retrainer the retrainer (for its statistics and noise floor)
+     * @param reports   the reports, in the order of the pairs
+     */
+    public record Run(Dl4jRetrainer retrainer, List<ValidationReport> reports) {
+    }
+
+    /**
+     * Runs the validation.
+     *
+     * @param retrainer  the retrainer's options (the listener is set here)
+     * @param loo        the validation protocol
+     * @param scores     influence scores per pair; not modified
+     * @param testPoints test point per pair; not modified
+     * @param task       progress bar name
+     * @param show       whether to draw a progress bar
+     * @return the retrainer and the reports
+     */
+    public static Run run(Dl4jRetrainer.Builder retrainer, LeaveOneOutValidation loo, List<double[]> scores,
+                          List<DataSet> testPoints, String task, boolean show) {
+        Set<Integer> removed = new HashSet<>();
+        for (double[] s : scores) {
+            loo.selection(s).forEach(sel -> removed.add(sel.index()));
+        }
+        try (Progress p = Progress.start(task, removed.size() + 1L, show)) { // + the baseline
+            Dl4jRetrainer r = retrainer.listener((retraining, completed, total) -> p.step()).build();
+            return new Run(r, loo.runAll(scores, r, testPoints));
+        }
+    }
+}
