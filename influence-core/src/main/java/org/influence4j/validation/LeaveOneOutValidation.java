@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
+
+import org.influence4j.internal.Sampling;
 import java.util.stream.IntStream;
 
 import org.influence4j.internal.Arguments;
@@ -346,13 +348,8 @@ public final class LeaveOneOutValidation {
         // partial Fisher–Yates over the rest, sorted first so the sample depends only on the seed and n
         int[] rest = Arrays.copyOfRange(byMagnitude, topK, n);
         Arrays.sort(rest);
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int r = 0; r < randomSample; r++) {
-            int j = r + rng.nextInt(rest.length - r);
-            int t = rest[r];
-            rest[r] = rest[j];
-            rest[j] = t;
-            out.add(new Selection(rest[r], Reason.RANDOM));
+        for (int position : Sampling.sampleWithoutReplacement(rest.length, randomSample, new SplittableRandom(seed))) {
+            out.add(new Selection(rest[position], Reason.RANDOM));
         }
         return out;
     }
