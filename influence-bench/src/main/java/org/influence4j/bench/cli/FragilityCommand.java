@@ -96,26 +96,29 @@ final class FragilityCommand implements Callable<Integer> {
         String name = quick ? "quick" : preset.toLowerCase(Locale.ROOT);
         FragilityStudy.Config c = preset(name);
         Path dir = common.apply("out/" + name, OUTPUTS);
-        c = c.withSweeps(depths != null ? depths : c.depths(), widths != null ? widths : c.widths(),
-                weightDecays != null ? weightDecays : c.weightDecays(), seeds != null ? seeds : c.seeds());
-        c = c.withValidation(testPoints != null ? testPoints : c.testPoints(), topK != null ? topK : c.topK(),
-                random != null ? random : c.randomSample());
+        FragilityStudy.Config.Sweep sw = c.sweep();
+        c = c.withSweep(sw.with(depths != null ? depths : sw.depths(), widths != null ? widths : sw.widths(),
+                weightDecays != null ? weightDecays : sw.weightDecays(), seeds != null ? seeds : sw.seeds()));
+        FragilityStudy.Config.Validation v = c.validation();
+        c = c.withValidation(new FragilityStudy.Config.Validation(testPoints != null ? testPoints : v.testPoints(),
+                topK != null ? topK : v.topK(), random != null ? random : v.randomSample()));
+        FragilityStudy.Config.Influence inf = c.influence();
         if (solvers != null || damping != null) {
-            c = c.withSolvers(solvers != null ? solvers.stream().map(FragilityCommand::solver).toList() : c.solvers(),
-                    damping != null ? damping : c.damping(), c.policy());
+            c = c.withInfluence(inf.with(solvers != null ? solvers.stream().map(FragilityCommand::solver).toList()
+                    : inf.solvers(), damping != null ? damping : inf.damping(), inf.policy()));
         }
-        if (dataset != null || protocols != null) {
-            c = c.withModel(dataset != null ? dataset : c.dataset(), c.architecture(),
-                    protocols != null ? protocols.stream().map(FragilityCommand::protocol).toList() : c.protocols(),
-                    c.lastLayerOnly());
+        if (dataset != null) {
+            c = c.withModel(c.model().withDataset(dataset));
+        }
+        if (protocols != null) {
+            c = c.withModel(c.model().withProtocols(protocols.stream().map(FragilityCommand::protocol).toList()));
         }
         if (trainIterations != null || retrainIterations != null) {
-            c = c.withModel(c.dataset(), c.architecture(), c.protocols().stream()
+            c = c.withModel(c.model().withProtocols(c.model().protocols().stream()
                     .map(p -> p.withIterations(trainIterations != null ? trainIterations : p.trainIterations(),
-                            retrainIterations != null ? retrainIterations : p.retrainIterations())).toList(),
-                    c.lastLayerOnly());
+                            retrainIterations != null ? retrainIterations : p.retrainIterations())).toList()));
         }
-        c = c.withRun(common.seed, common.threads);
+        c = c.withRun(new FragilityStudy.Config.Run(common.seed, common.threads));
         checkSizes(c);
         out.printf("fragility study '%s': %d networks; writing to %s%n", c.name(), c.networks(), dir);
         out.flush();
@@ -147,10 +150,10 @@ final class FragilityCommand implements Callable<Integer> {
     }
 
     private static void checkSizes(FragilityStudy.Config c) {
-        int n = org.influence4j.bench.data.Datasets.bundled(c.dataset(), c.seed()).train().numExamples();
-        if (c.topK() + c.randomSample() > n) {
-            throw new IllegalArgumentException("--top-k + --random (" + c.topK() + " + " + c.randomSample()
-                    + ") exceeds the training set size of " + c.dataset() + " (" + n + ")");
+        int n = org.influence4j.bench.data.Datasets.bundled(c.model().dataset(), c.run().seed()).train().numExamples();
+        if (c.validation().topK() + c.validation().randomSample() > n) {
+            throw new IllegalArgumentException("--top-k + --random (" + c.validation().topK() + " + " + c.validation().randomSample()
+                    + ") exceeds the training set size of " + c.model().dataset() + " (" + n + ")");
         }
     }
 

@@ -78,7 +78,7 @@ public final class FragilityReport {
                     n.training().gradientNorm(), n.training().iterations(), n.training().objective(),
                     n.testAccuracy(), n.lambdaMin(), n.lambdaMax(), c.testPoint().index(),
                     c.testPoint().kind().label(), c.testPoint().loss(), c.solver().label(),
-                    results.config().damping(), c.solve().iterations(), c.solve().relativeResidual(),
+                    results.config().influence().damping(), c.solve().iterations(), c.solve().relativeResidual(),
                     c.solve().stopReason(), c.solveSeconds(), c.agreementPearson(), c.agreementSpearman(),
                     r.topK().count(), r.topK().pearson(), r.topK().spearman(),
                     r.topK().kendall(), r.all().count(), r.all().pearson(), r.all().spearman(), r.all().kendall(),
@@ -121,34 +121,34 @@ public final class FragilityReport {
     private static List<Path> plots(Results results, Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
         FragilityStudy.Config cfg = results.config();
-        FragilityStudy.SolverKind main = cfg.solvers().get(0);
+        FragilityStudy.SolverKind main = cfg.influence().solvers().get(0);
         List<Comparison> mainSolver = results.comparisons().stream().filter(c -> c.solver() == main).toList();
-        if (cfg.architecture() == FragilityStudy.Architecture.MLP) {
-            if (cfg.depths().size() > 1) {
+        if (cfg.model().architecture() == FragilityStudy.Architecture.MLP) {
+            if (cfg.sweep().depths().size() > 1) {
                 out.add(Plots.lineChart(dir.resolve("correlation_vs_depth.png"),
-                        sweepSeries(results, mainSolver, n -> n.width() == cfg.baseWidth(), Network::depth),
-                        PlotOptions.titled("Mean |Spearman| (top-" + cfg.topK() + ", " + main.label()
-                                + ") vs depth, width " + cfg.baseWidth()).withAxisTitles("hidden layers",
+                        sweepSeries(results, mainSolver, n -> n.width() == cfg.sweep().baseWidth(), Network::depth),
+                        PlotOptions.titled("Mean |Spearman| (top-" + cfg.validation().topK() + ", " + main.label()
+                                + ") vs depth, width " + cfg.sweep().baseWidth()).withAxisTitles("hidden layers",
                                 "mean |Spearman| (predicted vs actual Δ test loss)")));
-                List<Series> eig = eigenSeries(results, n -> n.width() == cfg.baseWidth(), Network::depth);
+                List<Series> eig = eigenSeries(results, n -> n.width() == cfg.sweep().baseWidth(), Network::depth);
                 if (!eig.isEmpty()) {
                     out.add(Plots.lineChart(dir.resolve("top_eigenvalue_vs_depth.png"), eig,
-                            PlotOptions.titled("Largest Hessian eigenvalue vs depth, width " + cfg.baseWidth())
+                            PlotOptions.titled("Largest Hessian eigenvalue vs depth, width " + cfg.sweep().baseWidth())
                                     .withAxisTitles("hidden layers", "λmax(H) (mean over seeds)").withLogY(true)));
                 }
             }
-            if (cfg.widths().size() > 1) {
+            if (cfg.sweep().widths().size() > 1) {
                 out.add(Plots.lineChart(dir.resolve("correlation_vs_width.png"),
-                        sweepSeries(results, mainSolver, n -> n.depth() == cfg.baseDepth(), Network::width),
-                        PlotOptions.titled("Mean |Spearman| (top-" + cfg.topK() + ", " + main.label()
-                                + ") vs width, depth " + cfg.baseDepth()).withAxisTitles("hidden units",
+                        sweepSeries(results, mainSolver, n -> n.depth() == cfg.sweep().baseDepth(), Network::width),
+                        PlotOptions.titled("Mean |Spearman| (top-" + cfg.validation().topK() + ", " + main.label()
+                                + ") vs width, depth " + cfg.sweep().baseDepth()).withAxisTitles("hidden units",
                                 "mean |Spearman| (predicted vs actual Δ test loss)")));
             }
         }
         // one spectrum per protocol: the deepest regularised network of the first seed
-        for (TrainingProtocol p : cfg.protocols()) {
+        for (TrainingProtocol p : cfg.model().protocols()) {
             results.networks().stream()
-                    .filter(n -> n.protocol().equals(p) && n.eigenvalues().length > 0 && n.seed() == cfg.seeds().get(0))
+                    .filter(n -> n.protocol().equals(p) && n.eigenvalues().length > 0 && n.seed() == cfg.sweep().seeds().get(0))
                     .max((a, b) -> a.depth() != b.depth() ? Integer.compare(a.depth(), b.depth())
                             : Double.compare(a.weightDecay(), b.weightDecay()))
                     .ifPresent(n -> {
@@ -182,8 +182,8 @@ public final class FragilityReport {
     private static List<Series> sweepSeries(Results results, List<Comparison> comparisons, Predicate<Network> onSweep,
                                             Function<Network, Integer> x) {
         List<Series> out = new ArrayList<>();
-        for (TrainingProtocol p : results.config().protocols()) {
-            for (double wd : results.config().weightDecays()) {
+        for (TrainingProtocol p : results.config().model().protocols()) {
+            for (double wd : results.config().sweep().weightDecays()) {
                 Map<Integer, List<Double>> byX = new java.util.TreeMap<>();
                 for (Comparison c : comparisons) {
                     Network n = c.network();
@@ -206,8 +206,8 @@ public final class FragilityReport {
 
     private static List<Series> eigenSeries(Results results, Predicate<Network> onSweep, Function<Network, Integer> x) {
         List<Series> out = new ArrayList<>();
-        for (TrainingProtocol p : results.config().protocols()) {
-            for (double wd : results.config().weightDecays()) {
+        for (TrainingProtocol p : results.config().model().protocols()) {
+            for (double wd : results.config().sweep().weightDecays()) {
                 Map<Integer, List<Double>> byX = new java.util.TreeMap<>();
                 for (Network n : results.networks()) {
                     if (n.protocol().equals(p) && n.weightDecay() == wd && onSweep.test(n) && n.lambdaMax() > 0) {
@@ -232,26 +232,26 @@ public final class FragilityReport {
         md.append("# Fragility study: ").append(cfg.name()).append("\n\n");
         md.append("Command: `").append(command).append("`  \n");
         md.append(String.format(Locale.ROOT, "Wall time: %.1f s (%d networks, %d comparisons, %d threads, %s)%n%n",
-                results.seconds(), results.networks().size(), results.comparisons().size(), cfg.threads(),
+                results.seconds(), results.networks().size(), results.comparisons().size(), cfg.run().threads(),
                 machine()));
         md.append("## Setup\n\n");
-        md.append("* data: `").append(cfg.dataset()).append("` (split seed ").append(cfg.seed()).append(")\n");
-        md.append("* networks: ").append(cfg.architecture()).append(cfg.architecture() == FragilityStudy.Architecture.MLP
-                ? ", " + cfg.activation().label() + " hidden layers; depths " + cfg.depths() + " at width "
-                + cfg.baseWidth() + (cfg.widths().isEmpty() ? "" : "; widths " + cfg.widths() + " at depth "
-                + cfg.baseDepth()) : "").append("; softmax + cross-entropy; DOUBLE\n");
+        md.append("* data: `").append(cfg.model().dataset()).append("` (split seed ").append(cfg.run().seed()).append(")\n");
+        md.append("* networks: ").append(cfg.model().architecture()).append(cfg.model().architecture() == FragilityStudy.Architecture.MLP
+                ? ", " + cfg.model().activation().label() + " hidden layers; depths " + cfg.sweep().depths() + " at width "
+                + cfg.sweep().baseWidth() + (cfg.sweep().widths().isEmpty() ? "" : "; widths " + cfg.sweep().widths() + " at depth "
+                + cfg.sweep().baseDepth()) : "").append("; softmax + cross-entropy; DOUBLE\n");
         md.append("* weight decay (PyTorch convention, objective gets ½·wd·‖W‖², DL4J `l2`): ")
-                .append(cfg.weightDecays()).append("; seeds ").append(cfg.seeds()).append("\n");
-        for (TrainingProtocol p : cfg.protocols()) {
+                .append(cfg.sweep().weightDecays()).append("; seeds ").append(cfg.sweep().seeds()).append("\n");
+        for (TrainingProtocol p : cfg.model().protocols()) {
             md.append("* protocol `").append(protocolName(p)).append("`: ").append(p.describe()).append("\n");
         }
-        md.append("* influence: ").append(cfg.solvers().stream().map(FragilityStudy.SolverKind::label).toList())
-                .append(", damping λ = ").append(cfg.damping()).append(" (operator H + λI), exact-solver policy ")
-                .append(cfg.policy()).append(cfg.lastLayerOnly() ? ", output-layer parameters only" : "")
+        md.append("* influence: ").append(cfg.influence().solvers().stream().map(FragilityStudy.SolverKind::label).toList())
+                .append(", damping λ = ").append(cfg.influence().damping()).append(" (operator H + λI), exact-solver policy ")
+                .append(cfg.influence().policy()).append(cfg.model().lastLayerOnly() ? ", output-layer parameters only" : "")
                 .append("\n");
-        md.append("* validation: ").append(cfg.testPoints()).append(" test point(s) per network (highest-loss, "
-                + "median-loss, then random); top-").append(cfg.topK()).append(" by |influence| plus ")
-                .append(cfg.randomSample()).append(" random points, each removed and retrained warm-started; "
+        md.append("* validation: ").append(cfg.validation().testPoints()).append(" test point(s) per network (highest-loss, "
+                + "median-loss, then random); top-").append(cfg.validation().topK()).append(" by |influence| plus ")
+                .append(cfg.validation().randomSample()).append(" random points, each removed and retrained warm-started; "
                 + "baseline retrained with nothing removed; predicted Δ = −I_up,loss/n\n\n");
 
         md.append("## Agreement by setting\n\n");
@@ -282,7 +282,7 @@ public final class FragilityReport {
         }
         md.append(t).append("\n");
 
-        if (cfg.architecture() == FragilityStudy.Architecture.MLP && cfg.depths().size() > 1) {
+        if (cfg.model().architecture() == FragilityStudy.Architecture.MLP && cfg.sweep().depths().size() > 1) {
             md.append(depthByTopK(results));
         }
 
@@ -325,22 +325,22 @@ public final class FragilityReport {
      */
     private static String depthByTopK(Results results) {
         FragilityStudy.Config cfg = results.config();
-        FragilityStudy.SolverKind main = cfg.solvers().get(0);
-        List<Integer> ks = topKSizes(cfg.topK());
+        FragilityStudy.SolverKind main = cfg.influence().solvers().get(0);
+        List<Integer> ks = topKSizes(cfg.validation().topK());
         List<String> header = new ArrayList<>(List.of("protocol", "wd", "k'"));
-        for (int d : cfg.depths()) {
+        for (int d : cfg.sweep().depths()) {
             header.add("depth " + d);
         }
         MarkdownTable t = MarkdownTable.withHeader(header.toArray(String[]::new));
-        for (TrainingProtocol p : cfg.protocols()) {
-            for (double wd : cfg.weightDecays()) {
+        for (TrainingProtocol p : cfg.model().protocols()) {
+            for (double wd : cfg.sweep().weightDecays()) {
                 for (int k : ks) {
                     List<Object> row = new ArrayList<>(List.of(protocolName(p), FragilityStudy.fmt(wd), k));
-                    for (int d : cfg.depths()) {
+                    for (int d : cfg.sweep().depths()) {
                         double[] sp = results.comparisons().stream()
                                 .filter(c -> c.solver() == main && c.network().protocol().equals(p)
                                         && c.network().weightDecay() == wd && c.network().depth() == d
-                                        && c.network().width() == cfg.baseWidth())
+                                        && c.network().width() == cfg.sweep().baseWidth())
                                 .mapToDouble(c -> topKSpearman(c.report(), k)).toArray();
                         row.add(num(meanAbs(sp)));
                     }
@@ -349,8 +349,8 @@ public final class FragilityReport {
             }
         }
         return "## Depth sweep by number of top points\n\nMean \\|Spearman\\| (" + main.label() + ", width "
-                + cfg.baseWidth() + ") over the k' points with the largest |influence| of each retrained top-"
-                + cfg.topK() + " set, for several k' (same retrainings, no extra cost).\n\n" + t + "\n";
+                + cfg.sweep().baseWidth() + ") over the k' points with the largest |influence| of each retrained top-"
+                + cfg.validation().topK() + " set, for several k' (same retrainings, no extra cost).\n\n" + t + "\n";
     }
 
     /** Spearman correlation of predicted and actual change over the {@code k} top-k points of largest |score|. */

@@ -67,107 +67,194 @@ public final class FragilityStudy {
     }
 
     /**
-     * The study's configuration (immutable, validated).
+     * The study's configuration (immutable, validated), grouped into five specs: what is trained ({@link Model}),
+     * which networks ({@link Sweep}), how it is validated ({@link Validation}), how influence is computed
+     * ({@link Influence}) and how it runs ({@link Run}). Change one spec with {@code withModel}, {@code withSweep},
+     * ..., one field of a spec with the spec's own {@code withX}: {@code c.withValidation(c.validation().withTopK(8))}.
      *
-     * @param name            a label for reports (e.g. "quick")
-     * @param dataset         a bundled data set name
-     * @param architecture    network family
-     * @param depths          hidden-layer counts of the depth sweep (at {@code baseWidth})
-     * @param baseWidth       width of the depth sweep
-     * @param widths          widths of the width sweep (at {@code baseDepth}); may be empty
-     * @param baseDepth       depth of the width sweep
-     * @param activation      hidden activation of the MLPs
-     * @param weightDecays    PyTorch-style weight decays ({@code ½·wd·‖W‖²} in the objective)
-     * @param seeds           network initialisation seeds
-     * @param testPoints      test points per trained network (highest-loss, median-loss, then random)
-     * @param topK            points retrained by largest |influence|
-     * @param randomSample    additional random points retrained
-     * @param solvers         influence solvers compared
-     * @param damping         λ of {@code H + λI}
-     * @param policy          exact solver's treatment of eigenvalues ≤ 0 after damping
-     * @param lissaDepth      LiSSA recursion depth
-     * @param protocols       training and retraining protocols compared (e.g. converged L-BFGS and fixed-budget Adam)
-     * @param lastLayerOnly   influence over the output layer's parameters only (Koh &amp; Liang's choice for big nets)
-     * @param maxEigenParams  eigenvalues are computed only up to this many parameters (else NaN)
-     * @param seed            seed of the data split, test points and random samples
-     * @param threads         retraining threads
+     * @param name       a label for reports (e.g. "quick")
+     * @param model      data set, network family, activation, training protocols, parameter subset
+     * @param sweep      depths, widths, weight decays and seeds
+     * @param validation test points, top-k and random sample per network
+     * @param influence  solvers, damping, eigenvalue policy, LiSSA depth, eigenvalue limit
+     * @param run        seed of the split, test points and samples; retraining threads
      */
-    public record Config(String name, String dataset, Architecture architecture, List<Integer> depths, int baseWidth,
-                         List<Integer> widths, int baseDepth, Networks.HiddenActivation activation,
-                         List<Double> weightDecays, List<Long> seeds, int testPoints, int topK, int randomSample,
-                         List<SolverKind> solvers, double damping, EigenvaluePolicy policy, int lissaDepth,
-                         List<TrainingProtocol> protocols, boolean lastLayerOnly, int maxEigenParams, long seed,
-                         int threads) {
+    public record Config(String name, Model model, Sweep sweep, Validation validation, Influence influence, Run run) {
 
-        /** Validates and copies the lists. */
+        /** Validates the specs together. */
         public Config {
             Objects.requireNonNull(name, "name");
-            Objects.requireNonNull(dataset, "dataset");
-            Objects.requireNonNull(architecture, "architecture");
-            Objects.requireNonNull(activation, "activation");
-            Objects.requireNonNull(policy, "policy");
-            protocols = List.copyOf(protocols);
-            depths = List.copyOf(depths);
-            widths = List.copyOf(widths);
-            weightDecays = List.copyOf(weightDecays);
-            seeds = List.copyOf(seeds);
-            solvers = List.copyOf(solvers);
-            if (!Datasets.isBundled(dataset)) {
-                throw new IllegalArgumentException("unknown dataset '" + dataset + "'; bundled: "
-                        + Datasets.bundledNames());
-            }
-            if (architecture == Architecture.MLP && depths.isEmpty() && widths.isEmpty()) {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(sweep, "sweep");
+            Objects.requireNonNull(validation, "validation");
+            Objects.requireNonNull(influence, "influence");
+            Objects.requireNonNull(run, "run");
+            if (model.architecture() == Architecture.MLP && sweep.depths().isEmpty() && sweep.widths().isEmpty()) {
                 throw new IllegalArgumentException("give at least one depth or width");
             }
-            for (int d : depths) {
-                require(d >= 0 && d <= 64, "depth (" + d + ") must be between 0 and 64");
+        }
+
+        /**
+         * What is trained.
+         *
+         * @param dataset       a bundled data set name
+         * @param architecture  network family
+         * @param activation    hidden activation of the MLPs
+         * @param protocols     training and retraining protocols compared (e.g. converged L-BFGS and fixed-budget Adam)
+         * @param lastLayerOnly influence over the output layer's parameters only (Koh &amp; Liang's choice for big nets)
+         */
+        public record Model(String dataset, Architecture architecture, Networks.HiddenActivation activation,
+                            List<TrainingProtocol> protocols, boolean lastLayerOnly) {
+            /** Validates and copies. */
+            public Model {
+                Objects.requireNonNull(dataset, "dataset");
+                Objects.requireNonNull(architecture, "architecture");
+                Objects.requireNonNull(activation, "activation");
+                protocols = List.copyOf(protocols);
+                if (!Datasets.isBundled(dataset)) {
+                    throw new IllegalArgumentException("unknown dataset '" + dataset + "'; bundled: "
+                            + Datasets.bundledNames());
+                }
+                require(!protocols.isEmpty(), "give at least one training protocol");
             }
-            for (int w : widths) {
-                require(w >= 1, "width (" + w + ") must be >= 1");
+
+            /** A copy with other training protocols. */
+            public Model withProtocols(List<TrainingProtocol> newProtocols) {
+                return new Model(dataset, architecture, activation, newProtocols, lastLayerOnly);
             }
-            require(baseWidth >= 1, "base width (" + baseWidth + ") must be >= 1");
-            require(baseDepth >= 0, "base depth (" + baseDepth + ") must be >= 0");
-            require(!weightDecays.isEmpty(), "give at least one weight decay");
-            for (double wd : weightDecays) {
-                require(wd >= 0, "weight decay (" + wd + ") must be >= 0");
+
+            /** A copy with another data set. */
+            public Model withDataset(String newDataset) {
+                return new Model(newDataset, architecture, activation, protocols, lastLayerOnly);
             }
-            require(!seeds.isEmpty(), "give at least one seed");
-            require(!solvers.isEmpty(), "give at least one solver");
-            require(!protocols.isEmpty(), "give at least one training protocol");
-            require(testPoints >= 1, "test points (" + testPoints + ") must be >= 1");
-            require(topK >= 1, "top-k (" + topK + ") must be >= 1");
-            require(randomSample >= 0, "random sample (" + randomSample + ") must be >= 0");
-            require(damping >= 0, "damping (" + damping + ") must be >= 0");
-            require(lissaDepth >= 1, "LiSSA depth (" + lissaDepth + ") must be >= 1");
-            require(threads >= 1, "threads (" + threads + ") must be >= 1");
+        }
+
+        /**
+         * Which networks: a depth sweep at a fixed width and a width sweep at a fixed depth, for every weight decay and
+         * seed.
+         *
+         * @param depths       hidden-layer counts of the depth sweep (at {@code baseWidth})
+         * @param baseWidth    width of the depth sweep
+         * @param widths       widths of the width sweep (at {@code baseDepth}); may be empty
+         * @param baseDepth    depth of the width sweep
+         * @param weightDecays PyTorch-style weight decays ({@code ½·wd·‖W‖²} in the objective)
+         * @param seeds        network initialisation seeds
+         */
+        public record Sweep(List<Integer> depths, int baseWidth, List<Integer> widths, int baseDepth,
+                            List<Double> weightDecays, List<Long> seeds) {
+            /** Validates and copies. */
+            public Sweep {
+                depths = List.copyOf(depths);
+                widths = List.copyOf(widths);
+                weightDecays = List.copyOf(weightDecays);
+                seeds = List.copyOf(seeds);
+                for (int d : depths) {
+                    require(d >= 0 && d <= 64, "depth (" + d + ") must be between 0 and 64");
+                }
+                for (int w : widths) {
+                    require(w >= 1, "width (" + w + ") must be >= 1");
+                }
+                require(baseWidth >= 1, "base width (" + baseWidth + ") must be >= 1");
+                require(baseDepth >= 0, "base depth (" + baseDepth + ") must be >= 0");
+                require(!weightDecays.isEmpty(), "give at least one weight decay");
+                for (double wd : weightDecays) {
+                    require(wd >= 0, "weight decay (" + wd + ") must be >= 0");
+                }
+                require(!seeds.isEmpty(), "give at least one seed");
+            }
+
+            /** A copy with other depths, widths, weight decays and seeds (bases unchanged). */
+            public Sweep with(List<Integer> newDepths, List<Integer> newWidths, List<Double> newDecays,
+                              List<Long> newSeeds) {
+                return new Sweep(newDepths, baseWidth, newWidths, baseDepth, newDecays, newSeeds);
+            }
+        }
+
+        /**
+         * How each network is validated.
+         *
+         * @param testPoints   test points per trained network (highest-loss, median-loss, then random)
+         * @param topK         points retrained by largest |influence|
+         * @param randomSample additional random points retrained
+         */
+        public record Validation(int testPoints, int topK, int randomSample) {
+            /** Validates. */
+            public Validation {
+                require(testPoints >= 1, "test points (" + testPoints + ") must be >= 1");
+                require(topK >= 1, "top-k (" + topK + ") must be >= 1");
+                require(randomSample >= 0, "random sample (" + randomSample + ") must be >= 0");
+            }
+        }
+
+        /**
+         * How influence is computed.
+         *
+         * @param solvers        influence solvers compared (they share the retrainings)
+         * @param damping        λ of {@code H + λI}
+         * @param policy         exact solver's treatment of eigenvalues ≤ 0 after damping
+         * @param lissaDepth     LiSSA recursion depth
+         * @param maxEigenParams eigenvalues (and the dense curvature) only up to this many parameters (else NaN)
+         */
+        public record Influence(List<SolverKind> solvers, double damping, EigenvaluePolicy policy, int lissaDepth,
+                                int maxEigenParams) {
+            /** Validates and copies. */
+            public Influence {
+                solvers = List.copyOf(solvers);
+                Objects.requireNonNull(policy, "policy");
+                require(!solvers.isEmpty(), "give at least one solver");
+                require(damping >= 0, "damping (" + damping + ") must be >= 0");
+                require(lissaDepth >= 1, "LiSSA depth (" + lissaDepth + ") must be >= 1");
+            }
+
+            /** A copy with other solvers, damping and policy. */
+            public Influence with(List<SolverKind> newSolvers, double newDamping, EigenvaluePolicy newPolicy) {
+                return new Influence(newSolvers, newDamping, newPolicy, lissaDepth, maxEigenParams);
+            }
+        }
+
+        /**
+         * How the study runs.
+         *
+         * @param seed    seed of the data split, test points and random samples
+         * @param threads retraining threads
+         */
+        public record Run(long seed, int threads) {
+            /** Validates. */
+            public Run {
+                require(threads >= 1, "threads (" + threads + ") must be >= 1");
+            }
         }
 
         /**
          * The {@code --quick} preset: {@link #full()} restricted to depths 1, 2, 4 and 8 (width 5), seeds 1–3 and the
          * exact solver — Iris, weight decay 0 and 5e-3, three test points (highest-loss, median-loss, random), top-20
          * plus 10 random points, damping 0.01, converged L-BFGS and fixed-budget Adam (3000 iterations, 300 per
-         * retraining). 48 networks, about a minute on 2 cores (seed 5 is left out on purpose: its depth-8 network
-         * without weight decay never converges and costs three minutes of capped retrainings alone).
+         * retraining). 48 networks (seed 5 is left out on purpose: its depth-8 network without weight decay never
+         * converges and costs three minutes of capped retrainings alone).
          */
         public static Config quick() {
-            return new Config("quick", Datasets.IRIS, Architecture.MLP, List.of(1, 2, 4, 8), 5, List.of(), 1,
-                    Networks.HiddenActivation.TANH, List.of(0.0, 5e-3), List.of(1L, 2L, 3L), 3, 20, 10,
-                    List.of(SolverKind.EXACT), 0.01, EigenvaluePolicy.TRUNCATE, 2000,
-                    List.of(TrainingProtocol.lbfgs(), TrainingProtocol.adam()), false, 2000, Datasets.DEFAULT_SEED, 2);
+            Config full = full();
+            return new Config("quick", full.model(), full.sweep().with(List.of(1, 2, 4, 8), List.of(),
+                    full.sweep().weightDecays(), List.of(1L, 2L, 3L)), full.validation(),
+                    full.influence().with(List.of(SolverKind.EXACT), 0.01, EigenvaluePolicy.TRUNCATE), full.run());
         }
 
         /**
          * The full Iris preset: width 5 and depths 1–8, depth 1 and widths 5–50, weight decay 0 and 5e-3, five
          * seeds, three test points, top-20 plus 10 random points, exact, CG and LiSSA solvers (they share the
-         * retrainings), converged L-BFGS and fixed-budget Adam (3000 iterations, 300 per retraining). 220 networks,
-         * about 12 minutes on 2 cores: {@code fragility --preset full} (see docs/reproduction.md).
+         * retrainings), converged L-BFGS and fixed-budget Adam (3000 iterations, 300 per retraining). 220 networks:
+         * {@code fragility --preset full} (see docs/reproduction.md).
          */
         public static Config full() {
-            return new Config("full", Datasets.IRIS, Architecture.MLP, List.of(1, 2, 3, 4, 5, 6, 7, 8), 5,
-                    List.of(5, 10, 20, 50), 1, Networks.HiddenActivation.TANH, List.of(0.0, 5e-3),
-                    List.of(1L, 2L, 3L, 4L, 5L), 3, 20, 10, List.of(SolverKind.EXACT, SolverKind.CG,
-                    SolverKind.LISSA), 0.01, EigenvaluePolicy.TRUNCATE, 2000,
-                    List.of(TrainingProtocol.lbfgs(), TrainingProtocol.adam()), false, 2000, Datasets.DEFAULT_SEED, 2);
+            return new Config("full",
+                    new Model(Datasets.IRIS, Architecture.MLP, Networks.HiddenActivation.TANH,
+                            List.of(TrainingProtocol.lbfgs(), TrainingProtocol.adam()), false),
+                    new Sweep(List.of(1, 2, 3, 4, 5, 6, 7, 8), 5, List.of(5, 10, 20, 50), 1, List.of(0.0, 5e-3),
+                            List.of(1L, 2L, 3L, 4L, 5L)),
+                    new Validation(3, 20, 10),
+                    new Influence(List.of(SolverKind.EXACT, SolverKind.CG, SolverKind.LISSA), 0.01,
+                            EigenvaluePolicy.TRUNCATE, 2000, 2000),
+                    new Run(Datasets.DEFAULT_SEED, 2));
         }
 
         /**
@@ -176,11 +263,14 @@ public final class FragilityStudy {
          * iterations and 200 per retraining. Tens of minutes on 2 cores.
          */
         public static Config mnistMlp() {
-            return new Config("mnist-mlp", Datasets.SMALL_MNIST, Architecture.MLP, List.of(1), 16, List.of(), 1,
-                    Networks.HiddenActivation.TANH, List.of(5e-3, 0.0), List.of(1L), 1, 20, 5,
-                    List.of(SolverKind.CG, SolverKind.LISSA), 0.01, EigenvaluePolicy.TRUNCATE, 1000,
-                    List.of(TrainingProtocol.lbfgs().withIterations(1000, 200)), false, 2000, Datasets.DEFAULT_SEED,
-                    2);
+            return new Config("mnist-mlp",
+                    new Model(Datasets.SMALL_MNIST, Architecture.MLP, Networks.HiddenActivation.TANH,
+                            List.of(TrainingProtocol.lbfgs().withIterations(1000, 200)), false),
+                    new Sweep(List.of(1), 16, List.of(), 1, List.of(5e-3, 0.0), List.of(1L)),
+                    new Validation(1, 20, 5),
+                    new Influence(List.of(SolverKind.CG, SolverKind.LISSA), 0.01, EigenvaluePolicy.TRUNCATE, 1000,
+                            2000),
+                    new Run(Datasets.DEFAULT_SEED, 2));
         }
 
         /**
@@ -188,73 +278,60 @@ public final class FragilityStudy {
          * convolutions), weight decay 5e-3 and 0, otherwise as {@link #mnistMlp()} with CG only.
          */
         public static Config mnistCnn() {
-            return mnistMlp().withName("mnist-cnn").withModel(Datasets.SMALL_MNIST, Architecture.CNN,
-                    List.of(TrainingProtocol.lbfgs().withIterations(1000, 200)), false)
-                    .withSolvers(List.of(SolverKind.CG), 0.01, EigenvaluePolicy.TRUNCATE);
+            Config mlp = mnistMlp();
+            return new Config("mnist-cnn", new Model(Datasets.SMALL_MNIST, Architecture.CNN,
+                    mlp.model().activation(), mlp.model().protocols(), false), mlp.sweep(), mlp.validation(),
+                    mlp.influence().with(List.of(SolverKind.CG), 0.01, EigenvaluePolicy.TRUNCATE), mlp.run());
         }
 
         /** A copy with another name. */
         public Config withName(String n) {
-            return new Config(n, dataset, architecture, depths, baseWidth, widths, baseDepth, activation,
-                    weightDecays, seeds, testPoints, topK, randomSample, solvers, damping, policy, lissaDepth,
-                    protocols, lastLayerOnly, maxEigenParams, seed, threads);
+            return new Config(n, model, sweep, validation, influence, run);
         }
 
-        /** A copy with other sweeps. */
-        public Config withSweeps(List<Integer> newDepths, List<Integer> newWidths, List<Double> newDecays,
-                                 List<Long> newSeeds) {
-            return new Config(name, dataset, architecture, newDepths, baseWidth, newWidths, baseDepth, activation,
-                    newDecays, newSeeds, testPoints, topK, randomSample, solvers, damping, policy, lissaDepth,
-                    protocols, lastLayerOnly, maxEigenParams, seed, threads);
+        /** A copy with another model spec. */
+        public Config withModel(Model m) {
+            return new Config(name, m, sweep, validation, influence, run);
+        }
+
+        /** A copy with another sweep. */
+        public Config withSweep(Sweep s) {
+            return new Config(name, model, s, validation, influence, run);
         }
 
         /** A copy with another validation size. */
-        public Config withValidation(int newTestPoints, int newTopK, int newRandomSample) {
-            return new Config(name, dataset, architecture, depths, baseWidth, widths, baseDepth, activation,
-                    weightDecays, seeds, newTestPoints, newTopK, newRandomSample, solvers, damping, policy,
-                    lissaDepth, protocols, lastLayerOnly, maxEigenParams, seed, threads);
+        public Config withValidation(Validation v) {
+            return new Config(name, model, sweep, v, influence, run);
         }
 
-        /** A copy with other solvers, damping and policy. */
-        public Config withSolvers(List<SolverKind> newSolvers, double newDamping, EigenvaluePolicy newPolicy) {
-            return new Config(name, dataset, architecture, depths, baseWidth, widths, baseDepth, activation,
-                    weightDecays, seeds, testPoints, topK, randomSample, newSolvers, newDamping, newPolicy,
-                    lissaDepth, protocols, lastLayerOnly, maxEigenParams, seed, threads);
-        }
-
-        /** A copy with another data set, architecture, training protocol and parameter subset. */
-        public Config withModel(String newDataset, Architecture newArchitecture, List<TrainingProtocol> newProtocols,
-                                boolean newLastLayerOnly) {
-            return new Config(name, newDataset, newArchitecture, depths, baseWidth, widths, baseDepth, activation,
-                    weightDecays, seeds, testPoints, topK, randomSample, solvers, damping, policy, lissaDepth,
-                    newProtocols, newLastLayerOnly, maxEigenParams, seed, threads);
+        /** A copy with another influence spec. */
+        public Config withInfluence(Influence i) {
+            return new Config(name, model, sweep, validation, i, run);
         }
 
         /** A copy with another seed and thread count. */
-        public Config withRun(long newSeed, int newThreads) {
-            return new Config(name, dataset, architecture, depths, baseWidth, widths, baseDepth, activation,
-                    weightDecays, seeds, testPoints, topK, randomSample, solvers, damping, policy, lissaDepth,
-                    protocols, lastLayerOnly, maxEigenParams, newSeed, newThreads);
+        public Config withRun(Run r) {
+            return new Config(name, model, sweep, validation, influence, r);
         }
 
-        /** The (depth, width) pairs: the depth sweep, then the width sweep, without repeats; CNN: one. */
+        /** (depth, width) of every architecture in the sweep, deduplicated, depth sweep first; CNN: one. */
         public List<int[]> shapes() {
-            if (architecture == Architecture.CNN) {
+            if (model.architecture() == Architecture.CNN) {
                 return List.<int[]>of(new int[] {2, 0});
             }
             Set<List<Integer>> seen = new LinkedHashSet<>();
-            for (int d : depths) {
-                seen.add(List.of(d, baseWidth));
+            for (int d : sweep.depths()) {
+                seen.add(List.of(d, sweep.baseWidth()));
             }
-            for (int w : widths) {
-                seen.add(List.of(baseDepth, w));
+            for (int w : sweep.widths()) {
+                seen.add(List.of(sweep.baseDepth(), w));
             }
             return seen.stream().map(l -> new int[] {l.get(0), l.get(1)}).toList();
         }
 
         /** Number of trained networks. */
         public int networks() {
-            return protocols.size() * shapes().size() * weightDecays.size() * seeds.size();
+            return model.protocols().size() * shapes().size() * sweep.weightDecays().size() * sweep.seeds().size();
         }
 
         private static void require(boolean ok, String message) {
@@ -368,16 +445,16 @@ public final class FragilityStudy {
      */
     public Results run(boolean showProgress, Consumer<String> log) {
         long t0 = System.nanoTime();
-        TrainTestData data = Datasets.bundled(config.dataset(), config.seed());
+        TrainTestData data = Datasets.bundled(config.model().dataset(), config.run().seed());
         DataSet train = data.train().data();
         DataSet test = data.test().data();
         List<Network> networks = new ArrayList<>();
         List<Comparison> comparisons = new ArrayList<>();
         try (Progress sweep = Progress.start("fragility " + config.name(), config.networks(), showProgress)) {
-            for (TrainingProtocol protocol : config.protocols()) {
+            for (TrainingProtocol protocol : config.model().protocols()) {
                 for (int[] shape : config.shapes()) {
-                    for (double wd : config.weightDecays()) {
-                        for (long s : config.seeds()) {
+                    for (double wd : config.sweep().weightDecays()) {
+                        for (long s : config.sweep().seeds()) {
                             runOne(protocol, shape[0], shape[1], wd, s, data, train, test, networks, comparisons,
                                     showProgress);
                             Network n = networks.get(networks.size() - 1);
@@ -392,92 +469,122 @@ public final class FragilityStudy {
         return new Results(config, List.copyOf(networks), List.copyOf(comparisons), (System.nanoTime() - t0) / 1e9);
     }
 
-    private void runOne(TrainingProtocol protocol, int depth, int width, double wd, long netSeed, TrainTestData data, DataSet train,
-                        DataSet test, List<Network> networks, List<Comparison> comparisons, boolean showProgress) {
+    /** Phase 1's output: a trained network and its analysed model. */
+    private record Trained(MultiLayerNetwork net, TrainingProtocol.Outcome outcome, double seconds, double accuracy,
+                           Dl4jInfluenceModel model) {
+    }
+
+    /** Influence scores of one solver for one test point. */
+    private record Scored(TestPoints.Choice point, SolverKind solver, DataSet testPoint, double[] scores,
+                          SolverResult solve, double seconds) {
+    }
+
+    /** Phase 2's output: the Hessian's eigenvalues and the scores of every (test point, solver). */
+    private record Influenced(double[] eigenvalues, List<Scored> scored) {
+    }
+
+    /** Trains, computes influence, validates by retraining, and records one network's results. */
+    private void runOne(TrainingProtocol protocol, int depth, int width, double wd, long netSeed, TrainTestData data,
+                        DataSet train, DataSet test, List<Network> networks, List<Comparison> comparisons,
+                        boolean showProgress) {
+        long t0 = System.nanoTime();
+        Trained trained = train(protocol, depth, width, wd, netSeed, data, train, test);
+        Influenced influenced = influence(trained.model(), netSeed, train, test);
+        LeaveOneOutRuns.Run loo = validate(trained.net(), protocol, netSeed, train, influenced.scored(),
+                "retrain " + protocol.kind() + " " + label(depth, width, wd, netSeed), showProgress);
+        record(protocol, depth, width, wd, netSeed, trained, influenced, loo, t0, networks, comparisons);
+    }
+
+    /** Phase 1: build the network, train it with the protocol, measure its accuracy and wrap it for influence. */
+    private Trained train(TrainingProtocol protocol, int depth, int width, double wd, long netSeed, TrainTestData data,
+                          DataSet train, DataSet test) {
         long t0 = System.nanoTime();
         MultiLayerNetwork net = build(protocol, depth, width, wd, netSeed, data);
-        TrainingProtocol.Outcome trained = Dl4jTraining.trainInPlace(net, train, protocol);
-        double trainSeconds = (System.nanoTime() - t0) / 1e9;
-        double accuracy = accuracy(net, test);
-
+        TrainingProtocol.Outcome outcome = Dl4jTraining.trainInPlace(net, train, protocol);
+        double seconds = (System.nanoTime() - t0) / 1e9;
         Dl4jInfluenceModel model = Dl4jInfluenceModel.builder(net)
-                .parameters(config.lastLayerOnly() ? ParameterSubset.lastLayer() : ParameterSubset.all()).build();
-        long p = model.numParameters();
-        InfluenceEstimator estimator = InfluenceEstimator.forModel(model).withTrainingData(train)
-                .withDamping(config.damping());
-        double[] eigenvalues = new double[0];
-        if (p <= config.maxEigenParams()) {
-            // one dense Hessian (p HVPs), cached in the curvature: its eigendecomposition serves the eigenvalues and
-            // the exact solver of every test point, and CG and LiSSA multiply by the matrix instead of running the
-            // network's R-operator pass
-            estimator = estimator.withCurvature(estimator.curvature().dense());
-            eigenvalues = exactSolver().factorize(estimator.curvature()).eigenvalues()
-                    .toDoubleVector();
-        }
-        double[] losses = model.losses(test).toDoubleVector();
-        List<TestPoints.Choice> points = TestPoints.several(losses, config.testPoints(), config.seed() + netSeed);
+                .parameters(config.model().lastLayerOnly() ? ParameterSubset.lastLayer() : ParameterSubset.all())
+                .build();
+        return new Trained(net, outcome, seconds, accuracy(net, test), model);
+    }
 
-        // influence for every (test point, solver), each solver prepared once per network
-        record Pending(TestPoints.Choice point, SolverKind solver, double[] scores, SolverResult solve,
-                       double seconds) {
+    /**
+     * Phase 2: influence of every training example for every (test point, solver), through the public estimator;
+     * each solver is prepared once per network. Up to {@code maxEigenParams} parameters, one dense Hessian (p HVPs)
+     * is cached in the curvature: its eigendecomposition serves the reported eigenvalues and the exact solver, and CG
+     * and LiSSA multiply by the matrix instead of running the network's R-operator pass.
+     */
+    private Influenced influence(Dl4jInfluenceModel model, long netSeed, DataSet train, DataSet test) {
+        InfluenceEstimator estimator = InfluenceEstimator.forModel(model).withTrainingData(train)
+                .withDamping(config.influence().damping());
+        double[] eigenvalues = new double[0];
+        if (model.numParameters() <= config.influence().maxEigenParams()) {
+            estimator = estimator.withCurvature(estimator.curvature().dense());
+            eigenvalues = exactSolver().factorize(estimator.curvature()).eigenvalues().toDoubleVector();
         }
+        List<TestPoints.Choice> points = TestPoints.several(model.losses(test).toDoubleVector(),
+                config.validation().testPoints(), config.run().seed() + netSeed);
         List<InfluenceEstimator> bySolver = new ArrayList<>();
-        for (SolverKind k : config.solvers()) {
+        for (SolverKind k : config.influence().solvers()) {
             bySolver.add(estimator.withSolver(solver(k, netSeed)));
         }
-        List<Pending> pending = new ArrayList<>();
+        List<Scored> scored = new ArrayList<>();
         for (TestPoints.Choice c : points) {
             DataSet tp = DataSets.subset(test, new int[] {c.index()});
             for (int k = 0; k < bySolver.size(); k++) {
                 long s0 = System.nanoTime();
                 InfluenceScores s = bySolver.get(k).influenceOn(tp);
-                pending.add(new Pending(c, config.solvers().get(k), s.toDoubleArray(), s.solverResult(),
+                scored.add(new Scored(c, config.influence().solvers().get(k), tp, s.toDoubleArray(), s.solverResult(),
                         (System.nanoTime() - s0) / 1e9));
             }
         }
+        return new Influenced(eigenvalues, scored);
+    }
 
-        // one retraining per removed example, shared by test points and solvers, in parallel
-        LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withTopK(config.topK())
-                .withRandomSample(config.randomSample()).withSeed(config.seed() + netSeed);
-        List<DataSet> tps = pending.stream()
-                .map(pd -> DataSets.subset(test, new int[] {pd.point().index()})).toList();
-        LeaveOneOutRuns.Run run = LeaveOneOutRuns.run(Dl4jRetrainer.builder(net, train).protocol(protocol)
-                .threads(config.threads()), loo, pending.stream().map(Pending::scores).toList(), tps,
-                "retrain " + protocol.kind() + " " + label(depth, width, wd, netSeed), showProgress);
-        Dl4jRetrainer retrainer = run.retrainer();
-        List<ValidationReport> reports = run.reports();
-        double[] noise = new double[pending.size()];
-        for (int i = 0; i < pending.size(); i++) {
-            noise[i] = retrainer.retrainingNoise(tps.get(i));
-        }
-        List<Comparison> mine = new ArrayList<>();
-        Network n = new Network(protocol, depth, width, wd, netSeed, p, trained, trainSeconds, accuracy, eigenvalues,
+    /** Phase 3: leave-one-out retraining, one per removed example shared by test points and solvers, in parallel. */
+    private LeaveOneOutRuns.Run validate(MultiLayerNetwork net, TrainingProtocol protocol, long netSeed, DataSet train,
+                                         List<Scored> scored, String task, boolean showProgress) {
+        LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withTopK(config.validation().topK())
+                .withRandomSample(config.validation().randomSample()).withSeed(config.run().seed() + netSeed);
+        return LeaveOneOutRuns.run(Dl4jRetrainer.builder(net, train).protocol(protocol)
+                        .threads(config.run().threads()), loo, scored.stream().map(Scored::scores).toList(),
+                scored.stream().map(Scored::testPoint).toList(), task, showProgress);
+    }
+
+    /** Phase 4: the network's record and one comparison per (test point, solver). */
+    private void record(TrainingProtocol protocol, int depth, int width, double wd, long netSeed, Trained trained,
+                        Influenced influenced, LeaveOneOutRuns.Run loo, long t0, List<Network> networks,
+                        List<Comparison> comparisons) {
+        Dl4jRetrainer retrainer = loo.retrainer();
+        List<Scored> scored = influenced.scored();
+        Network n = new Network(protocol, depth, width, wd, netSeed, trained.model().numParameters(),
+                trained.outcome(), trained.seconds(), trained.accuracy(), influenced.eigenvalues(),
                 retrainer.retrainings().size(), retrainer.maxRetrainGradientNorm(),
                 retrainer.unconvergedRetrainings(), (System.nanoTime() - t0) / 1e9);
-        for (int i = 0; i < pending.size(); i++) {
-            Pending pd = pending.get(i);
+        int solvers = config.influence().solvers().size();
+        for (int i = 0; i < scored.size(); i++) {
+            Scored sc = scored.get(i);
             // the first solver of the same test point is the reference for solver agreement
-            Pending ref = pending.get(i - i % config.solvers().size());
-            mine.add(new Comparison(n, pd.point(), pd.solver(), pd.solve(), reports.get(i), pd.seconds(),
-                    Correlations.pearson(pd.scores(), ref.scores()), Correlations.spearman(pd.scores(),
-                    ref.scores()), noise[i]));
+            Scored ref = scored.get(i - i % solvers);
+            comparisons.add(new Comparison(n, sc.point(), sc.solver(), sc.solve(), loo.reports().get(i), sc.seconds(),
+                    Correlations.pearson(sc.scores(), ref.scores()), Correlations.spearman(sc.scores(), ref.scores()),
+                    retrainer.retrainingNoise(sc.testPoint())));
         }
         networks.add(n);
-        comparisons.addAll(mine);
     }
 
     private MultiLayerNetwork build(TrainingProtocol protocol, int depth, int width, double wd, long netSeed, TrainTestData data) {
         int classes = data.train().numClasses();
         int features = data.train().numFeatures();
-        if (config.architecture() == Architecture.CNN) {
+        if (config.model().architecture() == Architecture.CNN) {
             int side = (int) Math.round(Math.sqrt(features));
             if (side * side != features) {
-                throw new IllegalArgumentException("the CNN needs square images; " + config.dataset() + " has "
+                throw new IllegalArgumentException("the CNN needs square images; " + config.model().dataset() + " has "
                         + features + " features");
             }
             return Networks.smallCnn(side, side, classes, wd, netSeed, protocol.updater());
         }
-        return Networks.mlp(features, classes, depth, width, config.activation(), wd, netSeed,
+        return Networks.mlp(features, classes, depth, width, config.model().activation(), wd, netSeed,
                 protocol.updater());
     }
 
@@ -485,12 +592,12 @@ public final class FragilityStudy {
         return switch (k) {
             case EXACT -> exactSolver();
             case CG -> IHVPSolver.conjugateGradient().withMaxIterations(2000);
-            case LISSA -> IHVPSolver.lissa().withDepth(config.lissaDepth()).withSeed(config.seed() + netSeed);
+            case LISSA -> IHVPSolver.lissa().withDepth(config.influence().lissaDepth()).withSeed(config.run().seed() + netSeed);
         };
     }
 
     private org.influence4j.solver.ExactSolver exactSolver() {
-        return IHVPSolver.exact().withPolicy(config.policy());
+        return IHVPSolver.exact().withPolicy(config.influence().policy());
     }
 
     /** Fraction of test examples whose arg-max output is the label. */

@@ -44,9 +44,10 @@ class StudyTest {
 
     @Test
     void tinyStudy_topKSpearmanOverAllTopPoints_equalsTheValidationReport_andNoiseIsRecorded() {
-        FragilityStudy.Config c = FragilityStudy.Config.quick()
-                .withSweeps(List.of(1), List.of(), List.of(5e-3), List.of(1L)).withValidation(1, 6, 0)
-                .withModel("iris", FragilityStudy.Architecture.MLP, List.of(TrainingProtocol.lbfgs()), false);
+        FragilityStudy.Config q = FragilityStudy.Config.quick();
+        FragilityStudy.Config c = q.withSweep(q.sweep().with(List.of(1), List.of(), List.of(5e-3), List.of(1L)))
+                .withValidation(new FragilityStudy.Config.Validation(1, 6, 0))
+                .withModel(q.model().withDataset("iris").withProtocols(List.of(TrainingProtocol.lbfgs())));
 
         FragilityStudy.Results r = new FragilityStudy(c).run(false, line -> { });
 
@@ -79,14 +80,19 @@ class StudyTest {
         assertThat(q.networks()).isEqualTo(2 * 4 * 2 * 3); // protocols × depths × weight decays × seeds
         // the quick preset is the full one restricted to four depths, three seeds and the exact solver
         FragilityStudy.Config full = FragilityStudy.Config.full();
-        assertThat(full.protocols()).isEqualTo(q.protocols());
-        assertThat(full.depths()).containsAll(q.depths());
-        assertThat(full.seeds()).containsAll(q.seeds());
-        assertThat(List.of(full.weightDecays(), full.testPoints(), full.topK(), full.randomSample()))
-                .isEqualTo(List.of(q.weightDecays(), q.testPoints(), q.topK(), q.randomSample()));
-        assertThatThrownBy(() -> q.withSweeps(List.of(-1), List.of(), List.of(0.0), List.of(1L)))
+        assertThat(full.model()).isEqualTo(q.model());
+        assertThat(full.sweep().depths()).containsAll(q.sweep().depths());
+        assertThat(full.sweep().seeds()).containsAll(q.sweep().seeds());
+        assertThat(full.sweep().weightDecays()).isEqualTo(q.sweep().weightDecays());
+        assertThat(full.validation()).isEqualTo(q.validation());
+        assertThat(q.influence().solvers()).containsExactly(FragilityStudy.SolverKind.EXACT);
+        assertThat(List.of(q.influence().damping(), q.influence().policy(), q.run()))
+                .isEqualTo(List.of(full.influence().damping(), full.influence().policy(), full.run()));
+        assertThatThrownBy(() -> q.sweep().with(List.of(-1), List.of(), List.of(0.0), List.of(1L)))
                 .hasMessageContaining("depth (-1)");
-        assertThatThrownBy(() -> q.withValidation(1, 0, 0)).hasMessageContaining("top-k (0)");
+        assertThatThrownBy(() -> new FragilityStudy.Config.Validation(1, 0, 0)).hasMessageContaining("top-k (0)");
+        assertThatThrownBy(() -> q.withSweep(q.sweep().with(List.of(), List.of(), List.of(0.0), List.of(1L))))
+                .hasMessageContaining("give at least one depth or width");
         assertThat(FragilityReport.topKSizes(20)).containsExactly(5, 10, 20);
         assertThat(FragilityReport.topKSizes(8)).containsExactly(5, 8);
         assertThat(FragilityReport.topKSizes(4)).containsExactly(4);
