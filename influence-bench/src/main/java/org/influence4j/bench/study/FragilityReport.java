@@ -22,6 +22,7 @@ import org.influence4j.bench.study.FragilityStudy.Comparison;
 import org.influence4j.bench.study.FragilityStudy.Network;
 import org.influence4j.bench.study.FragilityStudy.Results;
 import org.influence4j.dl4j.TrainingProtocol;
+import org.influence4j.validation.LeaveOneOutValidation;
 import org.influence4j.validation.ValidationReport;
 
 /**
@@ -40,7 +41,8 @@ public final class FragilityReport {
             "solver_relative_residual", "solver_stop", "solver_seconds", "pearson_vs_first_solver",
             "spearman_vs_first_solver", "top_k", "pearson_top_k", "spearman_top_k", "kendall_top_k",
             "retrained", "pearson_all", "spearman_all", "kendall_all", "max_retrain_grad_norm",
-            "unconverged_retrainings", "network_seconds", "retraining_noise", "median_abs_actual_top_k");
+            "unconverged_retrainings", "network_seconds", "retraining_noise", "median_abs_actual_top_k", "left_basin",
+            "pearson_top_k_with_left_basin", "spearman_top_k_with_left_basin");
 
     private FragilityReport() {
     }
@@ -83,7 +85,8 @@ public final class FragilityReport {
                     r.topK().count(), r.topK().pearson(), r.topK().spearman(),
                     r.topK().kendall(), r.all().count(), r.all().pearson(), r.all().spearman(), r.all().kendall(),
                     n.maxRetrainGradNorm(), n.unconverged(), n.seconds(), c.retrainingNoise(),
-                    c.medianAbsActualTopK());
+                    c.medianAbsActualTopK(), r.leftBasinCount(), r.topKAllPoints().pearson(),
+                    r.topKAllPoints().spearman());
         }
         return t;
     }
@@ -104,13 +107,15 @@ public final class FragilityReport {
 
     private static CsvTable pointsTable(Results results) {
         CsvTable t = CsvTable.withHeader("protocol", "depth", "width", "weight_decay", "seed", "test_index",
-                "test_kind", "solver", "train_index", "reason", "score", "predicted", "actual");
+                "test_kind", "solver", "train_index", "reason", "score", "predicted", "actual", "parameter_distance",
+                "left_basin");
         for (Comparison c : results.comparisons()) {
             Network n = c.network();
             for (ValidationReport.Point p : c.report().points()) {
                 t.row(protocol(n), n.depth(), n.width(), n.weightDecay(), n.seed(), c.testPoint().index(),
                         c.testPoint().kind().label(), c.solver().label(), p.index(),
-                        p.reason().name().toLowerCase(Locale.ROOT), p.score(), p.predicted(), p.actual());
+                        p.reason().name().toLowerCase(Locale.ROOT), p.score(), p.predicted(), p.actual(),
+                        p.parameterDistance(), p.leftBasin());
             }
         }
         return t;
@@ -254,6 +259,14 @@ public final class FragilityReport {
                 .append(cfg.validation().randomSample()).append(" random points, each removed and retrained warm-started; "
                 + "baseline retrained with nothing removed; predicted Δ = −I_up,loss/n\n\n");
 
+        long flagged = results.comparisons().stream().filter(c -> c.report().leftBasinCount() > 0).count();
+        long flaggedPoints = results.comparisons().stream().mapToLong(c -> c.report().leftBasinCount()).sum();
+        md.append(String.format(Locale.ROOT, "Retrainings that left the warm start's basin (parameter distance above "
+                + "%.0f× the median and |actual Δ| above %.0f× the largest |predicted Δ|) are reported per point in "
+                + "`points.csv` and left out of every correlation below: %d point(s) in %d of %d comparisons "
+                + "(`left_basin` in `results.csv`, which also gives the top-k correlations with them kept).%n%n",
+                LeaveOneOutValidation.BASIN_FACTOR, LeaveOneOutValidation.BASIN_FACTOR, flaggedPoints, flagged,
+                results.comparisons().size()));
         md.append("## Agreement by setting\n\n");
         md.append("Mean over seeds and test points of the top-k correlations between predicted and actual change of "
                 + "the test loss; `n/a` = undefined (every actual change was 0). λmax/λmin: undamped Hessian, mean "
