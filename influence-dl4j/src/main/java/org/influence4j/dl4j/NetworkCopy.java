@@ -3,7 +3,6 @@ package org.influence4j.dl4j;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 import org.deeplearning4j.nn.api.Layer;
@@ -34,6 +33,21 @@ import org.nd4j.linalg.dataset.DataSet;
  */
 abstract class NetworkCopy {
 
+    private final Model copy;
+    private final DataType original;
+    private final List<LayerSpec> layers;
+
+    /**
+     * @param copy     the private DOUBLE copy (a MultiLayerNetwork or ComputationGraph, initialised)
+     * @param original the data type of the user's network
+     * @param layers   the copy's layers in forward order
+     */
+    NetworkCopy(Model copy, DataType original, List<LayerSpec> layers) {
+        this.copy = copy;
+        this.original = original;
+        this.layers = Collections.unmodifiableList(new ArrayList<>(layers));
+    }
+
     /**
      * One layer in forward order.
      *
@@ -63,10 +77,10 @@ abstract class NetworkCopy {
      */
     static NetworkCopy of(Object net, Consumer<NeuralNetConfiguration> customizer, boolean keepUpdaterState) {
         if (net instanceof MultiLayerNetwork mln) {
-            return new Mln(mln, customizer, keepUpdaterState);
+            return Mln.of(mln, customizer, keepUpdaterState);
         }
         if (net instanceof ComputationGraph cg) {
-            return new Graph(cg, customizer, keepUpdaterState);
+            return Graph.of(cg, customizer, keepUpdaterState);
         }
         throw new IllegalArgumentException("network has type " + (net == null ? "null" : net.getClass().getName())
                 + "; a DL4J MultiLayerNetwork or ComputationGraph is required");
@@ -81,19 +95,27 @@ abstract class NetworkCopy {
     }
 
     /** The data type of the user's network (FLOAT or DOUBLE). */
-    abstract DataType originalDataType();
+    final DataType originalDataType() {
+        return original;
+    }
 
     /** "MultiLayerNetwork" or "ComputationGraph". */
     abstract String kind();
 
     /** The layers in forward order. */
-    abstract List<LayerSpec> layers();
+    final List<LayerSpec> layers() {
+        return layers;
+    }
 
     /** The DL4J model of the copy. */
-    abstract Model model();
+    final Model model() {
+        return copy;
+    }
 
     /** The copy's network object (for the retrainer). */
-    abstract Object network();
+    final Object network() {
+        return copy;
+    }
 
     /** Whether the network is a simple chain of layers (always true for a MultiLayerNetwork). */
     abstract boolean isChain();
@@ -110,7 +132,17 @@ abstract class NetworkCopy {
     }
 
     /** Sum over the examples of the loss gradients (no regulariser), in the flat layout; fresh DOUBLE rank-1 array. */
-    abstract INDArray gradientSum(INDArray x, INDArray y);
+    final INDArray gradientSum(INDArray x, INDArray y) {
+        try {
+            computeGradientAndScore(x, y);
+            return flat(copy.gradient().gradient());
+        } finally {
+            copy.clear();
+        }
+    }
+
+    /** Sets features and labels on the copy and runs DL4J's {@code computeGradientAndScore()}. */
+    abstract void computeGradientAndScore(INDArray x, INDArray y);
 
     /** Per-example losses without regulariser (inference mode), rank 1. */
     abstract INDArray scoreExamples(INDArray x, INDArray y);
@@ -119,10 +151,31 @@ abstract class NetworkCopy {
     abstract double regularizationScore();
 
     /** The input of the layer at {@code position} (after its preprocessor), inference mode, fresh DOUBLE array. */
-    abstract INDArray layerInput(int position, INDArray x);
+    final INDArray layerInput(int position, INDArray x) {
+        INDArray in = rawLayerInput(position, x);
+        InputPreProcessor pre = layers.get(position).preProcessor();
+        if (pre != null) {
+            in = pre.preProcess(in.dup(), (int) x.size(0), LayerWorkspaceMgr.noWorkspaces());
+        }
+        copy.clear();
+        INDArray out = in.castTo(DataType.DOUBLE);
+        return out == in ? in.dup() : out;
+    }
+
+    /** The activation feeding the layer at {@code position}, before its preprocessor (may be a view). */
+    abstract INDArray rawLayerInput(int position, INDArray x);
 
     /** One full-batch training iteration on the copy. */
-    abstract void fit(DataSet data);
+    final void fit(DataSet data) {
+        ((org.deeplearning4j.nn.api.NeuralNetwork) copy).fit(data);
+    }
+
+    /** Copies the user's updater state (Adam moments, ...) into the copy's, when both exist. */
+    static void copyUpdaterState(INDArray from, INDArray to) {
+        if (from != null && to != null) {
+            to.assign(from);
+        }
+    }
 
     private static void disableNoise(org.deeplearning4j.nn.conf.layers.Layer conf) {
         conf.setIDropout(null);
@@ -139,15 +192,18 @@ abstract class NetworkCopy {
     /** MultiLayerNetwork copy. */
     static final class Mln extends NetworkCopy {
         private final MultiLayerNetwork net;
-        private final DataType original;
-        private final List<LayerSpec> layers;
 
-        Mln(MultiLayerNetwork user, Consumer<NeuralNetConfiguration> customizer, boolean keepUpdaterState) {
+        private Mln(MultiLayerNetwork net, DataType original, List<LayerSpec> layers) {
+            super(net, original, layers);
+            this.net = net;
+        }
+
+        static Mln of(MultiLayerNetwork user, Consumer<NeuralNetConfiguration> customizer, boolean keepUpdaterState) {
             if (!user.isInitCalled()) {
                 throw new IllegalArgumentException("network has not been initialised; call net.init() (and train it) "
                         + "before computing influence");
             }
-            original = user.params().dataType();
+            DataType original = user.params().dataType();
             checkDataType("network", original);
             MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(user.getLayerWiseConfigurations().toJson());
             conf.setDataType(DataType.DOUBLE);
@@ -155,11 +211,11 @@ abstract class NetworkCopy {
                 disableNoise(c.getLayer());
                 customizer.accept(c);
             }
-            net = new MultiLayerNetwork(conf);
+            MultiLayerNetwork net = new MultiLayerNetwork(conf);
             net.init(flat(user.params()).reshape(1, user.numParams()), false);
             Updater u = keepUpdaterState ? user.getUpdater(false) : null;
-            if (u != null && u.getStateViewArray() != null) {
-                net.getUpdater(true).getStateViewArray().assign(u.getStateViewArray());
+            if (u != null) {
+                copyUpdaterState(u.getStateViewArray(), net.getUpdater(true).getStateViewArray());
             }
             List<LayerSpec> specs = new ArrayList<>();
             long offset = 0;
@@ -170,12 +226,7 @@ abstract class NetworkCopy {
                 specs.add(new LayerSpec(i, name, l, lc, conf.getInputPreProcess(i), offset, l.numParams()));
                 offset += l.numParams();
             }
-            layers = Collections.unmodifiableList(specs);
-        }
-
-        @Override
-        DataType originalDataType() {
-            return original;
+            return new Mln(net, original, specs);
         }
 
         @Override
@@ -184,35 +235,15 @@ abstract class NetworkCopy {
         }
 
         @Override
-        List<LayerSpec> layers() {
-            return layers;
-        }
-
-        @Override
-        Model model() {
-            return net;
-        }
-
-        @Override
-        Object network() {
-            return net;
-        }
-
-        @Override
         boolean isChain() {
             return true;
         }
 
         @Override
-        INDArray gradientSum(INDArray x, INDArray y) {
-            try {
-                net.setInput(x);
-                net.setLabels(y);
-                net.computeGradientAndScore();
-                return flat(net.gradient().gradient());
-            } finally {
-                net.clear();
-            }
+        void computeGradientAndScore(INDArray x, INDArray y) {
+            net.setInput(x);
+            net.setLabels(y);
+            net.computeGradientAndScore();
         }
 
         @Override
@@ -228,38 +259,26 @@ abstract class NetworkCopy {
         }
 
         @Override
-        INDArray layerInput(int position, INDArray x) {
-            INDArray in;
-            if (position == 0) {
-                in = x;
-            } else {
-                List<INDArray> acts = net.feedForwardToLayer(position - 1, x, false);
-                in = acts.get(position);
-            }
-            InputPreProcessor pre = layers.get(position).preProcessor();
-            if (pre != null) {
-                in = pre.preProcess(in.dup(), (int) x.size(0), LayerWorkspaceMgr.noWorkspaces());
-            }
-            net.clear();
-            INDArray out = in.castTo(DataType.DOUBLE);
-            return out == in ? in.dup() : out;
-        }
-
-        @Override
-        void fit(DataSet data) {
-            net.fit(data);
+        INDArray rawLayerInput(int position, INDArray x) {
+            return position == 0 ? x : net.feedForwardToLayer(position - 1, x, false).get(position);
         }
     }
 
     /** Single-input, single-output ComputationGraph copy. */
     static final class Graph extends NetworkCopy {
         private final ComputationGraph net;
-        private final DataType original;
-        private final List<LayerSpec> layers;
         private final boolean chain;
         private final List<String> inputVertexOf;
 
-        Graph(ComputationGraph user, Consumer<NeuralNetConfiguration> customizer, boolean keepUpdaterState) {
+        private Graph(ComputationGraph net, DataType original, List<LayerSpec> layers, boolean chain,
+                      List<String> inputVertexOf) {
+            super(net, original, layers);
+            this.net = net;
+            this.chain = chain;
+            this.inputVertexOf = inputVertexOf;
+        }
+
+        static Graph of(ComputationGraph user, Consumer<NeuralNetConfiguration> customizer, boolean keepUpdaterState) {
             ComputationGraphConfiguration uc = user.getConfiguration();
             if (uc.getNetworkInputs().size() != 1 || uc.getNetworkOutputs().size() != 1) {
                 throw new IllegalArgumentException("ComputationGraph has " + uc.getNetworkInputs().size()
@@ -271,7 +290,7 @@ abstract class NetworkCopy {
                 throw new IllegalArgumentException("network has not been initialised; call graph.init() (and train "
                         + "it) before computing influence");
             }
-            original = user.params().dataType();
+            DataType original = user.params().dataType();
             checkDataType("network", original);
             ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(uc.toJson());
             conf.setDataType(DataType.DOUBLE);
@@ -282,11 +301,11 @@ abstract class NetworkCopy {
                 }
             }
             customizer.accept(conf.getDefaultConfiguration());
-            net = new ComputationGraph(conf);
+            ComputationGraph net = new ComputationGraph(conf);
             net.init(flat(user.params()).reshape(1, user.numParams()), false);
             ComputationGraphUpdater u = keepUpdaterState ? user.getUpdater(false) : null;
-            if (u != null && u.getStateViewArray() != null) {
-                net.getUpdater(true).getStateViewArray().assign(u.getStateViewArray());
+            if (u != null) {
+                copyUpdaterState(u.getStateViewArray(), net.getUpdater(true).getStateViewArray());
             }
             List<LayerSpec> specs = new ArrayList<>();
             List<String> inputs = new ArrayList<>();
@@ -317,14 +336,7 @@ abstract class NetworkCopy {
             if (!previous.equals(conf.getNetworkOutputs().get(0))) {
                 isChain = false;
             }
-            chain = isChain;
-            layers = Collections.unmodifiableList(specs);
-            inputVertexOf = inputs;
-        }
-
-        @Override
-        DataType originalDataType() {
-            return original;
+            return new Graph(net, original, specs, isChain, inputs);
         }
 
         @Override
@@ -333,35 +345,15 @@ abstract class NetworkCopy {
         }
 
         @Override
-        List<LayerSpec> layers() {
-            return layers;
-        }
-
-        @Override
-        Model model() {
-            return net;
-        }
-
-        @Override
-        Object network() {
-            return net;
-        }
-
-        @Override
         boolean isChain() {
             return chain;
         }
 
         @Override
-        INDArray gradientSum(INDArray x, INDArray y) {
-            try {
-                net.setInputs(x);
-                net.setLabels(y);
-                net.computeGradientAndScore();
-                return flat(net.gradient().gradient());
-            } finally {
-                net.clear();
-            }
+        void computeGradientAndScore(INDArray x, INDArray y) {
+            net.setInputs(x);
+            net.setLabels(y);
+            net.computeGradientAndScore();
         }
 
         @Override
@@ -377,30 +369,16 @@ abstract class NetworkCopy {
         }
 
         @Override
-        INDArray layerInput(int position, INDArray x) {
+        INDArray rawLayerInput(int position, INDArray x) {
             String inputName = inputVertexOf.get(position);
-            INDArray in;
             if (inputName == null || net.getConfiguration().getNetworkInputs().contains(inputName)) {
-                in = x;
-            } else {
-                Map<String, INDArray> acts = net.feedForward(x, false);
-                in = acts.get(inputName);
-                if (in == null) {
-                    throw new IllegalStateException("no activation for vertex " + inputName);
-                }
+                return x;
             }
-            InputPreProcessor pre = layers.get(position).preProcessor();
-            if (pre != null) {
-                in = pre.preProcess(in.dup(), (int) x.size(0), LayerWorkspaceMgr.noWorkspaces());
+            INDArray in = net.feedForward(x, false).get(inputName);
+            if (in == null) {
+                throw new IllegalStateException("no activation for vertex " + inputName);
             }
-            net.clear();
-            INDArray out = in.castTo(DataType.DOUBLE);
-            return out == in ? in.dup() : out;
-        }
-
-        @Override
-        void fit(DataSet data) {
-            net.fit(data);
+            return in;
         }
     }
 }
