@@ -4,6 +4,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.influence4j.dl4j.Dl4jInfluenceModel;
+import org.influence4j.dl4j.HvpMode;
+import org.influence4j.hvp.HessianVectorProduct;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,6 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code perExampleGradientDots}, one forward and backward pass over the training set) vs. the per-example loop a
  * user writes without it: for each example, DL4J's {@code computeGradientAndScore()} on a batch of one, then a dot
  * product with {@code s}. One operation = all {@code n} examples.
+ *
+ * <p>Next to them, on the same {@code n} examples and in the same run: the baseline {@link #gradientDl4j} (one DL4J
+ * batch gradient), {@link #hvpExact} (one exact HVP over the cached pass, as a solver uses it over the whole training
+ * set), {@link #hessianCache} (building that cache) and {@link #adapterBuild} (adapting the network: the private
+ * DOUBLE copy and the checks), i.e. every one-off and per-test-point cost of scoring a training set.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,7 +46,7 @@ public class ScoringBenchmark {
     @Param({"784-128-10"})
     public String network;
 
-    /** Training examples scored per operation. */
+    /** Training examples scored per operation (the CI smoke pass uses 256). */
     @Param({"10000"})
     public int n;
 
@@ -49,6 +56,7 @@ public class ScoringBenchmark {
     private INDArray[] ys;
     private Dl4jInfluenceModel model;
     private INDArray s;
+    private HessianVectorProduct exact;
 
     /** Builds the network, the training set (also split into one-example batches) and the vector {@code s}. */
     @Setup
@@ -57,6 +65,7 @@ public class ScoringBenchmark {
         train = BenchNets.data(network, n, 3);
         model = Dl4jInfluenceModel.of(net);
         s = BenchNets.direction(model.numParameters(), 5);
+        exact = model.hessian(train, HvpMode.EXACT);
         xs = new INDArray[n];
         ys = new INDArray[n];
         for (int i = 0; i < n; i++) {
@@ -83,5 +92,29 @@ public class ScoringBenchmark {
             out[i] = Nd4j.getBlasWrapper().dot(g.reshape(g.length()), s);
         }
         return out;
+    }
+
+    /** Baseline: one DL4J batch gradient ({@code computeGradientAndScore}) over all n examples. */
+    @Benchmark
+    public INDArray gradientDl4j() {
+        return BenchNets.dl4jGradient(net, train);
+    }
+
+    /** One exact (R-operator) HVP over all n examples, with the forward/backward cache built in setup. */
+    @Benchmark
+    public INDArray hvpExact() {
+        return exact.apply(s);
+    }
+
+    /** The one-off cache of {@link #hvpExact}: {@code hessian(train)} (a forward and a backward pass, kept). */
+    @Benchmark
+    public HessianVectorProduct hessianCache() {
+        return model.hessian(train, HvpMode.EXACT);
+    }
+
+    /** Adapting the network: {@code Dl4jInfluenceModel.of(net)} (private DOUBLE copy, layer and parameter checks). */
+    @Benchmark
+    public Dl4jInfluenceModel adapterBuild() {
+        return Dl4jInfluenceModel.of(net);
     }
 }
