@@ -40,6 +40,8 @@ public final class GettingStarted {
 
     /** Training labels flipped on purpose: self-influence should rank them first. */
     static final int[] FLIPPED = {7, 31, 64, 88, 113, 140};
+    /** Full-batch training iterations, and retraining iterations per left-out example (warm-started). */
+    static final int ITERATIONS = 1500, RETRAIN_ITERATIONS = 150;
 
     /** What the program found. */
     public record Outcome(int[] flipped, int[] suspects, int testIndex, int[] helpful, int[] harmful,
@@ -66,7 +68,7 @@ public final class GettingStarted {
             train.getLabels().putRow(i, Nd4j.zeros(DataType.DOUBLE, 3).putScalar((label + 1) % 3, 1.0));
         }
 
-        // 2. A small network 4-8-3, trained full batch close to a minimum of loss + L2
+        // 2. A small network 4-8-3, trained full batch close to a minimum of mean loss + L2
         MultiLayerNetwork net = network();
         for (int i = 0; i < ITERATIONS; i++) {
             net.fit(train);
@@ -103,7 +105,8 @@ public final class GettingStarted {
         InfluenceDiagnostics diagnostics = estimator.diagnose();
         System.out.println(diagnostics);
 
-        // 6. Ground truth: retrain without the top-10 and 5 random examples, compare predicted and actual changes
+        // 6. Ground truth: retrain without each of the top-10 and 5 random examples (warm-started from θ̂, the
+        //    network's own updater), compare the predicted and the actual changes of the test loss
         Dl4jRetrainer retrainer = Dl4jRetrainer.builder(net, train).iterations(RETRAIN_ITERATIONS).build();
         ValidationReport validation = LeaveOneOutValidation.defaults()
                 .withTopK(10)
@@ -115,10 +118,10 @@ public final class GettingStarted {
                 scores.objectiveGradientNorm(), diagnostics, validation);
     }
 
-    static final int ITERATIONS = 1500;
-    static final int RETRAIN_ITERATIONS = 150;
-
-    /** A 4-8-3 tanh network in DOUBLE with L2 weight decay, fitted full batch with Adam. */
+    /**
+     * A 4-8-3 tanh network in DOUBLE with L2 weight decay. Plain SGD with momentum: DL4J adds {@code l2} to the
+     * gradient before the updater, so its fixed point is a stationary point of the objective influence differentiates.
+     */
     static MultiLayerNetwork network() {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
                 .seed(42)
