@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *       {@code randomSample} distinct others drawn uniformly with {@code seed} — or exactly the
  *       {@link #withIndices(int...) explicit indices};</li>
  *   <li>for each selected {@code i}: {@code actual = retrainer.testLossWithout({i}, test) − baseline} and
- *       {@code predicted = −score_i / n} (DESIGN.md: {@code Δ ≈ −(1/n)·I_up,loss});</li>
+ *       {@code predicted = −score_i / n} ({@code Δ ≈ −(1/n)·I_up,loss});</li>
  *   <li>flag the retrainings that left the warm start's basin (below);</li>
  *   <li>report Pearson, Spearman and Kendall between predicted and actual, over the points that stayed in the
  *       basin and over the top-k subset of them (and the same over every point).</li>

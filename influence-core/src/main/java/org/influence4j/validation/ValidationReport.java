@@ -15,7 +15,7 @@ import java.util.function.Predicate;
  * approximate: {@link #all()} and {@link #topK()} leave them out, {@link #allPoints()} and
  * {@link #topKAllPoints()} keep them, and {@link #leftBasinCount()} counts them.
  *
- * <p>Sign convention (DESIGN.md): the score is {@code I_up,loss(zᵢ, z_test) = −∇ℓ_testᵀ H⁻¹ ∇ℓ(zᵢ)}
+ * <p>Sign convention (see {@code InfluenceScores}): the score is {@code I_up,loss(zᵢ, z_test) = −∇ℓ_testᵀ H⁻¹ ∇ℓ(zᵢ)}
  * (negative = helpful); removing {@code zᵢ} is predicted to change the test loss by
  * {@code Δ ≈ −score/n}; the actual change is {@code L_test(θ₋ᵢ) − L_test(θ_baseline)} where the baseline is
  * retrained with nothing removed.
