@@ -39,9 +39,9 @@ public record InfluenceDiagnostics(long parameters, int trainingExamples, double
     /** Condition number of {@code H + λI} above which the solve is reported as ill-conditioned. */
     public static final double CONDITION_THRESHOLD = 1e10;
 
-    /** Copies the warnings. */
+    /** Copies the warnings, each once (in first-seen order). */
     public InfluenceDiagnostics {
-        warnings = List.copyOf(Objects.requireNonNull(warnings, "warnings"));
+        warnings = List.copyOf(new java.util.LinkedHashSet<>(Objects.requireNonNull(warnings, "warnings")));
     }
 
     /** True if no check failed. */

@@ -489,9 +489,12 @@ public final class InfluenceEstimator {
                         + "differences, and the parameters and training data for non-finite values",
                         exact ? "spectrum" : "estimate", min, max));
             } else if (min + damping <= 0) {
-                warnings.add(String.format("H + λI is not positive definite: smallest eigenvalue of H is %.4g%s and λ = %g; "
-                        + "use a damping above %.3g, the Gauss–Newton Hessian, or an eigenvalue policy", min,
-                        negative >= 0 ? " (" + negative + " negative)" : "", damping, -min));
+                double suggested = NotPositiveDefiniteException.suggestedDamping(damping, min + damping);
+                warnings.add(String.format(Locale.ROOT, "H + λI is not positive definite: smallest eigenvalue of H is "
+                        + "%.4g%s and λ = %g; use a damping of at least %.3g (withDamping(%.3g)) or the Gauss–Newton "
+                        + "curvature; otherwise the exact solver's default EigenvaluePolicy.TRUNCATE inverts only the "
+                        + "positive part; the model may not be at a minimum", min,
+                        negative >= 0 ? " (" + negative + " negative)" : "", damping, suggested, suggested));
             } else if (min < 0) {
                 warnings.add(String.format("H is indefinite (smallest eigenvalue %.4g%s): θ̂ is a saddle point, not a minimum; "
                         + "λ = %g makes H + λI positive definite but the scores describe a damped model",

@@ -13,6 +13,7 @@ import org.influence4j.model.SoftmaxRegression;
 import org.influence4j.testdata.DenseOracle;
 import org.influence4j.testdata.Iris;
 import org.junit.jupiter.api.BeforeAll;
+import org.influence4j.solver.NotPositiveDefiniteException;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -68,8 +69,15 @@ class InfluenceDiagnosticsTest {
                 .withTrainingData(train).withDamping(0.0).diagnose();
         assertThat(d.minEigenvalue()).isLessThan(-1.0);
         assertThat(d.negativeEigenvalues()).isEqualTo(15);
+        double suggested = NotPositiveDefiniteException.suggestedDamping(0.0, d.minEigenvalue());
+        assertThat(suggested).isGreaterThan(-2 * d.minEigenvalue());
         assertThat(d.warnings()).anySatisfy(w -> assertThat(w).contains("not positive definite")
-                .contains("use a damping above"));
+                .contains(String.format(java.util.Locale.ROOT, "withDamping(%.3g)", suggested))
+                .contains("TRUNCATE").doesNotContain("CLIP"));
+        // the same rule as a flagged exact solve of the same estimator
+        assertThat(InfluenceEstimator.forModel(new InfluenceEstimatorTest.NegatedHessianModel(softmax))
+                .withTrainingData(train).withDamping(0.0).influenceOn(train.get(0)).solverResult().suggestedDamping(0.0))
+                .isCloseTo(suggested, org.assertj.core.data.Offset.offset(1e-9 * suggested));
         assertThat(d.dampedConditionNumber()).isInfinite();
     }
 

@@ -24,6 +24,19 @@ public class NotPositiveDefiniteException extends NumericalException {
         this.suggestedDamping = suggestedDamping;
     }
 
+    /**
+     * The library's one rule for a damping that makes {@code H + λ'I} positive definite, used by every solver result
+     * and by {@code InfluenceEstimator.diagnose()}: {@code λ' = λ + 2·max(−θ, 0) + max(1e-6·(λ + |θ|), 1e-12)}, with
+     * {@code θ} the smallest eigenvalue (or its estimate) of {@code H + λI}. The factor 2 is a margin for iterative
+     * estimates, which lie inside the spectrum. NaN when {@code θ} is NaN.
+     *
+     * @param damping             the current damping λ
+     * @param smallestEigenvalue  θ, the smallest eigenvalue (estimate) of {@code H + λI}
+     */
+    public static double suggestedDamping(double damping, double smallestEigenvalue) {
+        return Failures.suggestedDamping(damping, smallestEigenvalue);
+    }
+
     /** The non-positive curvature found. */
     public double curvature() {
         return curvature;

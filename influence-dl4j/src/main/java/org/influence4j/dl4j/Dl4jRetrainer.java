@@ -282,7 +282,10 @@ public final class Dl4jRetrainer implements Retrainer {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while retraining", e);
+            java.util.concurrent.CancellationException c = new java.util.concurrent.CancellationException(
+                    "interrupted while retraining; the retrainings finished so far stay cached");
+            c.initCause(e);
+            throw c;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;

@@ -16,7 +16,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * retrains with the same code.
  *
  * <p>Cost per iteration: one batch gradient (L-BFGS adds its line search's extra evaluations, usually none).
- * Deterministic. Stateless; concurrent calls on different networks are safe.
+ * Deterministic. Stateless; concurrent calls on different networks are safe. The thread's interrupt is checked once
+ * per iteration; an interrupted training ends with a {@link java.util.concurrent.CancellationException}.
  */
 public final class Dl4jTraining {
 
@@ -52,6 +53,7 @@ public final class Dl4jTraining {
             }
             checkDouble(graph.params().dataType());
             for (int i = 0; i < iterations; i++) {
+                checkInterrupt(i);
                 graph.fit(data);
             }
             Dl4jInfluenceModel model = Dl4jInfluenceModel.of(graph);
@@ -92,6 +94,17 @@ public final class Dl4jTraining {
             }
         }
         return new Dl4jBatchObjective(net, data);
+    }
+
+    /**
+     * Ends training whose thread was interrupted with a {@link java.util.concurrent.CancellationException} (the
+     * interrupt flag stays set); checked once per iteration.
+     */
+    static void checkInterrupt(int iteration) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new java.util.concurrent.CancellationException("training interrupted after " + iteration
+                    + " iterations");
+        }
     }
 
     private static boolean usesAdam(MultiLayerNetwork net) {

@@ -51,6 +51,7 @@ final class FullBatchAdam {
         TrainingObjective objective = config == null ? null : Dl4jTraining.bind(net, data);
         if (objective == null || !objective.plainJava()) {
             for (int i = 0; i < iterations; i++) {
+                Dl4jTraining.checkInterrupt(i);
                 net.fit(data);
             }
             return false;
@@ -72,6 +73,7 @@ final class FullBatchAdam {
         double[] g = new double[p];
         int t = net.getIterationCount();
         for (int it = 0; it < iterations; it++, t++) {
+            Dl4jTraining.checkInterrupt(it); // before any state is written back: the network is left as it was
             objective.evaluate(theta, g);
             double alpha = lr * Math.sqrt(1 - Math.pow(beta2, t + 1)) / (1 - Math.pow(beta1, t + 1));
             if (Double.isNaN(alpha) || alpha == 0) {

@@ -66,6 +66,7 @@ final class Lbfgs {
         double gNorm = norm(g);
         int it = 0;
         while (gNorm > tolerance && it < maxIterations) {
+            Dl4jTraining.checkInterrupt(it);
             // two-loop recursion: d = −H_k g
             double[] q = g.clone();
             double[] alpha = new double[MEMORY];
