@@ -41,8 +41,8 @@ final class FragilityCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "The quick preset, same as --preset quick: bundled Iris, tanh MLPs of "
             + "width 5 and depths 1, 2, 4, 8, weight decay 0 and 5e-3, seeds 1-3, converged L-BFGS and fixed-budget Adam "
-            + "(48 networks), exact solver, 3 test points per network, top-20 + 10 random points retrained; about 1.5 "
-            + "minutes on 2 cores.")
+            + "(48 networks), exact solver, 3 test points per network, top-20 + 10 random points retrained; about a minute "
+            + "on 2 cores.")
     boolean quick;
 
     @Option(names = "--preset", defaultValue = "quick", description = "quick, full, mnist-mlp or mnist-cnn (default: "
