@@ -4,7 +4,6 @@ import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
 import org.influence4j.hvp.HessianVectorProduct;
-import org.influence4j.hvp.Hvps;
 import org.influence4j.hvp.MiniBatchHessianVectorProduct;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -105,52 +104,5 @@ public interface Curvature {
                 return "FullBatch[" + h + "]";
             }
         };
-    }
-
-    /** See {@link #dense()}. */
-    final class DenseCurvature implements Curvature {
-        private record DenseKey() {
-        }
-
-        private final Curvature base;
-
-        DenseCurvature(Curvature base) {
-            this.base = base;
-        }
-
-        @Override
-        public long dimension() {
-            return base.dimension();
-        }
-
-        @Override
-        public int numExamples() {
-            return base.numExamples();
-        }
-
-        @Override
-        public HessianVectorProduct hessian() {
-            return base.cached(new DenseKey(), () -> HessianVectorProduct.ofMatrix(Hvps.toDense(base.hessian())));
-        }
-
-        @Override
-        public MiniBatchHessianVectorProduct miniBatches(int batchSize) {
-            return batchSize >= numExamples() ? fullBatch(hessian(), numExamples()) : base.miniBatches(batchSize);
-        }
-
-        @Override
-        public <T> T cached(Object key, Supplier<T> compute) {
-            return base.cached(key, compute);
-        }
-
-        @Override
-        public Curvature dense() {
-            return this;
-        }
-
-        @Override
-        public String toString() {
-            return "DenseCurvature[" + base + "]";
-        }
     }
 }
