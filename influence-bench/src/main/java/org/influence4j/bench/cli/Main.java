@@ -49,12 +49,14 @@ public final class Main implements Callable<Integer> {
 
     /**
      * The fragility study runs thousands of solves and records every solver's stop reason and true residual in
-     * {@code results.csv}; a WARN line per unconverged LiSSA solve would bury its output, so for that command the
-     * solver and estimator loggers start at ERROR unless the user set them (slf4j-simple reads the properties when a
+     * {@code results.csv} (and every retraining that left the warm start's basin in {@code points.csv}); a WARN line per
+     * unconverged LiSSA solve or flagged retraining would bury its output, so for that command the solver, estimator
+     * and validation loggers start at ERROR unless the user set them (slf4j-simple reads the properties when a
      * logger is first created, which happens after this).
      */
     private static void quietSolverWarnings() {
-        for (String logger : new String[] {"org.influence4j.solver", "org.influence4j.InfluenceEstimator"}) {
+        for (String logger : new String[] {"org.influence4j.solver", "org.influence4j.InfluenceEstimator",
+                "org.influence4j.validation"}) {
             String key = "org.slf4j.simpleLogger.log." + logger;
             if (System.getProperty(key) == null) {
                 System.setProperty(key, "error");
