@@ -343,10 +343,15 @@ public final class LissaSolver implements IHVPSolver {
             HessianVectorProduct step = miniBatch == null ? op : miniBatch.sampleBatch(rng);
             // Δ = hₜ − hₜ₋₁ = b − Aₜhₜ₋₁/s
             INDArray change = b.sub(step.apply(h).divi(s));
-            INDArray next = h.add(change);
-            double hNorm = Vectors.norm2(next);
+            h.addi(change);
+            double hNorm = Vectors.norm2(h);
             double changeNorm = Vectors.norm2(change);
             if (!Double.isFinite(hNorm) || hNorm > GROWTH_BOUND * (t + 1) * bNorm) {
+                // back to the last iterate within the bound (h₀ = b if even that is lost to overflow)
+                h.subi(change);
+                if (!Double.isFinite(Vectors.norm2(h))) {
+                    h = b.dup();
+                }
                 // one more product classifies the growing direction Δ by its Rayleigh quotient μ:
                 // negative ⇒ A is indefinite, > 2s ⇒ the scale is too small
                 double mu = Double.NaN;
@@ -357,7 +362,6 @@ public final class LissaSolver implements IHVPSolver {
                         t, repeat, hNorm, GROWTH_BOUND, s, mu);
                 return new Recursion(h, t, false, true, mu);
             }
-            h = next;
             double relativeChange = changeNorm / hNorm;
             IterationListener.Event event = new IterationListener.Event("lissa", t, repeat, relativeChange);
             listener.onIteration(event);
