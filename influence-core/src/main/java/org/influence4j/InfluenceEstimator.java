@@ -571,7 +571,7 @@ public final class InfluenceEstimator {
         double[] g = t.stationarity.get();
         if (g[1] > InfluenceDiagnostics.STATIONARITY_THRESHOLD && t.warned.add("stationarity")) {
             LOG.warn(String.format(Locale.ROOT, "θ̂ is not a stationary point of the training objective: ‖∇R(θ̂)‖ = "
-                    + "%.3g, %.2g of the gradient scale (threshold %g); influence functions assume a minimum, so the "
+                    + "%.3g, %.2g of the gradient scale (threshold %.0e); influence functions assume a minimum, so the "
                     + "scores may not predict retraining — train longer or to a tighter tolerance, and check with "
                     + "diagnose()", g[0], g[1], InfluenceDiagnostics.STATIONARITY_THRESHOLD));
         }
