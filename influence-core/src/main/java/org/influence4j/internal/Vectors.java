@@ -40,4 +40,9 @@ public final class Vectors {
     public static INDArray zeros(long length) {
         return Nd4j.zeros(DataType.DOUBLE, length);
     }
+
+    /** Whether every entry of {@code x} is finite (its 2-norm is finite). */
+    public static boolean isFiniteVector(INDArray x) {
+        return Double.isFinite(norm2(x));
+    }
 }

@@ -34,6 +34,18 @@ import org.slf4j.LoggerFactory;
  * that check counts as an iteration); otherwise the check is the final residual and is <em>not</em>
  * counted. Other stops also end with one uncounted product for the reported true residual.
  *
+ * <h2>Stopping honestly at the limits of floating point</h2>
+ * Every {@value #CHECK_INTERVAL} iterations the true residual is recomputed (one counted HVP) and the best iterate
+ * so far (by true residual, starting with {@code x₀}) is kept. The solve stops with {@link StopReason#STAGNATED} when
+ * the true residual is at the attainable accuracy — at or below {@code c·√p·ε·(ρ_max‖x‖ + ‖b‖)}, the rounding level of
+ * forming {@code b − Hx} (Barrett et al. 1994, §4.2; c = {@value #ATTAINABLE_ULPS}) — or has not decreased by 0.1 %
+ * over {@value #STAGNATION_CHECKS} checks. Any stop other than convergence returns the best iterate, so an
+ * unattainable tolerance never returns an iterate worse than one the solve held. A non-positive curvature is judged
+ * against the operator's scale: only {@code pᵀHp/pᵀp < −ε·ρ_max} (ε = {@value #CURVATURE_EPSILON}) is
+ * {@link StopReason#NON_POSITIVE_CURVATURE}; a value between that and zero is rounding and ends as
+ * {@link StopReason#STAGNATED}. A non-finite α, β or norm ends the solve with {@link StopReason#BREAKDOWN} before a
+ * non-finite vector reaches the operator.
+ *
  * <h2>Cost</h2>
  * One HVP per iteration plus {@code O(p)} vector work; one more HVP for the final true residual, and one for
  * the initial residual when an initial guess is given (counted). {@link SolverResult#iterations()} counts
@@ -64,6 +76,23 @@ public final class ConjugateGradientSolver implements IHVPSolver {
     public static final double DEFAULT_TOLERANCE = 1e-8;
     /** Cap on the default iteration limit {@code 10·p}. */
     public static final int MAX_ITERATIONS_CAP = 10_000;
+    /**
+     * Relative size ε below which a non-positive Rayleigh quotient {@code pᵀHp/pᵀp ≤ 0} is rounding, not negative
+     * curvature: only {@code pᵀHp/pᵀp < −ε·ρ_max} (ρ_max the largest Rayleigh quotient met, a lower bound on
+     * {@code ‖H‖}) stops with {@link StopReason#NON_POSITIVE_CURVATURE}; closer to zero it is
+     * {@link StopReason#STAGNATED}.
+     */
+    public static final double CURVATURE_EPSILON = 1e-10;
+    /** Iterations between true-residual checks (each one counted HVP), which keep the best iterate. */
+    public static final int CHECK_INTERVAL = 50;
+    /** Checks without a 0.1 % decrease of the best true residual after which the solve has stagnated. */
+    public static final int STAGNATION_CHECKS = 40;
+    /**
+     * The attainable accuracy: a true residual at or below {@code c·√p·ε·(ρ_max‖x‖ + ‖b‖)} (ε the unit roundoff,
+     * ρ_max the largest Rayleigh quotient met, c = this constant) is at the rounding level of forming {@code b − Hx}
+     * and cannot improve further; the solve stops there with {@link StopReason#STAGNATED}.
+     */
+    public static final double ATTAINABLE_ULPS = 10;
 
     private static final Logger LOG = LoggerFactory.getLogger(ConjugateGradientSolver.class);
 
@@ -254,6 +283,10 @@ public final class ConjugateGradientSolver implements IHVPSolver {
             double prevBeta = 0;
             int iteration = 0;
             double finalResidual = Double.NaN;
+            // the best iterate by true residual, from the checks every CHECK_INTERVAL iterations
+            INDArray bestX = x.dup(); // x₀, whose residual r₀ is exact
+            double bestTrue = rNorm;
+            int checksWithoutProgress = 0;
             StopReason stop;
             while (true) {
                 if (rNorm <= target) {
@@ -268,6 +301,10 @@ public final class ConjugateGradientSolver implements IHVPSolver {
                     hvps++;
                     LOG.trace("cg: recurrence residual {} but true residual {}; restarting", rNorm / bNorm,
                             trueNorm / bNorm);
+                    if (trueNorm < bestTrue) {
+                        bestTrue = trueNorm;
+                        bestX = x.dup();
+                    }
                     r = trueR;
                     rNorm = trueNorm;
                     z = precondition(r);
@@ -281,28 +318,71 @@ public final class ConjugateGradientSolver implements IHVPSolver {
                     stop = StopReason.MAX_ITERATIONS;
                     break;
                 }
+                if (iteration > 0 && iteration % CHECK_INTERVAL == 0) {
+                    // true residual every CHECK_INTERVAL iterations (one counted HVP): keep the best iterate; stop
+                    // once it is at the attainable accuracy (normwise backward error at rounding level, Barrett et al.
+                    // §4.2), or has not improved for STAGNATION_CHECKS checks
+                    double trueNorm = Solves.trueResidualNorm(h, b, x);
+                    hvps++;
+                    if (trueNorm < bestTrue * (1 - 1e-3)) {
+                        checksWithoutProgress = 0;
+                    } else {
+                        checksWithoutProgress++;
+                    }
+                    if (trueNorm < bestTrue) {
+                        bestTrue = trueNorm;
+                        bestX = x.dup();
+                    }
+                    double attainable = ATTAINABLE_ULPS * Math.sqrt(b.length()) * Math.ulp(1.0)
+                            * (maxCurvature * Vectors.norm2(x) + bNorm);
+                    if (trueNorm <= attainable || checksWithoutProgress >= STAGNATION_CHECKS) {
+                        stop = StopReason.STAGNATED;
+                        break;
+                    }
+                    if (hvps >= maxIt) {
+                        stop = StopReason.MAX_ITERATIONS;
+                        break;
+                    }
+                }
                 Solves.checkInterrupt("conjugate gradient", hvps);
                 INDArray q = h.apply(d);
                 hvps++;
                 iteration++;
                 double curvature = Vectors.dot(d, q); // pᵀHp
-                double rayleigh = curvature / Vectors.dot(d, d);
+                double dd = Vectors.dot(d, d);
+                double rayleigh = curvature / dd;
+                if (!Double.isFinite(dd) || !Double.isFinite(rz)) {
+                    stop = StopReason.BREAKDOWN; // the recurrence's own scalars overflowed
+                    break;
+                }
                 if (!Double.isFinite(rayleigh)) {
                     throw new NumericalException("conjugate gradient: the operator returned a non-finite "
-                            + "product at iteration " + iteration + " (pᵀHp = " + curvature + "); check " + h);
+                            + "product for a finite direction at iteration " + iteration + " (pᵀHp = " + curvature
+                            + "); check " + h);
                 }
                 minCurvature = Math.min(minCurvature, rayleigh);
                 maxCurvature = Math.max(maxCurvature, rayleigh);
                 // T_kk = 1/α_k + β_{k−1}/α_{k−1}, with 1/α_k = pᵀHp / rᵀz (finite even when pᵀHp ≤ 0)
                 appendLanczos(curvature / rz + (lanczosSize > 0 ? prevBeta / prevAlpha : 0));
                 if (!(curvature > 0)) {
-                    stop = StopReason.NON_POSITIVE_CURVATURE;
+                    // judged against the operator's scale: −ε·ρ_max or below is negative curvature; closer to zero
+                    // it is rounding in a recurrence that has lost its accuracy
+                    stop = rayleigh < -CURVATURE_EPSILON * Math.max(maxCurvature, Math.abs(rayleigh))
+                            ? StopReason.NON_POSITIVE_CURVATURE : StopReason.STAGNATED;
                     break;
                 }
                 double alpha = rz / curvature; // α = rᵀz / pᵀHp
+                if (!Double.isFinite(alpha)) {
+                    stop = StopReason.BREAKDOWN;
+                    break;
+                }
                 x.addi(d.mul(alpha));
                 r.subi(q.muli(alpha));
                 rNorm = Vectors.norm2(r);
+                if (!Double.isFinite(rNorm)) {
+                    stop = StopReason.BREAKDOWN;
+                    break;
+                }
                 IterationListener.Event event = new IterationListener.Event("cg", iteration, 0, rNorm / bNorm);
                 listener.onIteration(event);
                 SolveMonitor.iteration(event);
@@ -312,6 +392,10 @@ public final class ConjugateGradientSolver implements IHVPSolver {
                 z = precondition(r);
                 double rzNew = Vectors.dot(r, z);
                 double beta = rzNew / rz; // β = rₖᵀzₖ / rₖ₋₁ᵀzₖ₋₁
+                if (!Double.isFinite(beta)) {
+                    stop = StopReason.BREAKDOWN;
+                    break;
+                }
                 lanczosOff[lanczosSize - 1] = Math.sqrt(beta) / alpha; // T_{k,k+1} = √β_k / α_k
                 d = z.addi(d.muli(beta));
                 rz = rzNew;
@@ -319,7 +403,16 @@ public final class ConjugateGradientSolver implements IHVPSolver {
                 prevBeta = beta;
             }
             if (Double.isNaN(finalResidual)) {
-                finalResidual = Solves.trueResidualNorm(h, b, x); // final check, not counted
+                finalResidual = Vectors.isFiniteVector(x) ? Solves.trueResidualNorm(h, b, x) // final check, not counted
+                        : Double.POSITIVE_INFINITY;
+            }
+            if (stop != StopReason.CONVERGED && bestX != null && !(finalResidual <= bestTrue)) {
+                x = bestX; // an earlier iterate was better: return it
+                finalResidual = bestTrue;
+            }
+            if (!Vectors.isFiniteVector(x)) {
+                x = Vectors.zeros(b.length());
+                finalResidual = bNorm;
             }
             return finish(x, stop, finalResidual);
         }

@@ -56,6 +56,14 @@ final class Failures {
                 yield new DivergenceException(String.format(Locale.ROOT, "LiSSA diverged after %d HVPs (scale %.4g, "
                         + "batch size %d): %s", r.iterations(), l.scale(), l.batchSize(), cause));
             }
+            case STAGNATED -> new NotConvergedException(String.format(Locale.ROOT, "conjugate gradient stagnated "
+                    + "after %d HVPs at relative residual %.3g, the attainable accuracy for this operator in DOUBLE; the "
+                    + "tolerance %.3g is below it: raise the tolerance, or the damping (which lowers the condition "
+                    + "number)", r.iterations(), r.relativeResidual(), ((SolverDiagnostics.Cg) d).tolerance()), r);
+            case BREAKDOWN -> new NotConvergedException(String.format(Locale.ROOT, "conjugate gradient broke down after "
+                    + "%d HVPs (a scalar of its recurrence became non-finite); returned its best finite iterate, "
+                    + "relative residual %.3g; raise the damping or the tolerance", r.iterations(),
+                    r.relativeResidual()), r);
             default -> new NotConvergedException(String.format(Locale.ROOT, "the %s solve did not converge: %s "
                     + "after %d HVPs, relative residual %.3g; increase the iterations (CG) or depth (LiSSA), or the "
                     + "damping", d.solver(), r.stopReason(), r.iterations(), r.relativeResidual()), r);

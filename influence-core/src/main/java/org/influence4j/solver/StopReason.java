@@ -13,8 +13,22 @@ public enum StopReason {
      * (an indefinite Hessian, or too little damping).
      */
     NON_POSITIVE_CURVATURE,
-    /** The exact solver found eigenvalues ≤ 0 after damping and its policy is to fail. */
+    /**
+     * The exact solver's {@link EigenvaluePolicy} modified at least one eigenvalue {@code μ ≤ τ} of {@code H + λI}: the
+     * solution inverts the modified operator.
+     */
     NOT_POSITIVE_DEFINITE,
+    /**
+     * Conjugate gradient stopped making progress: its true residual did not decrease over several checks, or it met a
+     * curvature indistinguishable from zero at the operator's scale — the attainable accuracy at this conditioning in
+     * floating point is reached (the best iterate is returned). Raise the tolerance or the damping.
+     */
+    STAGNATED,
+    /**
+     * A scalar of conjugate gradient's recurrence (α, β or a norm) became non-finite; the solve stopped before a
+     * non-finite vector reached the operator and returned its best finite iterate.
+     */
+    BREAKDOWN,
     /** LiSSA's recursion grew or became non-finite: the scale is too small or the damping too low. */
     DIVERGED,
     /** A direct solve (exact solver) finished; the residual was recomputed. */
