@@ -103,6 +103,7 @@ public final class Dl4jRetrainer implements Retrainer {
     private final Map<List<Integer>, INDArray> parameters = new ConcurrentHashMap<>();
     private final Map<List<Integer>, Retraining> stats = new ConcurrentHashMap<>();
     private final ThreadLocal<Object> evaluator;
+    private final List<NetworkCopy.LayerSpec> layers;
     private INDArray perturbed; // guarded by this
 
     private Dl4jRetrainer(Builder b) {
@@ -125,26 +126,30 @@ public final class Dl4jRetrainer implements Retrainer {
             throw new IllegalArgumentException("protocol " + protocol.kind() + " needs a MultiLayerNetwork, but "
                     + "network is a ComputationGraph; use TrainingProtocol.ownUpdater(iterations)");
         }
-        checkShapes(copy, train);
+        this.layers = copy.layers();
+        checkWidths("train", train);
         this.evaluator = ThreadLocal.withInitial(() -> copyOf(base));
     }
 
-    /** Labels must have one column per network output, features one per input (where DL4J defines both). */
-    private static void checkShapes(NetworkCopy net, DataSet train) {
-        List<NetworkCopy.LayerSpec> layers = net.layers();
-        INDArray x = train.getFeatures();
-        INDArray y = train.getLabels();
+    /**
+     * Labels must have one column per network output, features one per input (where DL4J defines both); checked for
+     * the training data when the retrainer is built and for every test point before any retraining.
+     */
+    private void checkWidths(String what, DataSet data) {
+        INDArray x = data.getFeatures();
+        INDArray y = data.getLabels();
         if (layers.get(layers.size() - 1).conf() instanceof FeedForwardLayer out && y.rank() == 2
                 && out.getNOut() != y.size(1)) {
-            throw new IllegalArgumentException("train labels have " + y.size(1) + " columns but the network has "
-                    + out.getNOut() + " outputs; pass the training labels the network was trained on (one column "
-                    + "per output, e.g. one-hot)");
+            throw new IllegalArgumentException(what + " labels have " + y.size(1) + " columns but the network has "
+                    + out.getNOut() + " outputs; pass labels with one column per output (e.g. one-hot), as the "
+                    + "network was trained on");
         }
         NetworkCopy.LayerSpec first = layers.get(0);
         if (first.conf() instanceof FeedForwardLayer in && first.preProcessor() == null && x.rank() == 2
                 && in.getNIn() != x.size(1)) {
-            throw new IllegalArgumentException("train features have " + x.size(1) + " columns but the network "
-                    + "takes " + in.getNIn() + " inputs; pass the training features the network was trained on");
+            throw new IllegalArgumentException(what + " features have " + x.size(1) + " columns but the network "
+                    + "takes " + in.getNIn() + " inputs; pass features with one column per input, as the network "
+                    + "was trained on");
         }
     }
 
@@ -233,6 +238,7 @@ public final class Dl4jRetrainer implements Retrainer {
     @Override
     public double testLossWithout(int[] removed, DataSet testPoint) {
         Arguments.checkDataSet("testPoint", testPoint);
+        checkWidths("testPoint", testPoint);
         return loss(retrained(key(removed)), testPoint);
     }
 
@@ -318,6 +324,7 @@ public final class Dl4jRetrainer implements Retrainer {
      */
     public double retrainingNoise(DataSet testPoint) {
         Arguments.checkDataSet("testPoint", testPoint);
+        checkWidths("testPoint", testPoint);
         INDArray baseline = retrained(List.of());
         INDArray noisy;
         synchronized (this) {

@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.influence4j.model.DataSets;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Sgd;
 
@@ -82,7 +83,7 @@ class Dl4jRetrainerTest {
 
         assertThatThrownBy(() -> Dl4jRetrainer.builder(net, fourLabels).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("train labels have 4 columns")
-                .hasMessageContaining("3 outputs").hasMessageContaining("pass the training labels");
+                .hasMessageContaining("3 outputs").hasMessageContaining("pass labels with one column per output");
         assertThatThrownBy(() -> Dl4jRetrainer.builder(net, fiveFeatures).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("train features have 5 columns")
                 .hasMessageContaining("4 inputs");
@@ -90,6 +91,23 @@ class Dl4jRetrainerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threads");
         assertThatThrownBy(() -> Dl4jRetrainer.builder(net, iris).build().testLossWithout(new int[] {2, 2}, iris))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 twice");
+        // per call, before any retraining: a test point of the wrong width, NaN, empty
+        Dl4jRetrainer r = Dl4jRetrainer.builder(net, iris).build();
+        DataSet wideTest = new DataSet(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 1, 5),
+                iris.getLabels().getRow(0, true).dup());
+        DataSet twoLabels = new DataSet(iris.getFeatures().getRow(0, true).dup(),
+                org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 1, 2));
+        INDArray nan = iris.getFeatures().getRow(0, true).dup();
+        nan.putScalar(0, 1, Double.NaN);
+        assertThatThrownBy(() -> r.testLossWithout(new int[] {1}, wideTest)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("testPoint features have 5 columns").hasMessageContaining("4 inputs");
+        assertThatThrownBy(() -> r.testLossWithout(new int[] {1}, twoLabels)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("testPoint labels have 2 columns").hasMessageContaining("3 outputs");
+        assertThatThrownBy(() -> r.testLossWithout(new int[] {1}, new DataSet(nan, iris.getLabels().getRow(0, true).dup())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("testPoint").hasMessageContaining("NaN");
+        assertThatThrownBy(() -> r.retrainingNoise(wideTest)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("testPoint features have 5 columns");
+        assertThat(r.retrainings()).isEmpty(); // rejected before any work
     }
 
     @Test
