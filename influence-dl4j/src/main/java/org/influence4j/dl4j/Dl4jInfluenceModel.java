@@ -218,7 +218,14 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         }
         List<NetworkCopy.LayerSpec> out = new ArrayList<>();
         switch (s.kind()) {
-            case ALL -> out.addAll(withParams);
+            case ALL -> {
+                // the trainable parameters: a frozen layer's are constants of the objective (DL4J never trains them)
+                withParams.stream().filter(l -> !frozen(l)).forEach(out::add);
+                if (out.isEmpty()) {
+                    throw new IllegalArgumentException("every layer with parameters is frozen, so the objective has no "
+                            + "trainable parameters; unfreeze a layer (e.g. the output layer) to compute influence");
+                }
+            }
             case LAST_LAYER -> out.add(withParams.get(withParams.size() - 1));
             case LAYERS -> {
                 for (NetworkCopy.LayerSpec l : net.layers()) {
@@ -242,7 +249,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
             default -> throw new IllegalStateException(s.toString());
         }
         for (NetworkCopy.LayerSpec l : out) {
-            if (l.conf() instanceof FrozenLayer || l.conf() instanceof FrozenLayerWithBackprop) {
+            if (frozen(l)) {
                 throw new IllegalArgumentException(l.label() + " is frozen (DL4J never trains it) but is among the "
                         + "analysed parameters " + s + "; exclude it with ParameterSubset.layers(...) or lastLayer()");
             }
@@ -253,6 +260,16 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether DL4J never trains the layer's parameters: a {@code FrozenLayer} or {@code FrozenLayerWithBackprop}
+     * (by configuration or by the runtime wrapper that {@code TransferLearning} and the configuration create).
+     */
+    private static boolean frozen(NetworkCopy.LayerSpec l) {
+        return l.conf() instanceof FrozenLayer || l.conf() instanceof FrozenLayerWithBackprop
+                || l.layer() instanceof org.deeplearning4j.nn.layers.FrozenLayer
+                || l.layer() instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
     }
 
     private String names() {

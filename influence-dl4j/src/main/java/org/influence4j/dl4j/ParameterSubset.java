@@ -28,7 +28,11 @@ public final class ParameterSubset {
         this.layers = layers;
     }
 
-    /** Every parameter of the network (the default). */
+    /**
+     * Every trainable parameter of the network (the default): the parameters of frozen layers ({@code FrozenLayer},
+     * {@code FrozenLayerWithBackprop}, as transfer learning creates them) are constants of the objective and are left
+     * out, so a frozen feature extractor with a trainable head is analysed over the head.
+     */
     public static ParameterSubset all() {
         return ALL;
     }
