@@ -25,10 +25,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * first data row; features must be finite decimal numbers ({@code NaN} and infinities are rejected). Problems
  * raise {@link MalformedDataException} naming the file, the 1-based line and, for a bad cell, the 1-based column.
  * A label column of numbers holds class indices: a negative, fractional or (against fixed classes) too large label
- * is an error naming the value and the expected range, never a reason to read the labels as class names.
+ * is an error naming the value and the expected range, never a reason to read the labels as class names; so is a
+ * label that implies more than {@value #MAX_INFERRED_CLASSES} classes. A truncated or corrupt {@code .gz} is
+ * reported at the line being read.
  * Stateless and thread-safe.
  */
 public final class CsvLoader {
+
+    /** The most classes integer labels may imply ({@code 0 … max}); a larger label is reported as malformed. */
+    static final int MAX_INFERRED_CLASSES = 1 << 16;
+    /** The most entries ({@code rows × classes}) of the one-hot label matrix built from inferred classes. */
+    static final long MAX_LABEL_ENTRIES = 1L << 28;
 
     private CsvLoader() {
     }
@@ -62,8 +69,13 @@ public final class CsvLoader {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(format, "format");
-        BufferedReader reader = new BufferedReader(new InputStreamReader(Compression.gunzipIfCompressed(in),
-                StandardCharsets.UTF_8));
+        InputStream decoded;
+        try {
+            decoded = Compression.gunzipIfCompressed(in, name);
+        } catch (MalformedDataException e) {
+            throw MalformedDataException.atLine(name, 1, e.problem() + " (in the gzip header)");
+        }
+        BufferedReader reader = new BufferedReader(new InputStreamReader(decoded, StandardCharsets.UTF_8));
 
         List<double[]> rows = new ArrayList<>();
         List<String> labelCells = new ArrayList<>();
@@ -73,7 +85,7 @@ public final class CsvLoader {
         boolean headerPending = format.header();
         long lineNo = 0;
         String line;
-        while ((line = reader.readLine()) != null) {
+        while ((line = readLine(reader, name, lineNo + 1)) != null) {
             lineNo++;
             if (lineNo == 1 && line.startsWith("\uFEFF")) {
                 line = line.substring(1); // UTF-8 byte-order mark (written by some spreadsheet programs)
@@ -128,6 +140,15 @@ public final class CsvLoader {
                 labels.classNames());
     }
 
+    /** The next line; a truncated or corrupt gzip stream is reported at the line being read. */
+    private static String readLine(BufferedReader reader, String name, long lineNo) throws IOException {
+        try {
+            return reader.readLine();
+        } catch (MalformedDataException e) {
+            throw MalformedDataException.atLine(name, lineNo, e.problem() + " (decoded byte " + e.offset() + ")");
+        }
+    }
+
     private record LabelResolution(int[] indices, List<String> classNames) {
     }
 
@@ -175,9 +196,21 @@ public final class CsvLoader {
         }
         if (mode == CsvFormat.LabelMode.INDEX || (mode == CsvFormat.LabelMode.AUTO && numeric)) {
             int max = -1;
+            int maxAt = -1;
             for (int i = 0; i < n; i++) {
                 idx[i] = parseIndex(cells.get(i));
-                max = Math.max(max, idx[i]);
+                if (idx[i] > max) {
+                    max = idx[i];
+                    maxAt = i;
+                }
+            }
+            // the inferred classes are 0 … max, one one-hot column each: a stray huge label must not allocate them
+            if (max >= MAX_INFERRED_CLASSES || (long) n * (max + 1) > MAX_LABEL_ENTRIES) {
+                throw MalformedDataException.atCell(name, lines.get(maxAt), column, "label " + max + " is too large:"
+                        + " integer labels are class indices 0 … k-1, and " + (max + 1) + " classes "
+                        + (max >= MAX_INFERRED_CLASSES ? "exceed the limit of " + MAX_INFERRED_CLASSES
+                                : "for " + n + " rows exceed the limit of " + MAX_LABEL_ENTRIES + " one-hot entries")
+                        + "; fix the label or give the class names");
             }
             for (int i = 0; i < n; i++) {
                 if (idx[i] < 0) {

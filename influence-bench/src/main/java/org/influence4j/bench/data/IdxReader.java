@@ -123,21 +123,23 @@ public final class IdxReader {
         int count = readDimension(in, name, 4, "image count");
         int rows = readDimension(in, name, 8, "row count");
         int cols = readDimension(in, name, 12, "column count");
-        long size = (long) count * rows * cols;
+        // each factor is below 2^31, so rows·cols < 2^62 and, once it is below 2^31, so is its product with count:
+        // no long overflow can wrap a huge size into a small or negative one
+        long perImage = (long) rows * cols;
+        long size = perImage > Integer.MAX_VALUE ? Long.MAX_VALUE : perImage * count;
         if (size > Integer.MAX_VALUE - 16) {
             throw MalformedDataException.atOffset(name, 4, count + " images of " + rows + "x" + cols
-                    + " pixels is too large to load (" + size + " bytes)");
+                    + " pixels is too large to load (" + java.math.BigInteger.valueOf(perImage).multiply(
+                            java.math.BigInteger.valueOf(count)) + " bytes)");
         }
-        byte[] pixels = new byte[(int) size];
-        readBody(in, pixels, name, 16, count + " images of " + rows + "x" + cols + " pixels");
+        byte[] pixels = readBody(in, (int) size, name, 16, count + " images of " + rows + "x" + cols + " pixels");
         return new Images(count, rows, cols, pixels);
     }
 
     static int[] readLabels(InputStream raw, String name) throws IOException {
         DataInputStream in = open(raw, name, LABELS_MAGIC);
         int count = readDimension(in, name, 4, "label count");
-        byte[] bytes = new byte[count];
-        readBody(in, bytes, name, 8, count + " labels");
+        byte[] bytes = readBody(in, count, name, 8, count + " labels");
         int[] labels = new int[count];
         for (int i = 0; i < count; i++) {
             labels[i] = Byte.toUnsignedInt(bytes[i]);
@@ -147,7 +149,8 @@ public final class IdxReader {
 
     /** Opens the (possibly gzipped) stream and checks its magic number, which must be {@code expected}. */
     private static DataInputStream open(InputStream raw, String name, int expected) throws IOException {
-        DataInputStream in = new DataInputStream(Compression.gunzipIfCompressed(Objects.requireNonNull(raw, name)));
+        Objects.requireNonNull(raw, name);
+        DataInputStream in = new DataInputStream(Compression.gunzipIfCompressed(raw, name));
         int magic = readHeaderInt(in, name, 0, "magic number");
         if (magic != expected) {
             boolean images = expected == IMAGES_MAGIC;
@@ -188,18 +191,24 @@ public final class IdxReader {
         return value;
     }
 
-    private static void readBody(DataInputStream in, byte[] body, String name, long headerBytes, String what)
+    /**
+     * Reads the {@code length} body bytes the header announces. Memory grows with the bytes actually present
+     * ({@link InputStream#readNBytes(int)} reads in chunks), so a header announcing gigabytes in a short file is
+     * reported as truncated instead of allocating what it announces.
+     */
+    private static byte[] readBody(DataInputStream in, int length, String name, long headerBytes, String what)
             throws IOException {
-        int read = in.readNBytes(body, 0, body.length);
-        if (read < body.length) {
-            throw MalformedDataException.atOffset(name, headerBytes + read, "truncated: the header announces "
-                    + what + " (" + body.length + " bytes after the " + headerBytes + "-byte header) but only "
-                    + read + " bytes follow");
+        byte[] body = in.readNBytes(length);
+        if (body.length < length) {
+            throw MalformedDataException.atOffset(name, headerBytes + body.length, "truncated: the header announces "
+                    + what + " (" + length + " bytes after the " + headerBytes + "-byte header) but only "
+                    + body.length + " bytes follow");
         }
         if (in.read() != -1) {
-            throw MalformedDataException.atOffset(name, headerBytes + body.length, "unexpected data after the "
+            throw MalformedDataException.atOffset(name, headerBytes + length, "unexpected data after the "
                     + what + " announced by the header");
         }
+        return body;
     }
 
     private static String hex(int value) {

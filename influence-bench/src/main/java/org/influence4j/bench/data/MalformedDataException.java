@@ -14,32 +14,38 @@ public final class MalformedDataException extends IOException {
     private final String source;
     private final long line;
     private final int column;
+    private final long offset;
+    private final String problem;
 
-    private MalformedDataException(String message, String source, long line, int column) {
+    private MalformedDataException(String message, String source, long line, int column, long offset,
+            String problem) {
         super(message);
         this.source = source;
         this.line = line;
         this.column = column;
+        this.offset = offset;
+        this.problem = problem;
     }
 
     /** A problem in a whole file (no particular line), e.g. "no data rows". */
     static MalformedDataException inFile(String source, String problem) {
-        return new MalformedDataException(source + ": " + problem, source, -1, -1);
+        return new MalformedDataException(source + ": " + problem, source, -1, -1, -1, problem);
     }
 
     /** A problem on one line of a text file; {@code line} is 1-based. */
     static MalformedDataException atLine(String source, long line, String problem) {
-        return new MalformedDataException(source + ":" + line + ": " + problem, source, line, -1);
+        return new MalformedDataException(source + ":" + line + ": " + problem, source, line, -1, -1, problem);
     }
 
     /** A problem in one cell of a text file; {@code line} and {@code column} are 1-based. */
     static MalformedDataException atCell(String source, long line, int column, String problem) {
-        return new MalformedDataException(source + ":" + line + ":" + column + ": " + problem, source, line, column);
+        return new MalformedDataException(source + ":" + line + ":" + column + ": " + problem, source, line, column,
+                -1, problem);
     }
 
     /** A problem at a byte offset of a binary file; {@code offset} is 0-based (of the decompressed stream). */
     static MalformedDataException atOffset(String source, long offset, String problem) {
-        return new MalformedDataException(source + "@" + offset + ": " + problem, source, -1, -1);
+        return new MalformedDataException(source + "@" + offset + ": " + problem, source, -1, -1, offset, problem);
     }
 
     /** The file (path or resource name) that is malformed. */
@@ -50,6 +56,16 @@ public final class MalformedDataException extends IOException {
     /** The 1-based line of a text file where the problem is, or -1 if it concerns no single line. */
     public long line() {
         return line;
+    }
+
+    /** The 0-based byte offset of a binary file where the problem is, or -1 for a text position or none. */
+    public long offset() {
+        return offset;
+    }
+
+    /** The problem without its location prefix. */
+    String problem() {
+        return problem;
     }
 
     /** The 1-based column (field) where the problem is, or -1 if it concerns no single column. */

@@ -189,4 +189,45 @@ class CsvLoaderTest {
         assertThatThrownBy(() -> CsvFormat.defaults().withClassNames(List.of("a", "a")))
                 .hasMessageContaining("must be distinct");
     }
+
+    private static byte[] gzip(String text) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void load_reportsTruncatedGzip_atTheLineBeingRead() throws IOException {
+        // once java.io.EOFException: Unexpected end of ZLIB input stream, naming neither file nor line
+        byte[] gz = gzip("1,2,0\n3,4,1\n5,6,0\n");
+        // the trailer (CRC and size) is gone: all 3 lines decode, the end of the stream is missing at line 4
+        byte[] cut = java.util.Arrays.copyOf(gz, gz.length - 8);
+
+        assertThatThrownBy(() -> CsvLoader.load(new ByteArrayInputStream(cut), "cut.csv.gz", CsvFormat.defaults()))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith("cut.csv.gz:4: gzip data is truncated")
+                .hasMessageEndingWith("(decoded byte 18)");
+    }
+
+    @Test
+    void load_reportsCorruptGzipHeader_atLineOne() throws IOException {
+        // once java.util.zip.ZipException: Unsupported compression method
+        byte[] gz = gzip("1,2,0\n");
+        gz[2] = 7;
+
+        assertThatThrownBy(() -> CsvLoader.load(new ByteArrayInputStream(gz), "bad.csv.gz", CsvFormat.defaults()))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith("bad.csv.gz:1: gzip data is corrupt (Unsupported compression method)");
+    }
+
+    @Test
+    void load_rejectsIntegerLabelImplyingTooManyClasses_namingLineAndColumn() {
+        // once 10^9 class names and an n·10^9 one-hot matrix: OutOfMemoryError
+        assertThatThrownBy(() -> load("1,0\n2,999999999\n", CsvFormat.defaults()))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith("mem.csv:2:2: label 999999999 is too large")
+                .hasMessageContaining("exceed the limit of 65536");
+    }
 }

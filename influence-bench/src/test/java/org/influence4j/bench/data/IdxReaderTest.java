@@ -159,4 +159,56 @@ class IdxReaderTest {
                 .isInstanceOf(MalformedDataException.class)
                 .hasMessageStartingWith(lab + "@10: label 7 of example 2");
     }
+
+    @Test
+    void readImages_rejectsDimensionsWhoseProductOverflowsLong_asTooLarge() throws IOException {
+        // 2^21 · 2^21 · 2^21 = 2^63 wraps to Long.MIN_VALUE, whose int cast is 0: once a header-only file was
+        // accepted as data; other wrapped products threw NegativeArraySizeException
+        Path img = write("overflow", images(1 << 21, 1 << 21, 1 << 21, 0), false);
+
+        assertThatThrownBy(() -> IdxReader.readImages(img))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith(img + "@4: 2097152 images of 2097152x2097152 pixels is too large to load")
+                .hasMessageContaining("9223372036854775808 bytes");
+    }
+
+    @Test
+    void readLabels_reportsHugeDeclaredCountAsTruncated_withoutAllocatingIt() throws IOException {
+        // once new byte[Integer.MAX_VALUE]: OutOfMemoryError ("Requested array size exceeds VM limit")
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(IdxReader.LABELS_MAGIC);
+        out.writeInt(Integer.MAX_VALUE);
+        out.write(new byte[] {1, 2, 3});
+        Path lab = write("huge-count", bytes.toByteArray(), false);
+
+        assertThatThrownBy(() -> IdxReader.readLabels(lab))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith(lab + "@11: truncated: the header announces 2147483647 labels")
+                .hasMessageContaining("only 3 bytes follow");
+    }
+
+    @Test
+    void readImages_reportsTruncatedGzip_atTheDecodedOffset() throws IOException {
+        // once java.io.EOFException: Unexpected end of ZLIB input stream, naming no file
+        byte[] gz = java.nio.file.Files.readAllBytes(write("full", images(3, 2, 2, 12), true));
+        Path img = write("cut.gz", java.util.Arrays.copyOf(gz, gz.length - 12), false);
+
+        assertThatThrownBy(() -> IdxReader.readImages(img))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessageMatching(java.util.regex.Pattern.quote(img.toString())
+                        + "@\\d+: gzip data is truncated \\(Unexpected end of ZLIB input stream\\).*");
+    }
+
+    @Test
+    void readLabels_reportsCorruptGzipHeader_atOffsetZero() throws IOException {
+        // once java.util.zip.ZipException: Unsupported compression method
+        byte[] gz = java.nio.file.Files.readAllBytes(write("full", labels(IdxReader.LABELS_MAGIC, 1, 2), true));
+        gz[2] = 7; // compression method: only 8 (deflate) exists
+        Path lab = write("bad-method.gz", gz, false);
+
+        assertThatThrownBy(() -> IdxReader.readLabels(lab))
+                .isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith(lab + "@0: gzip data is corrupt (Unsupported compression method)");
+    }
 }
