@@ -53,4 +53,48 @@ class ConjugateGradientOnNetworksTest {
         assertThat(cg.failure(lambda).orElseThrow()).isInstanceOf(NotConvergedException.class);
         assertThat(TestNets.snapshot(net)).containsExactly(before);
     }
+
+    /** The second case: Gauss–Newton curvature over 3,000 examples, λ = 0.1, an unattainable tolerance. */
+    @org.junit.jupiter.api.Test
+    void gaussNewton_over3000Examples_returnsTheBestIterate() {
+        MultiLayerNetwork net = TestNets.mlp(42, DataType.DOUBLE, 4, new int[] {32, 32}, 3, Activation.TANH,
+                Activation.SOFTMAX, LossFunctions.LossFunction.MCXENT, TestNets.Reg.L2, 1e-3);
+        DataSet train = TestNets.random(3, 3000, 4, 3, LossFunctions.LossFunction.MCXENT);
+        Dl4jInfluenceModel model = Dl4jInfluenceModel.builder(net).hvpMode(HvpMode.GAUSS_NEWTON).build();
+        HessianVectorProduct op = model.hessian(train).damped(0.1);
+        INDArray b = model.meanLossGradient(train.get(11));
+        SolverResult cg = IHVPSolver.conjugateGradient().withTolerance(1e-300).withMaxIterations(2000).solve(op, b);
+        assertThat(cg.stopReason()).isIn(StopReason.STAGNATED, StopReason.MAX_ITERATIONS);
+        assertThat(cg.relativeResidual()).isFinite().isLessThan(1e-10); // not 1e9: the best iterate is returned
+    }
+
+    /**
+     * LiSSA on the same network: positive definite (damped) it ends at its depth with a finite, accurate estimate;
+     * undamped and indefinite it stops with DIVERGED and the negative curvature of the growing direction, before any
+     * non-finite value reaches the operator.
+     */
+    @org.junit.jupiter.api.Test
+    void lissa_onTheNetwork_convergesWhenDamped_andReportsDivergenceWhenIndefinite() {
+        MultiLayerNetwork net = TestNets.mlp(42, DataType.DOUBLE, 4, new int[] {32, 32}, 3, Activation.TANH,
+                Activation.SOFTMAX, LossFunctions.LossFunction.MCXENT, TestNets.Reg.L2, 1e-3);
+        DataSet train = TestNets.iris();
+        for (int i = 0; i < 40; i++) {
+            net.fit(train);
+        }
+        Dl4jInfluenceModel model = Dl4jInfluenceModel.of(net);
+        InfluenceDiagnostics d = InfluenceEstimator.forModel(model).withTrainingData(train).withDamping(0.0).diagnose();
+        assertThat(d.minEigenvalue()).as("precondition: H is indefinite").isNegative();
+        INDArray b = model.meanLossGradient(train.get(5));
+        HessianVectorProduct damped = model.hessian(train).damped(Math.abs(d.minEigenvalue()) + 0.05);
+        SolverResult ok = IHVPSolver.lissa().withTolerance(1e-12).withDepth(5000).solve(damped, b);
+        assertThat(ok.relativeResidual()).isFinite().isLessThan(1e-3);
+        assertThat(ok.stopReason()).isIn(StopReason.CONVERGED, StopReason.MAX_ITERATIONS);
+
+        SolverResult bad = IHVPSolver.lissa().withTolerance(0).withDepth(20000).solve(model.hessian(train), b);
+        assertThat(bad.stopReason()).isEqualTo(StopReason.DIVERGED); // measured: after 4,882 steps
+        assertThat(bad.converged()).isFalse();
+        assertThat(bad.solution().norm2Number().doubleValue()).isFinite();
+        assertThat(bad.failure(0).orElseThrow()).isInstanceOf(org.influence4j.solver.DivergenceException.class)
+                .hasMessageContaining("negative eigenvalue");
+    }
 }
