@@ -8,6 +8,8 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.influence4j.dl4j.TrainingProtocol;
@@ -122,6 +124,37 @@ public final class Networks {
         MultiLayerConfiguration conf = base(weightDecay, seed, updater).list()
                 .layer(new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(4).activation(Activation.TANH).build())
                 .layer(new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes).activation(Activation.SOFTMAX)
+                        .build())
+                .setInputType(InputType.convolutionalFlat(height, width, 1))
+                .build();
+        return init(conf);
+    }
+
+    /**
+     * A LeNet-style CNN: convolution 5×5, 6 channels, tanh; max pooling 2×2 (stride 2); convolution 5×5, 16
+     * channels, tanh; max pooling 2×2; dense 84 tanh; softmax output. For 28×28 single-channel images and 10
+     * classes it has 25,010 parameters. The input is the flat {@code height·width} pixel row, reshaped by DL4J
+     * ({@code InputType.convolutionalFlat}).
+     *
+     * @param height      image height (at least 16)
+     * @param width       image width (at least 16)
+     * @param classes     number of classes
+     * @param weightDecay PyTorch-style weight decay (see the class comment)
+     * @param seed        initialisation seed
+     * @param updater     the DL4J updater
+     * @return an initialised network
+     */
+    public static MultiLayerNetwork lenet(int height, int width, int classes, double weightDecay, long seed,
+                                          IUpdater updater) {
+        check(height >= 16 && width >= 16, "images must be at least 16x16, got " + height + "x" + width);
+        check(weightDecay >= 0, "weightDecay (" + weightDecay + ") must be >= 0");
+        MultiLayerConfiguration conf = base(weightDecay, seed, updater).list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(6).activation(Activation.TANH).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).activation(Activation.TANH).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().nOut(84).activation(Activation.TANH).build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes).activation(Activation.SOFTMAX)
                         .build())
                 .setInputType(InputType.convolutionalFlat(height, width, 1))
