@@ -32,7 +32,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Immutable: the weights are copies taken at construction. Thread-safe.
  */
-final class DenseChain {
+final class DenseChain implements ExactChain {
 
     /** A dense block with its parameters and where they sit in the subset vector ({@code -1}: frozen). */
     record Block(int position, INDArray w, INDArray b, ElementwiseActivation act, long subW, long subB) {
@@ -59,7 +59,8 @@ final class DenseChain {
      * @param delta {@code δ_k}
      * @param out   head output (probabilities)
      */
-    record Pass(long n, INDArray[] a, INDArray[] d1, INDArray[] ed2, INDArray[] delta, INDArray out) {
+    record Pass(long n, INDArray[] a, INDArray[] d1, INDArray[] ed2, INDArray[] delta, INDArray out)
+            implements ExactChain.Pass {
     }
 
     private final List<Block> blocks;
@@ -162,11 +163,13 @@ final class DenseChain {
     }
 
     /** Network position of the first analysed layer: the chain's input is that layer's input. */
-    int firstPosition() {
+    @Override
+    public int firstPosition() {
         return firstPosition;
     }
 
-    LossHead head() {
+    @Override
+    public LossHead head() {
         return head;
     }
 
@@ -175,7 +178,8 @@ final class DenseChain {
     }
 
     /** Forward and backward pass at θ̂ on the chain input {@code x} (n × d) and labels {@code y}; inputs not modified. */
-    Pass pass(INDArray x, INDArray y) {
+    @Override
+    public Pass pass(INDArray x, INDArray y) {
         int m = blocks.size();
         INDArray[] a = new INDArray[m + 1];
         INDArray[] d1 = new INDArray[m];
@@ -206,7 +210,9 @@ final class DenseChain {
     }
 
     /** The mean loss gradient {@code (1/n) Σ ∇ℓᵢ} over the analysed parameters (subset layout, length p). */
-    INDArray gradient(Pass pass, long p) {
+    @Override
+    public INDArray gradient(ExactChain.Pass generic, long p) {
+        Pass pass = (Pass) generic;
         INDArray g = Nd4j.zeros(DataType.DOUBLE, p);
         for (int k = 0; k < blocks.size(); k++) {
             Block bl = blocks.get(k);
@@ -234,7 +240,9 @@ final class DenseChain {
     }
 
     /** As {@link #hvp(Pass, INDArray, boolean)}, plus {@code diagonal ⊙ v} when {@code diagonal} is not null. */
-    INDArray hvp(Pass pass, INDArray v, boolean gaussNewton, INDArray diagonal) {
+    @Override
+    public INDArray hvp(ExactChain.Pass generic, INDArray v, boolean gaussNewton, INDArray diagonal) {
+        Pass pass = (Pass) generic;
         INDArray hv = Nd4j.zeros(DataType.DOUBLE, v.length());
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(HVP_WORKSPACE_CONFIG,
                 HVP_WORKSPACE)) {
@@ -250,7 +258,7 @@ final class DenseChain {
     static final String HVP_WORKSPACE = "influence4j-hvp";
 
     /** DL4J's own layer-workspace settings: learn the size on the first loop, then reuse; grow if needed. */
-    private static final WorkspaceConfiguration HVP_WORKSPACE_CONFIG = WorkspaceConfiguration.builder()
+    static final WorkspaceConfiguration HVP_WORKSPACE_CONFIG = WorkspaceConfiguration.builder()
             .initialSize(0).overallocationLimit(0.05).policyAllocation(AllocationPolicy.OVERALLOCATE)
             .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
             .policyMirroring(MirroringPolicy.FULL).policySpill(SpillPolicy.REALLOCATE).build();
@@ -329,7 +337,9 @@ final class DenseChain {
     }
 
     /** {@code gᵢᵀv} for every example: {@code Σ_k rowsum((a_k V_W) ⊙ δ_k) + δ_k v_b}; shape {@code [n]}. */
-    INDArray dots(Pass pass, INDArray v) {
+    @Override
+    public INDArray dots(ExactChain.Pass generic, INDArray v) {
+        Pass pass = (Pass) generic;
         INDArray dots = Nd4j.zeros(DataType.DOUBLE, pass.n(), 1);
         for (int k = 0; k < blocks.size(); k++) {
             Block bl = blocks.get(k);
@@ -349,7 +359,9 @@ final class DenseChain {
     }
 
     /** The per-example gradients as rows {@code aᵢ ⊗ δᵢ} (subset layout), shape {@code [n, p]}. */
-    INDArray perExampleGradients(Pass pass, long p) {
+    @Override
+    public INDArray perExampleGradients(ExactChain.Pass generic, long p) {
+        Pass pass = (Pass) generic;
         INDArray g = Nd4j.zeros(DataType.DOUBLE, pass.n(), p);
         for (int k = 0; k < blocks.size(); k++) {
             Block bl = blocks.get(k);

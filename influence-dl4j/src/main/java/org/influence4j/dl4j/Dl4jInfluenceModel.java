@@ -67,12 +67,15 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(Dl4jInfluenceModel.class);
 
+    /** Default {@link Builder#cacheBudget(long)}: 2 GiB. */
+    public static final long DEFAULT_CACHE_BUDGET = 2L << 30;
+
     private final NetworkCopy net;
     private final ParameterSubset subset;
     private final ParameterLayout layout;
     private final HvpMode requestedMode;
     private final HvpMode mode;
-    private final DenseChain chain;          // null if the analysed part has no R-operator
+    private final ExactChain chain;          // null if the analysed part has no R-operator
     private final String noChainReason;
     private final INDArray thetaFull;        // θ̂, DL4J layout, DOUBLE
     private final INDArray theta;            // θ̂ restricted to the subset
@@ -80,6 +83,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
     private final double fdStep;
     private final ProgressListener progress;
     private final long copyNanos;
+    private final long cacheBudget;
 
     private Dl4jInfluenceModel(Builder b) {
         long t0 = System.nanoTime();
@@ -94,9 +98,16 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         List<NetworkCopy.LayerSpec> analysed = resolveSubset(b.subset);
         this.layout = new ParameterLayout(analysed, net.params().length());
         int first = analysed.get(0).position();
+        this.cacheBudget = b.cacheBudget;
         DenseChain.Result r = DenseChain.build(net, layout, first);
-        this.chain = r.chain();
-        this.noChainReason = r.reason();
+        if (r.chain() != null) {
+            this.chain = r.chain();
+            this.noChainReason = null;
+        } else {
+            LayerChain.Result lr = LayerChain.build(net, layout, first, b.cacheBudget);
+            this.chain = lr.chain();
+            this.noChainReason = lr.reason();
+        }
         this.mode = resolveMode(b.mode, first);
         this.thetaFull = net.params().dup();
         this.theta = layout.gather(thetaFull);
@@ -129,6 +140,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         private ParameterSubset subset = ParameterSubset.all();
         private double fdStep = FiniteDifferenceHvp.DEFAULT_STEP;
         private ProgressListener progress = ProgressListener.NONE;
+        private long cacheBudget = DEFAULT_CACHE_BUDGET;
 
         private Builder(Object network) {
             this.network = Objects.requireNonNull(network, "network");
@@ -161,6 +173,22 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
          */
         public Builder progressListener(ProgressListener listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Bytes of forward/backward state an exact or Gauss–Newton operator of a convolutional network may cache for
+         * its data set (default {@link #DEFAULT_CACHE_BUDGET}, 2 GiB). The state is cached in chunks of examples
+         * until the budget is spent; the remaining chunks are recomputed by every product (about one extra
+         * forward and backward pass over them per product). 0 caches nothing. Dense networks always cache their
+         * (small) state.
+         */
+        public Builder cacheBudget(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("cacheBudget (" + bytes + " bytes) must be >= 0; pass 0 to cache "
+                        + "nothing (every product recomputes its forward and backward pass)");
+            }
+            this.cacheBudget = bytes;
             return this;
         }
 
@@ -339,6 +367,9 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
                         + " features per example");
             }
         }
+        if (chain instanceof LayerChain lc && lc.firstPosition() == 0) {
+            lc.checkInput(name, x);
+        }
         long width = outputWidth();
         if (width > 0 && (y.rank() != 2 || y.size(1) != width)) {
             throw new IllegalArgumentException(name + " labels have shape " + java.util.Arrays.toString(y.shape())
@@ -438,11 +469,13 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         }
     }
 
-    private DenseChain.Pass pass(String name, Data d) {
+    private ExactChain.Pass pass(String name, Data d) {
         INDArray in;
         synchronized (net) {
             try {
-                in = chain.firstPosition() == 0 ? d.x() : net.layerInput(chain.firstPosition(), d.x());
+                int first = chain.firstPosition();
+                boolean raw = first == 0 && (chain instanceof LayerChain || net.layers().get(0).preProcessor() == null);
+                in = raw ? d.x() : net.layerInput(first, d.x());
             } catch (DL4JException e) {
                 throw misfit(name, e);
             }
@@ -540,12 +573,12 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
 
     /** Exact or Gauss–Newton operator over a cached pass. Immutable, thread-safe. */
     private static final class DenseHessian implements HessianVectorProduct {
-        private final DenseChain chain;
-        private final DenseChain.Pass pass;
+        private final ExactChain chain;
+        private final ExactChain.Pass pass;
         private final INDArray kappa;
         private final boolean gaussNewton;
 
-        DenseHessian(DenseChain chain, DenseChain.Pass pass, INDArray kappa, boolean gaussNewton) {
+        DenseHessian(ExactChain chain, ExactChain.Pass pass, INDArray kappa, boolean gaussNewton) {
             this.chain = chain;
             this.pass = pass;
             this.kappa = kappa;

@@ -1,0 +1,692 @@
+package org.influence4j.dl4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.util.ConvolutionUtils;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The analysed part of a network as a chain of {@link ChainNode}s — convolutions, poolings, element-wise
+ * activations, reshapes and dense layers — ending in an output head: the forward and backward pass at θ̂, the
+ * R-operator (exact Hessian-vector products, forward-over-reverse), the Gauss–Newton product, and the batched
+ * per-example gradient products, all as batched kernels over chunks of examples (one {@code im2col} and a few matrix
+ * products per convolution and chunk). Layers before the first analysed layer are a fixed feature extractor whose
+ * output DL4J computes.
+ *
+ * <h2>Memory</h2>
+ * A {@link Pass} over n examples caches, per example, each convolution's unfolded input and error
+ * ({@code P·(K + O)} doubles for P output positions, K = C·kH·kW, O channels), each smooth activation's first
+ * derivative and error-weighted second derivative, each dense layer's input and error, and the max-pooling arg-max
+ * indices: {@link #cachedBytesPerExample()} bytes per example (about 310 KB for the LeNet-style network on 28×28
+ * images, i.e. 1.7 GB for 5,500 images). Chunks are cached until the cache budget is spent; the chunks beyond it are
+ * recomputed (one forward and backward pass over the chunk) by every product that needs them, which costs about one
+ * extra gradient per product for the uncached part. Each product allocates its temporaries (about
+ * {@link #scratchBytesPerExample()} per example of one chunk) in a per-thread workspace that is reused.
+ *
+ * <p>Immutable and thread-safe (the parameters are copies taken at construction).
+ */
+final class LayerChain implements ExactChain {
+
+    /** What one layer contributes to the chain, before the input shape is known. */
+    private interface Step {
+        /** The nodes for an input of per-example shape {@code in}; throws if the shape does not fit. */
+        List<ChainNode> nodes(long[] in);
+    }
+
+    private final List<Step> steps;
+    private final LossHead head;
+    private final int firstPosition;
+    private final long[] declaredInput;       // per-example input shape if the network declares it, else null
+    private final long cacheBudgetBytes;
+    private final AtomicReference<Nodes> nodes = new AtomicReference<>();
+    private final String description;
+
+    private record Nodes(long[] input, List<ChainNode> list) {
+    }
+
+    private LayerChain(List<Step> steps, LossHead head, int firstPosition, long[] declaredInput,
+                       long cacheBudgetBytes, String description) {
+        this.steps = steps;
+        this.head = head;
+        this.firstPosition = firstPosition;
+        this.declaredInput = declaredInput;
+        this.cacheBudgetBytes = cacheBudgetBytes;
+        this.description = description;
+    }
+
+    static long prod(long[] shape) {
+        long p = 1;
+        for (long s : shape) {
+            p *= s;
+        }
+        return p;
+    }
+
+    // ------------------------------------------------------------------------------------------------ building
+
+    /** Either a chain or the reason there is none (naming the layer). */
+    record Result(LayerChain chain, String reason) {
+        static Result no(String reason) {
+            return new Result(null, reason);
+        }
+    }
+
+    /**
+     * Builds the chain from the layer at {@code first} (the first analysed layer) to the output.
+     *
+     * @param cacheBudgetBytes bytes of cached state a {@link Pass} may keep (the rest is recomputed per product)
+     */
+    static Result build(NetworkCopy net, ParameterLayout layout, int first, long cacheBudgetBytes) {
+        if (!net.isChain()) {
+            return Result.no("the ComputationGraph is not a simple chain of layers");
+        }
+        List<NetworkCopy.LayerSpec> layers = net.layers();
+        List<Step> steps = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        LossHead head = null;
+        INDArray params = net.params();
+        long[] declared = null;
+        NetworkCopy.LayerSpec firstLayer = layers.get(first);
+        if (firstLayer.preProcessor() instanceof FeedForwardToCnnPreProcessor p) {
+            declared = new long[] {p.getNumChannels(), p.getInputHeight(), p.getInputWidth()};
+        } else if (firstLayer.preProcessor() != null) {
+            return Result.no(firstLayer.label() + " has an input preprocessor ("
+                    + firstLayer.preProcessor().getClass().getSimpleName() + ") without an R-operator");
+        }
+        for (int i = first; i < layers.size(); i++) {
+            NetworkCopy.LayerSpec l = layers.get(i);
+            boolean last = i == layers.size() - 1;
+            if (i > first && l.preProcessor() != null) {
+                Optional<Step> pre = preprocessor(l);
+                if (pre.isEmpty()) {
+                    return Result.no(l.label() + " has an input preprocessor ("
+                            + l.preProcessor().getClass().getSimpleName() + ") without an R-operator");
+                }
+                steps.add(pre.get());
+            }
+            var conf = l.conf();
+            long subStart = layout.subOffsetOf(l.position());
+            if (conf.getClass() == DenseLayer.class || conf.getClass() == OutputLayer.class) {
+                var ff = (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) conf;
+                boolean output = conf.getClass() == OutputLayer.class;
+                if (output != last) {
+                    return Result.no(output ? l.label() + " is an OutputLayer that is not the last layer"
+                            : l.label() + " is the last layer; an OutputLayer or LossLayer is required");
+                }
+                if (conf instanceof DenseLayer d && d.hasLayerNorm()) {
+                    return Result.no(l.label() + " uses layer normalisation");
+                }
+                boolean hasBias = conf instanceof DenseLayer d ? d.hasBias() : ((OutputLayer) conf).hasBias();
+                ElementwiseActivation act;
+                if (output) {
+                    Optional<LossHead> h = LossHead.of(ff.getActivationFn(), ((OutputLayer) conf).getLossFn());
+                    if (h.isEmpty()) {
+                        return Result.no(l.label() + " combines activation " + ff.getActivationFn() + " with loss "
+                                + ((OutputLayer) conf).getLossFn() + " (supported: softmax+MCXENT/"
+                                + "NEGATIVELOGLIKELIHOOD, sigmoid+XENT, identity+MSE/SQUARED_LOSS, unweighted)");
+                    }
+                    head = h.get();
+                    act = ElementwiseActivation.identity();
+                } else {
+                    Optional<ElementwiseActivation> a = activation(l, ff.getActivationFn());
+                    if (a.isEmpty()) {
+                        return Result.no(unsupportedActivation(l, ff.getActivationFn()));
+                    }
+                    act = a.get();
+                }
+                long din = ff.getNIn();
+                long dout = ff.getNOut();
+                long off = l.offset();
+                INDArray w = AffineNode.weights(params, off, din, dout);
+                INDArray b = hasBias ? params.get(NDArrayIndex.interval(off + din * dout, off + din * dout + dout))
+                        .dup().reshape(1, dout).castTo(DataType.DOUBLE) : null;
+                long subW = subStart;
+                long subB = subStart >= 0 && hasBias ? subStart + din * dout : -1;
+                String label = l.label();
+                steps.add(in -> {
+                    if (in.length != 1 || in[0] != din) {
+                        throw new IllegalArgumentException(label + " expects " + din + " inputs per example but the "
+                                + "layers before it produce " + Arrays.toString(in));
+                    }
+                    List<ChainNode> ns = new ArrayList<>();
+                    ns.add(new AffineNode(w, b, subW, subB));
+                    if (!act.isIdentity()) {
+                        ns.add(new ActivationNode(act, new long[] {dout}));
+                    }
+                    return ns;
+                });
+                names.add((output ? "output" : "dense") + l.position() + (subStart >= 0 ? "" : " frozen"));
+            } else if (conf.getClass() == LossLayer.class) {
+                LossLayer o = (LossLayer) conf;
+                Optional<LossHead> h = LossHead.of(o.getActivationFn(), o.getLossFn());
+                if (h.isEmpty() || !last || steps.isEmpty()) {
+                    return Result.no(l.label() + " (activation " + o.getActivationFn() + ", loss " + o.getLossFn()
+                            + ") is not a supported final loss layer");
+                }
+                head = h.get();
+                names.add("loss" + l.position());
+            } else if (conf.getClass() == ConvolutionLayer.class) {
+                ConvolutionLayer c = (ConvolutionLayer) conf;
+                if (c.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+                    return Result.no(l.label() + " uses the " + c.getCnn2dDataFormat() + " data format (the "
+                            + "R-operator supports NCHW)");
+                }
+                Optional<ElementwiseActivation> a = activation(l, c.getActivationFn());
+                if (a.isEmpty()) {
+                    return Result.no(unsupportedActivation(l, c.getActivationFn()));
+                }
+                Optional<Step> s = convolution(l, c, a.get(), params, subStart);
+                if (s.isEmpty()) {
+                    return Result.no(l.label() + " has a parameter layout that is not DL4J's (bias, W[out,in,kH,kW])");
+                }
+                steps.add(s.get());
+                names.add("conv" + l.position() + (subStart >= 0 ? "" : " frozen"));
+            } else if (conf.getClass() == SubsamplingLayer.class) {
+                SubsamplingLayer s = (SubsamplingLayer) conf;
+                if (s.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+                    return Result.no(l.label() + " uses the " + s.getCnn2dDataFormat() + " data format (the "
+                            + "R-operator supports NCHW)");
+                }
+                if (s.getPoolingType() != PoolingType.MAX && s.getPoolingType() != PoolingType.AVG) {
+                    return Result.no(l.label() + " uses " + s.getPoolingType() + " pooling (the R-operator supports "
+                            + "MAX and AVG)");
+                }
+                steps.add(pooling(l, s));
+                names.add(s.getPoolingType().name().toLowerCase() + "pool" + l.position());
+            } else if (conf.getClass() == GlobalPoolingLayer.class) {
+                GlobalPoolingLayer gp = (GlobalPoolingLayer) conf;
+                PoolingType t = gp.getPoolingType();
+                if (t != PoolingType.MAX && t != PoolingType.AVG && t != PoolingType.SUM) {
+                    return Result.no(l.label() + " uses " + t + " global pooling (the R-operator supports MAX, AVG "
+                            + "and SUM)");
+                }
+                if (!gp.isCollapseDimensions()) {
+                    return Result.no(l.label() + " keeps the pooled dimensions (collapseDimensions=false)");
+                }
+                if (gp.getPoolingDimensions() != null && !Arrays.equals(gp.getPoolingDimensions(), new int[] {2, 3})) {
+                    return Result.no(l.label() + " pools over dimensions " + Arrays.toString(gp.getPoolingDimensions())
+                            + " (the R-operator supports global pooling of NCHW images over [2, 3])");
+                }
+                steps.add(globalPooling(l, t));
+                names.add("global-" + t.name().toLowerCase() + "pool" + l.position());
+            } else if (conf.getClass() == ActivationLayer.class) {
+                Optional<ElementwiseActivation> a = activation(l, ((ActivationLayer) conf).getActivationFn());
+                if (a.isEmpty()) {
+                    return Result.no(unsupportedActivation(l, ((ActivationLayer) conf).getActivationFn()));
+                }
+                ElementwiseActivation act = a.get();
+                steps.add(in -> List.of(new ActivationNode(act, in)));
+                names.add(act + String.valueOf(l.position()));
+            } else if (conf.getClass() == DropoutLayer.class) {
+                names.add("dropout" + l.position() + "=identity");
+            } else {
+                return Result.no(l.label() + " has no R-operator (exact HVPs support Dense, Output, Loss, "
+                        + "Convolution (2-D, NCHW), Subsampling (max, avg), GlobalPooling (max, avg, sum), "
+                        + "Activation and Dropout layers)");
+            }
+        }
+        if (head == null || steps.isEmpty()) {
+            return Result.no("the network does not end in an OutputLayer or LossLayer");
+        }
+        return new Result(new LayerChain(List.copyOf(steps), head, first, declared, cacheBudgetBytes,
+                String.join(" → ", names) + " → " + head), null);
+    }
+
+    private static Optional<ElementwiseActivation> activation(NetworkCopy.LayerSpec l,
+                                                              org.nd4j.linalg.activations.IActivation f) {
+        return ElementwiseActivation.of(f);
+    }
+
+    private static String unsupportedActivation(NetworkCopy.LayerSpec l, Object f) {
+        return l.label() + " has activation " + f
+                + " (supported: identity, relu, leakyrelu, elu, selu, tanh, sigmoid, softplus)";
+    }
+
+    private static Optional<Step> preprocessor(NetworkCopy.LayerSpec l) {
+        InputPreProcessor p = l.preProcessor();
+        String label = l.label();
+        if (p instanceof CnnToFeedForwardPreProcessor c && c.getFormat() == CNN2DFormat.NCHW) {
+            long[] expected = {c.getNumChannels(), c.getInputHeight(), c.getInputWidth()};
+            return Optional.of(in -> {
+                if (!Arrays.equals(in, expected)) {
+                    throw new IllegalArgumentException(label + "'s input preprocessor expects activations of shape "
+                            + Arrays.toString(expected) + " per example but the layers before it produce "
+                            + Arrays.toString(in));
+                }
+                return List.of(new ReshapeNode(in, new long[] {prod(in)}));
+            });
+        }
+        if (p instanceof FeedForwardToCnnPreProcessor f) {
+            long[] out = {f.getNumChannels(), f.getInputHeight(), f.getInputWidth()};
+            return Optional.of(in -> {
+                if (in.length != 1 || in[0] != prod(out)) {
+                    throw new IllegalArgumentException(label + "'s input preprocessor expects " + prod(out)
+                            + " values per example but the layers before it produce " + Arrays.toString(in));
+                }
+                return List.of(new ReshapeNode(in, out));
+            });
+        }
+        return Optional.empty();
+    }
+
+    /** The window geometry of a convolution or pooling layer on an NCHW input of per-example shape {@code in}. */
+    private static ConvNode.Geometry geometry(String label, long[] in, int[] kernel, int[] stride, int[] padding,
+                                              int[] dilation, ConvolutionMode mode) {
+        if (in.length != 3) {
+            throw new IllegalArgumentException(label + " expects images [channels, height, width] per example but the "
+                    + "layers before it produce " + Arrays.toString(in));
+        }
+        boolean same = mode == ConvolutionMode.Same;
+        int[] ek = ConvolutionUtils.effectiveKernelSize(kernel, dilation);
+        long oh;
+        long ow;
+        int[] pad;
+        if (same) {
+            oh = (in[1] + stride[0] - 1) / stride[0];
+            ow = (in[2] + stride[1] - 1) / stride[1];
+            pad = ConvolutionUtils.getSameModeTopLeftPadding(new int[] {(int) oh, (int) ow},
+                    new int[] {(int) in[1], (int) in[2]}, kernel, stride, dilation);
+        } else {
+            pad = padding;
+            oh = (in[1] - ek[0] + 2L * pad[0]) / stride[0] + 1;
+            ow = (in[2] - ek[1] + 2L * pad[1]) / stride[1] + 1;
+            if (in[1] + 2L * pad[0] < ek[0] || in[2] + 2L * pad[1] < ek[1]) {
+                throw new IllegalArgumentException(label + " has an effective kernel " + ek[0] + "x" + ek[1]
+                        + " larger than its padded input " + Arrays.toString(in));
+            }
+        }
+        return new ConvNode.Geometry(in[0], in[1], in[2], kernel[0], kernel[1], stride[0], stride[1], pad[0], pad[1],
+                dilation[0], dilation[1], same, oh, ow);
+    }
+
+    private static Optional<Step> convolution(NetworkCopy.LayerSpec l, ConvolutionLayer c, ElementwiseActivation act,
+                                              INDArray params, long subStart) {
+        long outC = c.getNOut();
+        long inC = c.getNIn();
+        int[] kernel = c.getKernelSize();
+        long k = inC * kernel[0] * kernel[1];
+        boolean hasBias = c.hasBias();
+        // DL4J's layout (ConvolutionParamInitializer): bias [O] first, then W [O, C, kH, kW] in 'c' order
+        long wOff = hasBias ? outC : 0;
+        if (l.numParams() != k * outC + (hasBias ? outC : 0)) {
+            return Optional.empty();
+        }
+        long off = l.offset();
+        INDArray w2 = params.get(NDArrayIndex.interval(off + wOff, off + wOff + k * outC)).dup()
+                .reshape('c', outC, k).transpose().dup('c').castTo(DataType.DOUBLE);
+        INDArray b = hasBias ? params.get(NDArrayIndex.interval(off, off + outC)).dup().reshape(1, outC)
+                .castTo(DataType.DOUBLE) : null;
+        long subW = subStart >= 0 ? subStart + wOff : -1;
+        long subB = subStart >= 0 && hasBias ? subStart : -1;
+        String label = l.label();
+        return Optional.of(in -> {
+            ConvNode.Geometry g = geometry(label, in, kernel, c.getStride(), c.getPadding(), c.getDilation(),
+                    c.getConvolutionMode());
+            if (g.c() != inC) {
+                throw new IllegalArgumentException(label + " expects " + inC + " input channels but its input has shape "
+                        + Arrays.toString(in) + " per example");
+            }
+            List<ChainNode> ns = new ArrayList<>();
+            ns.add(new ConvNode(g, w2, b, subW, subB));
+            if (!act.isIdentity()) {
+                ns.add(new ActivationNode(act, new long[] {outC, g.oh(), g.ow()}));
+            }
+            return ns;
+        });
+    }
+
+    private static Step pooling(NetworkCopy.LayerSpec l, SubsamplingLayer s) {
+        String label = l.label();
+        PoolNode.Kind kind = s.getPoolingType() == PoolingType.MAX ? PoolNode.Kind.MAX : PoolNode.Kind.AVG;
+        return in -> List.of(new PoolNode(kind, geometry(label, in, s.getKernelSize(), s.getStride(), s.getPadding(),
+                s.getDilation(), s.getConvolutionMode()), s.isAvgPoolIncludePadInDivisor(), false));
+    }
+
+    private static Step globalPooling(NetworkCopy.LayerSpec l, PoolingType t) {
+        String label = l.label();
+        PoolNode.Kind kind = switch (t) {
+            case MAX -> PoolNode.Kind.MAX;
+            case AVG -> PoolNode.Kind.AVG;
+            default -> PoolNode.Kind.SUM;
+        };
+        return in -> {
+            if (in.length != 3) {
+                throw new IllegalArgumentException(label + " expects images [channels, height, width] per example but "
+                        + "the layers before it produce " + Arrays.toString(in));
+            }
+            ConvNode.Geometry g = new ConvNode.Geometry(in[0], in[1], in[2], (int) in[1], (int) in[2], 1, 1, 0, 0, 1,
+                    1, false, 1, 1);
+            return List.of(new PoolNode(kind, g, false, true));
+        };
+    }
+
+    /** The nodes for inputs of per-example shape {@code in} (built once per shape). */
+    private List<ChainNode> nodes(long[] in) {
+        Nodes cur = nodes.get();
+        if (cur != null && Arrays.equals(cur.input(), in)) {
+            return cur.list();
+        }
+        List<ChainNode> list = new ArrayList<>();
+        long[] shape = in;
+        for (Step s : steps) {
+            for (ChainNode n : s.nodes(shape)) {
+                list.add(n);
+                shape = n.outShape();
+            }
+        }
+        Nodes built = new Nodes(in.clone(), List.copyOf(list));
+        nodes.set(built);
+        return built.list();
+    }
+
+    /**
+     * Checks that the chain input {@code x} fits the network: the declared input shape if the network has one,
+     * else every layer's expectations; the message names the expected and actual shapes.
+     */
+    void checkInput(String name, INDArray x) {
+        long[] per = perExample(x);
+        if (declaredInput != null && prod(per) != prod(declaredInput)) {
+            throw new IllegalArgumentException(name + " features have shape " + Arrays.toString(x.shape())
+                    + " but the network's input type expects " + Arrays.toString(declaredInput) + " per example: pass ["
+                    + "n, " + prod(declaredInput) + "] rows or [n, " + declaredInput[0] + ", " + declaredInput[1] + ", "
+                    + declaredInput[2] + "] images");
+        }
+        try {
+            nodes(inputShape(x));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " features have shape " + Arrays.toString(x.shape())
+                    + ", which does not fit the network: " + e.getMessage(), e);
+        }
+    }
+
+    private static long[] perExample(INDArray x) {
+        return Arrays.copyOfRange(x.shape(), 1, x.rank());
+    }
+
+    private long[] inputShape(INDArray x) {
+        long[] per = perExample(x);
+        return declaredInput != null ? declaredInput.clone() : per;
+    }
+
+    private INDArray shaped(INDArray x) {
+        long[] in = inputShape(x);
+        long[] full = new long[in.length + 1];
+        full[0] = x.size(0);
+        System.arraycopy(in, 0, full, 1, in.length);
+        return Arrays.equals(full, x.shape()) ? x : x.dup('c').reshape('c', full);
+    }
+
+    // ------------------------------------------------------------------------------------------------ passes
+
+    @Override
+    public int firstPosition() {
+        return firstPosition;
+    }
+
+    @Override
+    public LossHead head() {
+        return head;
+    }
+
+    /** Cached state of one chunk of examples. */
+    private record Chunk(long start, long b, ChainNode.State[] states, INDArray out) {
+    }
+
+    /**
+     * A forward and backward pass at θ̂ over n examples, in chunks; chunk states within the cache budget are kept,
+     * the others are recomputed when needed.
+     */
+    final class Pass implements ExactChain.Pass {
+        private final long n;
+        private final INDArray x;
+        private final INDArray y;
+        private final long chunk;
+        private final Chunk[] cached;
+        private final List<ChainNode> list;
+
+        private Pass(INDArray x, INDArray y) {
+            this.x = shaped(x);
+            this.y = y;
+            this.n = x.size(0);
+            this.list = nodes(inputShape(x));
+            this.chunk = chunkSize(list);
+            int chunks = (int) ((n + chunk - 1) / chunk);
+            this.cached = new Chunk[chunks];
+            long perExample = Math.max(1, cachedBytes(list));
+            long cacheable = cacheBudgetBytes / perExample;
+            for (int c = 0; c < chunks; c++) {
+                long start = c * chunk;
+                if (start + Math.min(chunk, n - start) <= cacheable) {
+                    cached[c] = compute(start, Math.min(chunk, n - start));
+                }
+            }
+        }
+
+        @Override
+        public long n() {
+            return n;
+        }
+
+        int chunks() {
+            return cached.length;
+        }
+
+        long cachedExamples() {
+            long s = 0;
+            for (Chunk c : cached) {
+                s += c == null ? 0 : c.b();
+            }
+            return s;
+        }
+
+        /** The chunk's state (cached, or computed now inside the caller's workspace). */
+        Chunk chunk(int c) {
+            Chunk k = cached[c];
+            if (k != null) {
+                return k;
+            }
+            long start = c * chunk;
+            return compute(start, Math.min(chunk, n - start));
+        }
+
+        private Chunk compute(long start, long b) {
+            INDArray xs = x.get(NDArrayIndex.interval(start, start + b)).dup('c');
+            INDArray ys = y.get(NDArrayIndex.interval(start, start + b));
+            ChainNode.State[] states = new ChainNode.State[list.size()];
+            INDArray a = xs;
+            for (int k = 0; k < list.size(); k++) {
+                ChainNode.Forward f = list.get(k).forward(a);
+                states[k] = f.state();
+                a = f.out();
+            }
+            INDArray out = head.output(a);
+            INDArray e = head.delta(a, out, ys);
+            for (int k = list.size() - 1; k >= 0; k--) {
+                e = list.get(k).backward(states[k], e, k > 0 && needsInputError(list, k));
+            }
+            return new Chunk(start, b, states, out);
+        }
+    }
+
+    /** Whether any node before {@code k} has analysed parameters (else errors need not flow further back). */
+    private static boolean needsInputError(List<ChainNode> list, int k) {
+        for (int j = 0; j < k; j++) {
+            if (list.get(j).analysed()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long cachedBytes(List<ChainNode> list) {
+        long d = 0;
+        for (ChainNode node : list) {
+            d += node.cachedDoublesPerExample();
+        }
+        return 8 * d;
+    }
+
+    /** Target bytes of per-product temporaries for one chunk. */
+    static final long CHUNK_SCRATCH_BYTES = 64L << 20;
+
+    private static long chunkSize(List<ChainNode> list) {
+        long d = 0;
+        for (ChainNode node : list) {
+            d += node.scratchDoublesPerExample() + node.cachedDoublesPerExample();
+        }
+        return Math.max(1, Math.min(4096, CHUNK_SCRATCH_BYTES / Math.max(1, 8 * d)));
+    }
+
+    /** Bytes of cached state per example of a {@link Pass} (for inputs of the declared or last-seen shape). */
+    long cachedBytesPerExample() {
+        Nodes cur = nodes.get();
+        return cur == null ? -1 : cachedBytes(cur.list());
+    }
+
+    /** Bytes of per-product temporaries per example of a chunk. */
+    long scratchBytesPerExample() {
+        Nodes cur = nodes.get();
+        if (cur == null) {
+            return -1;
+        }
+        long d = 0;
+        for (ChainNode node : cur.list()) {
+            d += node.scratchDoublesPerExample();
+        }
+        return 8 * d;
+    }
+
+    /** Multiply-adds of one exact product per example (the matrix products; see each node). */
+    long hvpMultiplyAddsPerExample() {
+        Nodes cur = nodes.get();
+        long m = 0;
+        boolean first = true;
+        for (ChainNode node : cur.list()) {
+            m += node.hvpMultiplyAddsPerExample(first);
+            if (node.analysed()) {
+                first = false;
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public Pass pass(INDArray x, INDArray y) {
+        return new Pass(x, y);
+    }
+
+    private static Pass own(ExactChain.Pass p) {
+        return (Pass) p;
+    }
+
+    @Override
+    public INDArray gradient(ExactChain.Pass p, long dim) {
+        Pass pass = own(p);
+        INDArray g = Nd4j.zeros(DataType.DOUBLE, dim);
+        double scale = 1.0 / pass.n();
+        forEachChunk(pass, c -> {
+            for (int k = 0; k < pass.list.size(); k++) {
+                pass.list.get(k).addGradient(c.states()[k], g, scale);
+            }
+        });
+        return g;
+    }
+
+    @Override
+    public INDArray hvp(ExactChain.Pass p, INDArray v, boolean gaussNewton, INDArray diagonal) {
+        Pass pass = own(p);
+        INDArray hv = Nd4j.zeros(DataType.DOUBLE, v.length());
+        double scale = 1.0 / pass.n();
+        List<ChainNode> list = pass.list;
+        int m = list.size();
+        forEachChunk(pass, c -> {
+            ChainNode.Tangent[] t = new ChainNode.Tangent[m];
+            INDArray r = null;
+            for (int k = 0; k < m; k++) {
+                t[k] = new ChainNode.Tangent();
+                r = list.get(k).tangentForward(c.states()[k], r, v, t[k]);
+            }
+            if (r == null) {
+                return;
+            }
+            INDArray re = head.deltaTangent(c.out(), r);
+            for (int k = m - 1; k >= 0 && re != null; k--) {
+                re = list.get(k).tangentBackward(c.states()[k], t[k], re, gaussNewton, hv, scale,
+                        k > 0 && needsInputError(list, k));
+            }
+        });
+        if (diagonal != null) {
+            hv.addi(diagonal.mul(v));
+        }
+        return hv;
+    }
+
+    @Override
+    public INDArray dots(ExactChain.Pass p, INDArray v) {
+        Pass pass = own(p);
+        INDArray dots = Nd4j.zeros(DataType.DOUBLE, pass.n());
+        forEachChunk(pass, c -> {
+            INDArray d = Nd4j.zeros(DataType.DOUBLE, c.b());
+            for (int k = 0; k < pass.list.size(); k++) {
+                pass.list.get(k).addDots(c.states()[k], v, d);
+            }
+            dots.get(NDArrayIndex.interval(c.start(), c.start() + c.b())).assign(d);
+        });
+        return dots;
+    }
+
+    @Override
+    public INDArray perExampleGradients(ExactChain.Pass p, long dim) {
+        Pass pass = own(p);
+        INDArray rows = Nd4j.zeros(DataType.DOUBLE, pass.n(), dim);
+        forEachChunk(pass, c -> {
+            INDArray block = Nd4j.zeros(DataType.DOUBLE, c.b(), dim);
+            for (int k = 0; k < pass.list.size(); k++) {
+                pass.list.get(k).putPerExampleGradients(c.states()[k], block);
+            }
+            rows.get(NDArrayIndex.interval(c.start(), c.start() + c.b()), NDArrayIndex.all()).assign(block);
+        });
+        return rows;
+    }
+
+    private interface ChunkBody {
+        void accept(Chunk c);
+    }
+
+    /** Runs {@code body} on every chunk, its temporaries in the per-thread product workspace. */
+    private static void forEachChunk(Pass pass, ChunkBody body) {
+        for (int c = 0; c < pass.chunks(); c++) {
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(
+                    DenseChain.HVP_WORKSPACE_CONFIG, DenseChain.HVP_WORKSPACE)) {
+                body.accept(pass.chunk(c));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}
