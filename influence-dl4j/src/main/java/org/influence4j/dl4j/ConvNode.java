@@ -1,16 +1,19 @@
 package org.influence4j.dl4j;
 
+import java.nio.DoubleBuffer;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.convolution.Convolution;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * A 2-D convolution (NCHW, DL4J's {@code ConvolutionLayer}) as one matrix product per chunk: the input patches are
- * unfolded once ({@code im2col}: {@code A} is [B·P, K] with P = outH·outW output positions and K = C·kH·kW) and the
- * layer is the affine map {@code Z = A W₂ + b} on the rows of {@code A}, with {@code W₂[c·kH·kW + i·kW + j, o] =
- * W[o, c, i, j]}. With {@code δ = e_Z} (rows as Z):
+ * A 2-D convolution (DL4J's {@code ConvolutionLayer} on NCHW data) as one matrix product per chunk. Inside the
+ * chain images are kept channels-last ([B, H, W, C], 'c' order), so that the rows of a convolution's output are
+ * already the next layer's layout: the input patches are unfolded ({@code im2col}: {@code A} is [B·P, K] with
+ * P = outH·outW output positions and K = kH·kW·C, columns in (i, j, c) order) and the layer is the affine map
+ * {@code Z = A W₂ + b} on the rows of {@code A}, with {@code W₂[(i·kW + j)·C + c, o] = W[o, c, i, j]}. With
+ * {@code δ = e_Z} (rows as Z):
  * <pre>
  *   ∇W₂ = Aᵀδ,  ∇b = Σ_rows δ,  e_in = col2im(δ W₂ᵀ)
  *   R(Z) = im2col(R(in)) W₂ + A V₂ + v_b
@@ -62,37 +65,112 @@ final class ConvNode extends ChainNode {
         return subW >= 0;
     }
 
-    /** {@code im2col(x)} as a 'c'-order [B·P, K] matrix. */
+    /** {@code im2col(x)} of a channels-last chunk [B, H, W, C] as a 'c'-order [B·P, K] matrix. */
     INDArray unfold(INDArray x) {
+        x = PoolNode.contiguous(x);
         long n = x.size(0);
-        INDArray col = Nd4j.createUninitialized(DataType.DOUBLE, n, g.oh(), g.ow(), g.c(), g.kh(), g.kw());
-        Convolution.im2col(x, g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.dh(), g.dw(), g.same(),
-                col.permute(0, 3, 4, 5, 1, 2));
-        return col.reshape('c', n * g.positions(), k);
+        INDArray cols = Nd4j.createUninitialized(DataType.DOUBLE, n * g.positions(), k);
+        DoubleBuffer in = PoolNode.buffer(x);
+        DoubleBuffer out = PoolNode.buffer(cols);
+        int h = (int) g.h();
+        int w = (int) g.w();
+        int c = (int) g.c();
+        int oh = (int) g.oh();
+        int ow = (int) g.ow();
+        int kk = (int) k;
+        PoolNode.forEachExample(n, i -> {
+            int inBase = i * h * w * c;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int row = ((i * oh + oy) * ow + ox) * kk;
+                    int col = 0;
+                    for (int ky = 0; ky < g.kh(); ky++) {
+                        int y = oy * g.sh() - g.ph() + ky * g.dh();
+                        for (int kx = 0; kx < g.kw(); kx++, col += c) {
+                            int xx = ox * g.sw() - g.pw() + kx * g.dw();
+                            if (y < 0 || y >= h || xx < 0 || xx >= w) {
+                                for (int q = 0; q < c; q++) {
+                                    out.put(row + col + q, 0.0);
+                                }
+                            } else {
+                                int src = inBase + (y * w + xx) * c;
+                                for (int q = 0; q < c; q++) {
+                                    out.put(row + col + q, in.get(src + q));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        return cols;
     }
 
-    /** The adjoint of {@link #unfold}: sums the rows of {@code cols} ([B·P, K]) back into [B, C, H, W]. */
+    /** The adjoint of {@link #unfold}: sums the rows of {@code cols} ([B·P, K]) back into [B, H, W, C]. */
     private INDArray fold(INDArray cols, long n) {
-        INDArray out = Nd4j.zeros(DataType.DOUBLE, n, g.c(), g.h(), g.w());
-        INDArray six = cols.reshape('c', n, g.oh(), g.ow(), g.c(), g.kh(), g.kw()).permute(0, 3, 4, 5, 1, 2);
-        Convolution.col2im(six, out, g.sh(), g.sw(), g.ph(), g.pw(), (int) g.h(), (int) g.w(), g.dh(), g.dw());
-        return out;
+        cols = PoolNode.contiguous(cols);
+        INDArray img = Nd4j.zeros(DataType.DOUBLE, n, g.h(), g.w(), g.c());
+        DoubleBuffer in = PoolNode.buffer(cols);
+        DoubleBuffer out = PoolNode.buffer(img);
+        int h = (int) g.h();
+        int w = (int) g.w();
+        int c = (int) g.c();
+        int oh = (int) g.oh();
+        int ow = (int) g.ow();
+        int kk = (int) k;
+        PoolNode.forEachExample(n, i -> {
+            int outBase = i * h * w * c;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int row = ((i * oh + oy) * ow + ox) * kk;
+                    int col = 0;
+                    for (int ky = 0; ky < g.kh(); ky++) {
+                        int y = oy * g.sh() - g.ph() + ky * g.dh();
+                        for (int kx = 0; kx < g.kw(); kx++, col += c) {
+                            int xx = ox * g.sw() - g.pw() + kx * g.dw();
+                            if (y >= 0 && y < h && xx >= 0 && xx < w) {
+                                int dst = outBase + (y * w + xx) * c;
+                                for (int q = 0; q < c; q++) {
+                                    out.put(dst + q, out.get(dst + q) + in.get(row + col + q));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        return img;
     }
 
-    /** Rows [B·P, O] to NCHW [B, O, oH, oW]. */
-    private INDArray toNchw(INDArray rows, long n) {
-        return rows.reshape('c', n, g.oh(), g.ow(), outC).permute(0, 3, 1, 2).dup('c');
+    /** Rows [B·P, O] as channels-last images [B, oH, oW, O] (a view). */
+    private INDArray toImages(INDArray rows, long n) {
+        return rows.reshape('c', n, g.oh(), g.ow(), outC);
     }
 
-    /** NCHW [B, O, oH, oW] to rows [B·P, O]. */
-    private INDArray toRows(INDArray nchw) {
-        long n = nchw.size(0);
-        return nchw.permute(0, 2, 3, 1).dup('c').reshape('c', n * g.positions(), outC);
+    /** Channels-last images [B, oH, oW, O] as rows [B·P, O]. */
+    private INDArray toRows(INDArray images) {
+        return PoolNode.contiguous(images).reshape('c', images.size(0) * g.positions(), outC);
     }
 
-    /** The 'c'-order [O, K] view of the W block of a subset-layout vector (so {@code W₂ᵀ}'s layout). */
-    private INDArray wBlockT(INDArray vector) {
-        return vector.get(NDArrayIndex.interval(subW, subW + k * outC)).reshape('c', outC, k);
+    /** The 'c'-order [O, K] view of the W block of a subset-layout vector, in DL4J's (c, i, j) column order. */
+    private INDArray wBlockDl4j(INDArray vector) {
+        return vector.get(NDArrayIndex.interval(subW, subW + k * outC)).reshape('c', outC, g.c(), g.kh(), g.kw());
+    }
+
+    /** The direction's [K, O] weight block in this node's (i, j, c) row order (a copy). */
+    private INDArray direction(INDArray v) {
+        // [O, C, kH, kW] -> [kH, kW, C, O] -> [K, O]
+        return wBlockDl4j(v).permute(2, 3, 1, 0).dup('c').reshape('c', k, outC);
+    }
+
+    /** Adds {@code gT} ([O, K], (i, j, c) column order) into the W block of {@code target} (DL4J's order). */
+    private void addWeights(INDArray target, INDArray gT) {
+        wBlockDl4j(target).addi(gT.reshape('c', outC, g.kh(), g.kw(), g.c()).permute(0, 3, 1, 2));
+    }
+
+    /** Reorders DL4J's W [O, C, kH, kW] (flat, 'c') into this node's [K, O] matrix. */
+    static INDArray weightMatrix(INDArray w, long outC, long inC, int kh, int kw) {
+        return w.reshape('c', outC, inC, kh, kw).permute(2, 3, 1, 0).dup('c').reshape('c', kh * kw * inC, outC);
     }
 
     private INDArray biasBlock(INDArray vector) {
@@ -107,7 +185,7 @@ final class ConvNode extends ChainNode {
         if (b != null) {
             z.addiRowVector(b);
         }
-        return new Forward(toNchw(z, s.b), s);
+        return new Forward(toImages(z, s.b), s);
     }
 
     @Override
@@ -123,8 +201,7 @@ final class ConvNode extends ChainNode {
             return;
         }
         S s = (S) state;
-        // ∇W₂ᵀ = δᵀA is the 'c'-order [O, K] block
-        Nd4j.gemm(s.delta, s.a, wBlockT(gv), true, false, scale, 1.0);
+        addWeights(gv, s.delta.transpose().mmul(s.a).muli(scale));   // ∇W₂ᵀ = δᵀA
         if (subB >= 0) {
             biasBlock(gv).addi(s.delta.sum(true, 0).muli(scale));
         }
@@ -139,7 +216,7 @@ final class ConvNode extends ChainNode {
             rz = t.rIn.mmul(w2);
         }
         if (analysed()) {
-            t.v = wBlockT(v).transpose();
+            t.v = direction(v);
             if (rz == null) {
                 rz = s.a.mmul(t.v);
             } else {
@@ -149,7 +226,7 @@ final class ConvNode extends ChainNode {
                 rz.addiRowVector(biasBlock(v));
             }
         }
-        return rz == null ? null : toNchw(rz, s.b);
+        return rz == null ? null : toImages(rz, s.b);
     }
 
     @Override
@@ -158,11 +235,11 @@ final class ConvNode extends ChainNode {
         S s = (S) state;
         INDArray rd = toRows(rOut);
         if (analysed()) {
-            INDArray hw = wBlockT(hv);
-            Nd4j.gemm(rd, s.a, hw, true, false, scale, 1.0);
+            INDArray hw = rd.transpose().mmul(s.a);
             if (!gaussNewton && t.rIn != null) {
-                Nd4j.gemm(s.delta, t.rIn, hw, true, false, scale, 1.0);
+                Nd4j.gemm(s.delta, t.rIn, hw, true, false, 1.0, 1.0);
             }
+            addWeights(hv, hw.muli(scale));
             if (subB >= 0) {
                 biasBlock(hv).addi(rd.sum(true, 0).muli(scale));
             }
@@ -183,7 +260,7 @@ final class ConvNode extends ChainNode {
             return;
         }
         S s = (S) state;
-        INDArray t = s.a.mmul(wBlockT(v).transpose());
+        INDArray t = s.a.mmul(direction(v));
         if (subB >= 0) {
             t.addiRowVector(biasBlock(v));
         }
@@ -201,7 +278,9 @@ final class ConvNode extends ChainNode {
         for (long i = 0; i < s.b; i++) {
             INDArray ai = s.a.get(NDArrayIndex.interval(i * p, (i + 1) * p), NDArrayIndex.all());
             INDArray di = s.delta.get(NDArrayIndex.interval(i * p, (i + 1) * p), NDArrayIndex.all());
-            wRows.getRow(i).assign(di.transpose().mmul(ai).reshape(k * outC)); // δᵢᵀAᵢ, 'c' [O, K]
+            INDArray gi = di.transpose().mmul(ai);  // δᵢᵀAᵢ, [O, K] in (i, j, c) order
+            wRows.getRow(i).assign(gi.reshape('c', outC, g.kh(), g.kw(), g.c()).permute(0, 3, 1, 2).dup('c')
+                    .reshape(k * outC));
             if (subB >= 0) {
                 rows.get(NDArrayIndex.point(i), NDArrayIndex.interval(subB, subB + outC)).assign(di.sum(0));
             }
@@ -226,7 +305,7 @@ final class ConvNode extends ChainNode {
 
     @Override
     long[] outShape() {
-        return new long[] {outC, g.oh(), g.ow()};
+        return new long[] {g.oh(), g.ow(), outC};
     }
 
     @Override

@@ -110,7 +110,7 @@ final class LayerChain implements ExactChain {
         long[] declared = null;
         NetworkCopy.LayerSpec firstLayer = layers.get(first);
         if (firstLayer.preProcessor() instanceof FeedForwardToCnnPreProcessor p) {
-            declared = new long[] {p.getNumChannels(), p.getInputHeight(), p.getInputWidth()};
+            declared = new long[] {p.getInputHeight(), p.getInputWidth(), p.getNumChannels()};
         } else if (firstLayer.preProcessor() != null) {
             return Result.no(firstLayer.label() + " has an input preprocessor ("
                     + firstLayer.preProcessor().getClass().getSimpleName() + ") without an R-operator");
@@ -168,7 +168,7 @@ final class LayerChain implements ExactChain {
                 steps.add(in -> {
                     if (in.length != 1 || in[0] != din) {
                         throw new IllegalArgumentException(label + " expects " + din + " inputs per example but the "
-                                + "layers before it produce " + Arrays.toString(in));
+                                + "layers before it produce " + user(in));
                     }
                     List<ChainNode> ns = new ArrayList<>();
                     ns.add(new AffineNode(w, b, subW, subB));
@@ -268,56 +268,61 @@ final class LayerChain implements ExactChain {
         InputPreProcessor p = l.preProcessor();
         String label = l.label();
         if (p instanceof CnnToFeedForwardPreProcessor c && c.getFormat() == CNN2DFormat.NCHW) {
-            long[] expected = {c.getNumChannels(), c.getInputHeight(), c.getInputWidth()};
+            long[] expected = {c.getInputHeight(), c.getInputWidth(), c.getNumChannels()};
             return Optional.of(in -> {
                 if (!Arrays.equals(in, expected)) {
                     throw new IllegalArgumentException(label + "'s input preprocessor expects activations of shape "
-                            + Arrays.toString(expected) + " per example but the layers before it produce "
-                            + Arrays.toString(in));
+                            + user(expected) + " per example but the layers before it produce " + user(in));
                 }
-                return List.of(new ReshapeNode(in, new long[] {prod(in)}));
+                return List.of(new ReshapeNode(in, true));
             });
         }
         if (p instanceof FeedForwardToCnnPreProcessor f) {
-            long[] out = {f.getNumChannels(), f.getInputHeight(), f.getInputWidth()};
+            long[] out = {f.getInputHeight(), f.getInputWidth(), f.getNumChannels()};
             return Optional.of(in -> {
                 if (in.length != 1 || in[0] != prod(out)) {
                     throw new IllegalArgumentException(label + "'s input preprocessor expects " + prod(out)
-                            + " values per example but the layers before it produce " + Arrays.toString(in));
+                            + " values per example but the layers before it produce " + user(in));
                 }
-                return List.of(new ReshapeNode(in, out));
+                return List.of(new ReshapeNode(out, false));
             });
         }
         return Optional.empty();
     }
 
-    /** The window geometry of a convolution or pooling layer on an NCHW input of per-example shape {@code in}. */
+    /** A per-example shape as users see it: channels-last images [H, W, C] as DL4J's [C, H, W]. */
+    static String user(long[] shape) {
+        return Arrays.toString(shape.length == 3 ? new long[] {shape[2], shape[0], shape[1]} : shape);
+    }
+
+    /** The window geometry of a convolution or pooling layer on images of per-example shape {@code in} [H, W, C]. */
     private static ConvNode.Geometry geometry(String label, long[] in, int[] kernel, int[] stride, int[] padding,
                                               int[] dilation, ConvolutionMode mode) {
         if (in.length != 3) {
             throw new IllegalArgumentException(label + " expects images [channels, height, width] per example but the "
-                    + "layers before it produce " + Arrays.toString(in));
+                    + "layers before it produce " + user(in));
         }
+        long[] chw = {in[2], in[0], in[1]};
         boolean same = mode == ConvolutionMode.Same;
         int[] ek = ConvolutionUtils.effectiveKernelSize(kernel, dilation);
         long oh;
         long ow;
         int[] pad;
         if (same) {
-            oh = (in[1] + stride[0] - 1) / stride[0];
-            ow = (in[2] + stride[1] - 1) / stride[1];
+            oh = (chw[1] + stride[0] - 1) / stride[0];
+            ow = (chw[2] + stride[1] - 1) / stride[1];
             pad = ConvolutionUtils.getSameModeTopLeftPadding(new int[] {(int) oh, (int) ow},
-                    new int[] {(int) in[1], (int) in[2]}, kernel, stride, dilation);
+                    new int[] {(int) chw[1], (int) chw[2]}, kernel, stride, dilation);
         } else {
             pad = padding;
-            oh = (in[1] - ek[0] + 2L * pad[0]) / stride[0] + 1;
-            ow = (in[2] - ek[1] + 2L * pad[1]) / stride[1] + 1;
-            if (in[1] + 2L * pad[0] < ek[0] || in[2] + 2L * pad[1] < ek[1]) {
+            oh = (chw[1] - ek[0] + 2L * pad[0]) / stride[0] + 1;
+            ow = (chw[2] - ek[1] + 2L * pad[1]) / stride[1] + 1;
+            if (chw[1] + 2L * pad[0] < ek[0] || chw[2] + 2L * pad[1] < ek[1]) {
                 throw new IllegalArgumentException(label + " has an effective kernel " + ek[0] + "x" + ek[1]
-                        + " larger than its padded input " + Arrays.toString(in));
+                        + " larger than its padded input " + user(in));
             }
         }
-        return new ConvNode.Geometry(in[0], in[1], in[2], kernel[0], kernel[1], stride[0], stride[1], pad[0], pad[1],
+        return new ConvNode.Geometry(chw[0], chw[1], chw[2], kernel[0], kernel[1], stride[0], stride[1], pad[0], pad[1],
                 dilation[0], dilation[1], same, oh, ow);
     }
 
@@ -334,8 +339,8 @@ final class LayerChain implements ExactChain {
             return Optional.empty();
         }
         long off = l.offset();
-        INDArray w2 = params.get(NDArrayIndex.interval(off + wOff, off + wOff + k * outC)).dup()
-                .reshape('c', outC, k).transpose().dup('c').castTo(DataType.DOUBLE);
+        INDArray w2 = ConvNode.weightMatrix(params.get(NDArrayIndex.interval(off + wOff, off + wOff + k * outC))
+                .dup().castTo(DataType.DOUBLE), outC, inC, kernel[0], kernel[1]);
         INDArray b = hasBias ? params.get(NDArrayIndex.interval(off, off + outC)).dup().reshape(1, outC)
                 .castTo(DataType.DOUBLE) : null;
         long subW = subStart >= 0 ? subStart + wOff : -1;
@@ -346,12 +351,12 @@ final class LayerChain implements ExactChain {
                     c.getConvolutionMode());
             if (g.c() != inC) {
                 throw new IllegalArgumentException(label + " expects " + inC + " input channels but its input has shape "
-                        + Arrays.toString(in) + " per example");
+                        + user(in) + " per example");
             }
             List<ChainNode> ns = new ArrayList<>();
             ns.add(new ConvNode(g, w2, b, subW, subB));
             if (!act.isIdentity()) {
-                ns.add(new ActivationNode(act, new long[] {outC, g.oh(), g.ow()}));
+                ns.add(new ActivationNode(act, new long[] {g.oh(), g.ow(), outC}));
             }
             return ns;
         });
@@ -374,9 +379,9 @@ final class LayerChain implements ExactChain {
         return in -> {
             if (in.length != 3) {
                 throw new IllegalArgumentException(label + " expects images [channels, height, width] per example but "
-                        + "the layers before it produce " + Arrays.toString(in));
+                        + "the layers before it produce " + user(in));
             }
-            ConvNode.Geometry g = new ConvNode.Geometry(in[0], in[1], in[2], (int) in[1], (int) in[2], 1, 1, 0, 0, 1,
+            ConvNode.Geometry g = new ConvNode.Geometry(in[2], in[0], in[1], (int) in[0], (int) in[1], 1, 1, 0, 0, 1,
                     1, false, 1, 1);
             return List.of(new PoolNode(kind, g, false, true));
         };
@@ -406,12 +411,17 @@ final class LayerChain implements ExactChain {
      * else every layer's expectations; the message names the expected and actual shapes.
      */
     void checkInput(String name, INDArray x) {
-        long[] per = perExample(x);
-        if (declaredInput != null && prod(per) != prod(declaredInput)) {
+        if (declaredInput != null) {
+            long[] per = perExample(x);
+            long[] chw = {declaredInput[2], declaredInput[0], declaredInput[1]};
+            if (!(per.length == 1 && per[0] == prod(chw) || Arrays.equals(per, chw))) {
+                throw new IllegalArgumentException(name + " features have shape " + Arrays.toString(x.shape())
+                        + " but the network's input type expects [n, " + prod(chw) + "] rows or [n, " + chw[0] + ", "
+                        + chw[1] + ", " + chw[2] + "] images (channels, height, width); pass images of that size");
+            }
+        } else if (x.rank() != 2 && x.rank() != 4) {
             throw new IllegalArgumentException(name + " features have shape " + Arrays.toString(x.shape())
-                    + " but the network's input type expects " + Arrays.toString(declaredInput) + " per example: pass ["
-                    + "n, " + prod(declaredInput) + "] rows or [n, " + declaredInput[0] + ", " + declaredInput[1] + ", "
-                    + declaredInput[2] + "] images");
+                    + "; pass rows [n, features] or images [n, channels, height, width]");
         }
         try {
             nodes(inputShape(x));
@@ -425,17 +435,19 @@ final class LayerChain implements ExactChain {
         return Arrays.copyOfRange(x.shape(), 1, x.rank());
     }
 
+    /** The chain's per-example input shape for {@code x}: images channels-last [H, W, C], rows [d]. */
     private long[] inputShape(INDArray x) {
+        if (declaredInput != null) {
+            return declaredInput.clone();
+        }
         long[] per = perExample(x);
-        return declaredInput != null ? declaredInput.clone() : per;
+        return per.length == 3 ? new long[] {per[1], per[2], per[0]} : per;
     }
 
+    /** {@code x} in the chain's layout (images channels-last; a copy when it has to be permuted). */
     private INDArray shaped(INDArray x) {
         long[] in = inputShape(x);
-        long[] full = new long[in.length + 1];
-        full[0] = x.size(0);
-        System.arraycopy(in, 0, full, 1, in.length);
-        return Arrays.equals(full, x.shape()) ? x : x.dup('c').reshape('c', full);
+        return in.length == 3 ? ReshapeNode.toImages(x, in[0], in[1], in[2]) : x;
     }
 
     // ------------------------------------------------------------------------------------------------ passes

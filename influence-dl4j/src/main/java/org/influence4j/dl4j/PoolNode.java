@@ -8,7 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * 2-D max or average pooling (NCHW, DL4J's {@code SubsamplingLayer}); also global pooling (one window over the whole
+ * 2-D max or average pooling (DL4J's {@code SubsamplingLayer} on NCHW data, computed channels-last as the rest of
+ * the chain); also global pooling (one window over the whole
  * plane, DL4J's {@code GlobalPoolingLayer} with MAX, AVG or SUM). Windows skip padded positions, as in DL4J.
  *
  * <p>Average (and sum) pooling is linear: its tangent is itself and its backward map spreads each error over the
@@ -52,7 +53,7 @@ final class PoolNode extends ChainNode {
     }
 
     private long[] outShapeOf(long n) {
-        return global ? new long[] {n, g.c()} : new long[] {n, g.c(), g.oh(), g.ow()};
+        return global ? new long[] {n, g.c()} : new long[] {n, g.oh(), g.ow(), g.c()};
     }
 
     /** The buffer of a contiguous 'c'-order array with no offset (see {@link #contiguous}). */
@@ -60,12 +61,12 @@ final class PoolNode extends ChainNode {
         return x.data().asNioDouble();
     }
 
-    private static INDArray contiguous(INDArray x) {
+    static INDArray contiguous(INDArray x) {
         return x.ordering() == 'c' && x.offset() == 0 && x.data().length() == x.length() ? x : x.dup('c');
     }
 
     /** Runs {@code body} for each example, on two threads for larger chunks. */
-    private static void forEachExample(long n, java.util.function.IntConsumer body) {
+    static void forEachExample(long n, java.util.function.IntConsumer body) {
         if (n >= 16) {
             IntStream.range(0, (int) n).parallel().forEach(body);
         } else {
@@ -92,40 +93,39 @@ final class PoolNode extends ChainNode {
     }
 
     /**
-     * One example's windows: {@code out = pool(in)} (tangent {@code false}; max pooling records the arg-max) or, for
-     * max pooling with {@code useArg}, {@code out = in[argmax]}.
+     * One example's windows (channels-last): {@code out = pool(in)} (max pooling records the arg-max) or, with
+     * {@code useArg}, {@code out = in[argmax]}.
      */
     private void window(DoubleBuffer in, DoubleBuffer out, int[] arg, int i, boolean useArg) {
-        long inBase = i * inSize();
-        long outBase = i * outSize();
         int h = (int) g.h();
         int w = (int) g.w();
-        for (int c = 0; c < g.c(); c++) {
-            int plane = c * h * w;
-            for (int oy = 0; oy < g.oh(); oy++) {
-                for (int ox = 0; ox < g.ow(); ox++) {
-                    int oi = (int) (outBase + (c * g.oh() + oy) * g.ow() + ox);
-                    if (useArg) {
-                        out.put(oi, in.get((int) (inBase + arg[oi])));
-                        continue;
+        int c = (int) g.c();
+        int inBase = i * h * w * c;
+        for (int oy = 0; oy < g.oh(); oy++) {
+            for (int ox = 0; ox < g.ow(); ox++) {
+                int o0 = (int) (((i * g.oh() + oy) * g.ow() + ox) * c);
+                if (useArg) {
+                    for (int q = 0; q < c; q++) {
+                        out.put(o0 + q, in.get(inBase + arg[o0 + q]));
                     }
+                    continue;
+                }
+                for (int q = 0; q < c; q++) {
                     double acc = kind == Kind.MAX ? Double.NEGATIVE_INFINITY : 0.0;
                     int best = -1;
                     int count = 0;
-                    int y0 = oy * g.sh() - g.ph();
-                    int x0 = ox * g.sw() - g.pw();
                     for (int ky = 0; ky < g.kh(); ky++) {
-                        int y = y0 + ky * g.dh();
+                        int y = oy * g.sh() - g.ph() + ky * g.dh();
                         if (y < 0 || y >= h) {
                             continue;
                         }
                         for (int kx = 0; kx < g.kw(); kx++) {
-                            int xx = x0 + kx * g.dw();
+                            int xx = ox * g.sw() - g.pw() + kx * g.dw();
                             if (xx < 0 || xx >= w) {
                                 continue;
                             }
-                            int idx = plane + y * w + xx;
-                            double val = in.get((int) (inBase + idx));
+                            int idx = (y * w + xx) * c + q;
+                            double val = in.get(inBase + idx);
                             if (kind == Kind.MAX) {
                                 if (val > acc || best < 0) {
                                     acc = val;
@@ -138,10 +138,10 @@ final class PoolNode extends ChainNode {
                         }
                     }
                     if (kind == Kind.MAX) {
-                        arg[oi] = best;
-                        out.put(oi, acc);
+                        arg[o0 + q] = best;
+                        out.put(o0 + q, acc);
                     } else {
-                        out.put(oi, kind == Kind.SUM ? acc : acc / divisor(count));
+                        out.put(o0 + q, kind == Kind.SUM ? acc : acc / divisor(count));
                     }
                 }
             }
@@ -157,51 +157,51 @@ final class PoolNode extends ChainNode {
         S s = (S) state;
         e = contiguous(e);
         long n = s.b;
-        INDArray gIn = Nd4j.zeros(DataType.DOUBLE, n, g.c(), g.h(), g.w());
+        INDArray gIn = Nd4j.zeros(DataType.DOUBLE, n, g.h(), g.w(), g.c());
         DoubleBuffer eb = buffer(e);
         DoubleBuffer gb = buffer(gIn);
         int h = (int) g.h();
         int w = (int) g.w();
+        int c = (int) g.c();
         forEachExample(n, i -> {
-            long inBase = i * inSize();
-            long outBase = i * outSize();
-            for (int c = 0; c < g.c(); c++) {
-                int plane = c * h * w;
-                for (int oy = 0; oy < g.oh(); oy++) {
-                    for (int ox = 0; ox < g.ow(); ox++) {
-                        int oi = (int) (outBase + (c * g.oh() + oy) * g.ow() + ox);
-                        double ev = eb.get(oi);
-                        if (kind == Kind.MAX) {
-                            int gi = (int) (inBase + s.argmax[oi]);
-                            gb.put(gi, gb.get(gi) + ev);
+            int inBase = i * h * w * c;
+            for (int oy = 0; oy < g.oh(); oy++) {
+                for (int ox = 0; ox < g.ow(); ox++) {
+                    int o0 = (int) (((i * g.oh() + oy) * g.ow() + ox) * c);
+                    if (kind == Kind.MAX) {
+                        for (int q = 0; q < c; q++) {
+                            int gi = inBase + s.argmax[o0 + q];
+                            gb.put(gi, gb.get(gi) + eb.get(o0 + q));
+                        }
+                        continue;
+                    }
+                    double div = 1.0;
+                    if (kind == Kind.AVG) {
+                        int count = 0;
+                        for (int ky = 0; ky < g.kh(); ky++) {
+                            int y = oy * g.sh() - g.ph() + ky * g.dh();
+                            for (int kx = 0; kx < g.kw(); kx++) {
+                                int xx = ox * g.sw() - g.pw() + kx * g.dw();
+                                if (y >= 0 && y < h && xx >= 0 && xx < w) {
+                                    count++;
+                                }
+                            }
+                        }
+                        div = divisor(count);
+                    }
+                    for (int ky = 0; ky < g.kh(); ky++) {
+                        int y = oy * g.sh() - g.ph() + ky * g.dh();
+                        if (y < 0 || y >= h) {
                             continue;
                         }
-                        int y0 = oy * g.sh() - g.ph();
-                        int x0 = ox * g.sw() - g.pw();
-                        if (kind == Kind.AVG) {
-                            int count = 0;
-                            for (int ky = 0; ky < g.kh(); ky++) {
-                                int y = y0 + ky * g.dh();
-                                for (int kx = 0; kx < g.kw(); kx++) {
-                                    int xx = x0 + kx * g.dw();
-                                    if (y >= 0 && y < h && xx >= 0 && xx < w) {
-                                        count++;
-                                    }
-                                }
-                            }
-                            ev /= divisor(count);
-                        }
-                        for (int ky = 0; ky < g.kh(); ky++) {
-                            int y = y0 + ky * g.dh();
-                            if (y < 0 || y >= h) {
+                        for (int kx = 0; kx < g.kw(); kx++) {
+                            int xx = ox * g.sw() - g.pw() + kx * g.dw();
+                            if (xx < 0 || xx >= w) {
                                 continue;
                             }
-                            for (int kx = 0; kx < g.kw(); kx++) {
-                                int xx = x0 + kx * g.dw();
-                                if (xx >= 0 && xx < w) {
-                                    int gi = (int) (inBase + plane + y * w + xx);
-                                    gb.put(gi, gb.get(gi) + ev);
-                                }
+                            int g0 = inBase + (y * w + xx) * c;
+                            for (int q = 0; q < c; q++) {
+                                gb.put(g0 + q, gb.get(g0 + q) + eb.get(o0 + q) / div);
                             }
                         }
                     }
@@ -248,7 +248,7 @@ final class PoolNode extends ChainNode {
 
     @Override
     long[] outShape() {
-        return global ? new long[] {g.c()} : new long[] {g.c(), g.oh(), g.ow()};
+        return global ? new long[] {g.c()} : new long[] {g.oh(), g.ow(), g.c()};
     }
 
     @Override

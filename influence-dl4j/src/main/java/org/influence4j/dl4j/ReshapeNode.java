@@ -5,48 +5,63 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A parameter-free change of shape in 'c' order (DL4J's {@code CnnToFeedForwardPreProcessor} and
- * {@code FeedForwardToCnnPreProcessor} for NCHW data): linear and its own tangent; errors are reshaped back.
+ * DL4J's {@code CnnToFeedForwardPreProcessor} and {@code FeedForwardToCnnPreProcessor} for NCHW data, between the
+ * chain's channels-last images ([B, H, W, C]) and DL4J's flat rows in NCHW order ({@code c·H·W + y·W + x}): a
+ * parameter-free permutation, linear and its own tangent; errors are permuted back.
  */
 final class ReshapeNode extends ChainNode {
 
-    private final long[] in;
-    private final long[] out;
+    private final long h;
+    private final long w;
+    private final long c;
+    private final boolean flatten;
 
-    ReshapeNode(long[] in, long[] out) {
-        if (LayerChain.prod(in) != LayerChain.prod(out)) {
-            throw new IllegalArgumentException(Arrays.toString(in) + " -> " + Arrays.toString(out));
-        }
-        this.in = in.clone();
-        this.out = out.clone();
+    /**
+     * @param image   the per-example image shape [H, W, C]
+     * @param flatten true: images to rows; false: rows to images
+     */
+    ReshapeNode(long[] image, boolean flatten) {
+        this.h = image[0];
+        this.w = image[1];
+        this.c = image[2];
+        this.flatten = flatten;
     }
 
-    private static INDArray reshape(INDArray x, long[] shape) {
-        long[] s = new long[shape.length + 1];
-        s[0] = x.size(0);
-        System.arraycopy(shape, 0, s, 1, shape.length);
-        return (x.ordering() == 'c' && x.isView() == false ? x : x.dup('c')).reshape('c', s);
+    /** Channels-last images [B, H, W, C] to NCHW-ordered rows [B, C·H·W]. */
+    static INDArray toRows(INDArray images, long h, long w, long c) {
+        return images.reshape('c', images.size(0), h, w, c).permute(0, 3, 1, 2).dup('c')
+                .reshape('c', images.size(0), c * h * w);
+    }
+
+    /** NCHW-ordered rows [B, C·H·W] (or NCHW images) to channels-last images [B, H, W, C]. */
+    static INDArray toImages(INDArray rows, long h, long w, long c) {
+        INDArray x = rows.ordering() == 'c' ? rows : rows.dup('c');
+        return x.reshape('c', rows.size(0), c, h, w).permute(0, 2, 3, 1).dup('c');
+    }
+
+    private INDArray map(INDArray x, boolean forward) {
+        return forward == flatten ? toRows(x, h, w, c) : toImages(x, h, w, c);
     }
 
     @Override
     Forward forward(INDArray x) {
-        return new Forward(reshape(x, out), new State(x.size(0)));
+        return new Forward(map(x, true), new State(x.size(0)));
     }
 
     @Override
     INDArray backward(State s, INDArray eOut, boolean needInput) {
-        return needInput ? reshape(eOut, in) : null;
+        return needInput ? map(eOut, false) : null;
     }
 
     @Override
     INDArray tangentForward(State s, INDArray rIn, INDArray v, Tangent t) {
-        return rIn == null ? null : reshape(rIn, out);
+        return rIn == null ? null : map(rIn, true);
     }
 
     @Override
     INDArray tangentBackward(State s, Tangent t, INDArray rOut, boolean gaussNewton, INDArray hv, double scale,
                              boolean needInput) {
-        return needInput ? reshape(rOut, in) : null;
+        return needInput ? map(rOut, false) : null;
     }
 
     @Override
@@ -56,16 +71,17 @@ final class ReshapeNode extends ChainNode {
 
     @Override
     long scratchDoublesPerExample() {
-        return LayerChain.prod(in);
+        return 2 * h * w * c;
     }
 
     @Override
     long[] outShape() {
-        return out.clone();
+        return flatten ? new long[] {c * h * w} : new long[] {h, w, c};
     }
 
     @Override
     public String toString() {
-        return "reshape" + Arrays.toString(in) + "→" + Arrays.toString(out);
+        long[] img = {c, h, w};
+        return flatten ? "flatten" + Arrays.toString(img) : "unflatten" + Arrays.toString(img);
     }
 }
