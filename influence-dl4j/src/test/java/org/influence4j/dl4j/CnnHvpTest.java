@@ -229,8 +229,8 @@ class CnnHvpTest {
     /**
      * The oracles on every CNN of the table, where they can be checked without the R-operator: the FD Hessian oracle
      * against the adapter's FINITE_DIFFERENCE mode (the same central differences of DL4J's gradient, written
-     * independently), the regulariser curvature against DL4J's regularisation score, and the Jacobian against DL4J's
-     * gradient by the chain rule.
+     * independently) and the regulariser curvature against DL4J's regularisation score. (The Jacobian oracle is
+     * checked against DL4J's gradient by the chain rule inside the Gauss–Newton test, before the operator is built.)
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
@@ -251,19 +251,14 @@ class CnnHvpTest {
         HessianVectorProduct fdMode = fdModel.hessian(d);
         INDArray v = unit(new SplittableRandom(28), net.numParams());
         INDArray fd = Dl4jOracles.finiteDifferenceHvp(twin, d, kappa, v, HVP_STEP);
-        assertThat(TestNets.rel(fdMode.apply(v), fd)).isLessThan(Tolerances.FD_ORACLE_VS_FD_MODE);
-        assertThat(TestNets.rel(Dl4jOracles.finiteDifferenceHvp(twin, d, kappa, v, 4 * HVP_STEP), fd))
-                .isLessThan(Tolerances.FD_STEP_AGREEMENT);
+        double vsMode = TestNets.rel(fdMode.apply(v), fd);
+        double steps = TestNets.rel(Dl4jOracles.finiteDifferenceHvp(twin, d, kappa, v, 4 * HVP_STEP), fd);
+        System.out.printf("oracles (p=%d, %s): FD oracle vs FD mode %.1e, steps h/4h %.1e%n", net.numParams(),
+                c.name(), vsMode, steps);
+        assertThat(vsMode).isLessThan(Tolerances.FD_ORACLE_VS_FD_MODE);
+        assertThat(steps).isLessThan(Tolerances.FD_STEP_AGREEMENT);
         assertThat(TestNets.rel(fdModel.meanLossGradient(d), Dl4jOracles.meanLossGradient(twin, d)))
                 .isLessThan(Tolerances.GRADIENT_VS_DL4J);
-
-        INDArray jac = Dl4jOracles.jacobian(twin, d, JACOBIAN_STEP);
-        double jacErr = TestNets.rel(Dl4jOracles.chainRuleGradient(twin, d, jac), Dl4jOracles.meanLossGradient(twin, d));
-        System.out.printf("oracles (p=%d, %s): FD oracle vs FD mode %.1e, steps h/4h %.1e, h/10h %.1e, "
-                        + "chain-rule gradient %.1e%n", net.numParams(), c.name(), TestNets.rel(fdMode.apply(v), fd),
-                TestNets.rel(Dl4jOracles.finiteDifferenceHvp(twin, d, kappa, v, 4 * HVP_STEP), fd),
-                TestNets.rel(Dl4jOracles.finiteDifferenceHvp(twin, d, kappa, v, 10 * HVP_STEP), fd), jacErr);
-        assertThat(jacErr).isLessThan(Tolerances.JACOBIAN_VS_DL4J);
         assertThat(twin.params()).isEqualTo(net.params());
     }
 
@@ -295,6 +290,9 @@ class CnnHvpTest {
         System.out.printf("dense oracles %s+%s %s: FD vs exact %.1e, GN vs Jacobian oracle %.1e%n", outAct, loss, reg,
                 TestNets.rel(model.hessian(d, HvpMode.EXACT).apply(v), fd), Dl4jOracles.relFrobenius(gn, oracle));
         assertThat(Dl4jOracles.relFrobenius(gn, oracle)).isLessThan(Tolerances.GN_VS_JACOBIAN);
+        INDArray eig = Dl4jOracles.eigenvalues(gn);
+        assertThat(eig.minNumber().doubleValue())
+                .isGreaterThanOrEqualTo(-Tolerances.PSD * Math.abs(eig.maxNumber().doubleValue()));
         // and it is not the exact Hessian (a hidden tanh layer makes them differ)
         INDArray h = Dl4jOracles.columns(model.hessian(d, HvpMode.EXACT));
         assertThat(Dl4jOracles.relFrobenius(h, oracle)).isGreaterThan(1e-3);

@@ -155,14 +155,14 @@ final class CnnNets {
                                 .layer(new GlobalPoolingLayer.Builder(PoolingType.MAX).build())
                                 .layer(out(3, Activation.SOFTMAX, LossFunction.MCXENT)),
                                 InputType.convolutional(6, 6, 2)), 2, 6, 6, false, 12, false),
-                // 30 + 56 + 18 = 104
-                new Case("conv2x2 softplus > global SUM > dense tanh > identity+SQUARED_LOSS, flat 6x6x1, weightDecay",
+                // 54 + 56 + 18 = 128; a flat row of 2 channels is reshaped to [c, h, w] in c order
+                new Case("conv2x2 softplus > global SUM > dense tanh > identity+SQUARED_LOSS, flat 6x6x2, weightDecay",
                         () -> init(list(6, TestNets.Reg.WEIGHT_DECAY, 1e-2)
                                 .layer(conv(2, 6, Activation.SOFTPLUS).build())
                                 .layer(new GlobalPoolingLayer.Builder(PoolingType.SUM).build())
                                 .layer(dense(8, Activation.TANH))
                                 .layer(out(2, Activation.IDENTITY, LossFunction.SQUARED_LOSS)),
-                                InputType.convolutionalFlat(6, 6, 1)), 1, 6, 6, true, 12, true),
+                                InputType.convolutionalFlat(6, 6, 2)), 2, 6, 6, true, 12, true),
                 // 40 + 222 + 21 = 283; DropoutLayer and the dense layer's dropOut are inactive in inference
                 new Case("conv3x3 identity > ActivationLayer tanh > DropoutLayer > avgpool3/2 pad1 > dense sigmoid"
                         + " (dropOut) > softmax+MCXENT, 8x8x1",
