@@ -26,4 +26,32 @@ final class Tolerances {
     static final double PER_EXAMPLE = 1e-10;
     /** Two representations of the same network (MLN vs graph): round-off only. */
     static final double SAME_NETWORK = 1e-12;
+
+    // ---------------------------------------------------------------- convolutional chains (CnnHvpTest)
+
+    /**
+     * CNN exact HVP vs central differences of DL4J's gradient at h = 1e-6 along a unit v. The oracle's own error,
+     * measured as the disagreement of steps h and 4h, is 2e-10…2e-9 on the table of {@link CnnNets} and 3e-9 on
+     * LeNet (and 3e-10…5e-10 against the exact dense-chain HVP on MLPs), so 1e-7 leaves a factor 30 or more.
+     */
+    static final double CNN_HVP_VS_FD = 1e-7;
+    /**
+     * The FD Hessian oracle at steps h and 4h (h = 1e-6) must agree (measured ≤ 3e-9): a kink of ReLU or a max-pool
+     * arg-max within the step makes them differ by O(1) (LeNet at h = 1e-5: 67, see CnnHvpTest).
+     */
+    static final double FD_STEP_AGREEMENT = 1e-7;
+    /** The test's FD Hessian oracle vs the adapter's FINITE_DIFFERENCE mode at the same step (measured ≤ 1.2e-10). */
+    static final double FD_ORACLE_VS_FD_MODE = 1e-9;
+    /**
+     * Chain-rule gradient through the FD Jacobian of DL4J's outputs (h = 1e-7 per parameter) vs DL4J's backprop:
+     * round-off ε/h ≈ 1e-9 per entry, measured 7e-10…2.2e-8.
+     */
+    static final double JACOBIAN_VS_DL4J = 1e-6;
+    /**
+     * Gauss–Newton operator (dense, column by column) vs {@code JᵀMJ/n + diag(κ)} from the FD Jacobian, relative
+     * Frobenius: measured 8e-10…1.8e-9 against the dense chain's verified GN.
+     */
+    static final double GN_VS_JACOBIAN = 1e-6;
+    /** Positive semi-definite: smallest eigenvalue ≥ −PSD · largest (round-off of the dense eigensolver). */
+    static final double PSD = 1e-10;
 }
