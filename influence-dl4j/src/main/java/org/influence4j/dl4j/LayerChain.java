@@ -59,6 +59,7 @@ final class LayerChain implements ExactChain {
     private final LossHead head;
     private final int firstPosition;
     private final long[] declaredInput;       // per-example input shape if the network declares it, else null
+    private final long[] impliedInput;        // [C, Hmin, Hmax, Wmin, Wmax] implied by the layers (-1: any), or null
     private final long cacheBudgetBytes;
     private final AtomicReference<Nodes> nodes = new AtomicReference<>();
     private final String description;
@@ -67,7 +68,8 @@ final class LayerChain implements ExactChain {
     }
 
     private LayerChain(List<Step> steps, LossHead head, int firstPosition, long[] declaredInput,
-                       long cacheBudgetBytes, String description) {
+                       long[] impliedInput, long cacheBudgetBytes, String description) {
+        this.impliedInput = impliedInput;
         this.steps = steps;
         this.head = head;
         this.firstPosition = firstPosition;
@@ -108,7 +110,14 @@ final class LayerChain implements ExactChain {
         LossHead head = null;
         INDArray params = net.params();
         long[] declared = null;
+        long inChannels = -1;             // channels of the chain's image input, when its first layer says so
+        List<int[]> windows = new ArrayList<>();  // (k, s, p, d, same) per dimension of each window layer
+        long[] flatImage = null;          // [H, W] the first CNN-to-dense preprocessor expects
+        boolean sizeAgnostic = false;     // a global pooling before it: any image size fits
         NetworkCopy.LayerSpec firstLayer = layers.get(first);
+        if (firstLayer.conf().getClass() == ConvolutionLayer.class) {
+            inChannels = ((ConvolutionLayer) firstLayer.conf()).getNIn();
+        }
         if (firstLayer.preProcessor() instanceof FeedForwardToCnnPreProcessor p) {
             declared = new long[] {p.getInputHeight(), p.getInputWidth(), p.getNumChannels()};
         } else if (firstLayer.preProcessor() != null) {
@@ -118,6 +127,20 @@ final class LayerChain implements ExactChain {
         for (int i = first; i < layers.size(); i++) {
             NetworkCopy.LayerSpec l = layers.get(i);
             boolean last = i == layers.size() - 1;
+            if (i > first && l.preProcessor() instanceof CnnToFeedForwardPreProcessor c && flatImage == null) {
+                flatImage = new long[] {c.getInputHeight(), c.getInputWidth()};
+            }
+            if (l.conf() instanceof GlobalPoolingLayer && flatImage == null) {
+                sizeAgnostic = true;
+            }
+            if (flatImage == null && l.conf() instanceof ConvolutionLayer c0) {
+                windows.add(window(c0.getKernelSize(), c0.getStride(), c0.getPadding(), c0.getDilation(),
+                        c0.getConvolutionMode()));
+            }
+            if (flatImage == null && l.conf() instanceof SubsamplingLayer s0) {
+                windows.add(window(s0.getKernelSize(), s0.getStride(), s0.getPadding(), s0.getDilation(),
+                        s0.getConvolutionMode()));
+            }
             if (i > first && l.preProcessor() != null) {
                 Optional<Step> pre = preprocessor(l);
                 if (pre.isEmpty()) {
@@ -250,8 +273,52 @@ final class LayerChain implements ExactChain {
         if (head == null || steps.isEmpty()) {
             return Result.no("the network does not end in an OutputLayer or LossLayer");
         }
-        return new Result(new LayerChain(List.copyOf(steps), head, first, declared, cacheBudgetBytes,
+        long[] implied = null;
+        if (declared == null && inChannels > 0) {
+            boolean known = flatImage != null && !sizeAgnostic;
+            long[] h = known ? invert(windows, 0, flatImage[0]) : new long[] {-1, -1};
+            long[] w = known ? invert(windows, 1, flatImage[1]) : new long[] {-1, -1};
+            implied = new long[] {inChannels, h[0], h[1], w[0], w[1]};
+        }
+        return new Result(new LayerChain(List.copyOf(steps), head, first, declared, implied, cacheBudgetBytes,
                 String.join(" → ", names) + " → " + head), null);
+    }
+
+    private static int[] window(int[] k, int[] s, int[] p, int[] d, ConvolutionMode mode) {
+        return new int[] {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], mode == ConvolutionMode.Same ? 1 : 0};
+    }
+
+    /** The size the windows map an input size {@code in} to along dimension {@code dim} (0 height, 1 width), or -1. */
+    private static long forward(List<int[]> windows, int dim, long in) {
+        long x = in;
+        for (int[] w : windows) {
+            long k = (w[dim] - 1L) * w[6 + dim] + 1;
+            x = w[8] == 1 ? (x + w[2 + dim] - 1) / w[2 + dim]
+                    : x + 2L * w[4 + dim] < k ? -1 : (x - k + 2L * w[4 + dim]) / w[2 + dim] + 1;
+            if (x < 0) {
+                return -1;
+            }
+        }
+        return x;
+    }
+
+    /**
+     * The input sizes (dimension {@code dim}) that the windows map to {@code out}: {@code [smallest, largest]}
+     * (an interval, since each window's size map is non-decreasing), or {@code [-1, -1]} if none.
+     */
+    private static long[] invert(List<int[]> windows, int dim, long out) {
+        long lo = -1;
+        long hi = -1;
+        for (long in = 1; in <= 1 << 16; in++) {
+            long x = forward(windows, dim, in);
+            if (x == out) {
+                lo = lo < 0 ? in : lo;
+                hi = in;
+            } else if (x > out) {
+                break;
+            }
+        }
+        return new long[] {lo, hi};
     }
 
     private static Optional<ElementwiseActivation> activation(NetworkCopy.LayerSpec l,
@@ -418,6 +485,22 @@ final class LayerChain implements ExactChain {
                 throw new IllegalArgumentException(name + " features have shape " + Arrays.toString(x.shape())
                         + " but the network's input type expects [n, " + prod(chw) + "] rows or [n, " + chw[0] + ", "
                         + chw[1] + ", " + chw[2] + "] images (channels, height, width); pass images of that size");
+            }
+        } else if (impliedInput != null) {
+            long[] per = perExample(x);
+            long[] r = impliedInput;
+            boolean fits = per.length == 3 && per[0] == r[0] && (r[1] < 0 || per[1] >= r[1] && per[1] <= r[2])
+                    && (r[3] < 0 || per[2] >= r[3] && per[2] <= r[4]);
+            if (!fits) {
+                boolean sized = r[1] > 0 && r[3] > 0;
+                String h = sized ? String.valueOf(r[1]) : "height";
+                String w = sized ? String.valueOf(r[3]) : "width";
+                String note = !sized ? "; any height and width fit its layers"
+                        : r[2] > r[1] || r[4] > r[3] ? "; heights " + r[1] + "–" + r[2] + " and widths " + r[3] + "–"
+                        + r[4] + " give the same layer sizes" : "";
+                throw new IllegalArgumentException(name + " features have shape " + Arrays.toString(x.shape())
+                        + " but the network expects images [n, " + r[0] + ", " + h + ", " + w + "] (channels, height, "
+                        + "width" + note + "); pass images of that shape");
             }
         } else if (x.rank() != 2 && x.rank() != 4) {
             throw new IllegalArgumentException(name + " features have shape " + Arrays.toString(x.shape())

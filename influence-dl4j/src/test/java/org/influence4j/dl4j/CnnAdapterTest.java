@@ -81,14 +81,14 @@ class CnnAdapterTest {
                         new long[] {5, 783}, "[n, 784]"),
                 new ShapeCase("convolutionalFlat(28,28,1) given [5, 785]", () -> InputType.convolutionalFlat(28, 28, 1),
                         new long[] {5, 785}, "[n, 784]"),
-                new ShapeCase("convolutional(28,28,1) given [5, 1, 27, 28]", () -> InputType.convolutional(28, 28, 1),
-                        new long[] {5, 1, 27, 28}, "[n, 1, 28, 28]"),
+                // InputType.convolutional leaves no height or width in the configuration, and this network ends in a
+                // global pooling, so any image size fits it: only the channels are known (see the test below)
                 new ShapeCase("convolutional(28,28,1) given flat [5, 784]", () -> InputType.convolutional(28, 28, 1),
-                        new long[] {5, 784}, "[n, 1, 28, 28]"),
+                        new long[] {5, 784}, "[n, 1, height, width]"),
                 new ShapeCase("convolutional(28,28,2) given one channel [5, 1, 28, 28]",
-                        () -> InputType.convolutional(28, 28, 2), new long[] {5, 1, 28, 28}, "[n, 2, 28, 28]"),
+                        () -> InputType.convolutional(28, 28, 2), new long[] {5, 1, 28, 28}, "[n, 2, height, width]"),
                 new ShapeCase("convolutional(28,28,2) given NHWC [5, 28, 28, 2]",
-                        () -> InputType.convolutional(28, 28, 2), new long[] {5, 28, 28, 2}, "[n, 2, 28, 28]"))
+                        () -> InputType.convolutional(28, 28, 2), new long[] {5, 28, 28, 2}, "[n, 2, height, width]"))
                 .map(Arguments::of);
     }
 
@@ -121,6 +121,29 @@ class CnnAdapterTest {
     }
 
     @Test
+    void imageSizeImpliedByTheLayers_isNamedWhenTheNetworkDoesNotDeclareIt() {
+        // InputType.convolutional keeps no image size, but the flattening before the dense layer fixes it: 28x28
+        MultiLayerNetwork net = CnnNets.init(CnnNets.list(61, TestNets.Reg.L2, 1e-3)
+                        .layer(CnnNets.conv(5, 6, Activation.TANH).build())
+                        .layer(CnnNets.pool(SubsamplingLayer.PoolingType.MAX, 2, 2).build())
+                        .layer(CnnNets.conv(5, 16, Activation.TANH).build())
+                        .layer(CnnNets.pool(SubsamplingLayer.PoolingType.MAX, 2, 2).build())
+                        .layer(CnnNets.dense(84, Activation.TANH))
+                        .layer(CnnNets.out(10, Activation.SOFTMAX, LossFunction.MCXENT)),
+                InputType.convolutional(28, 28, 1));
+        INDArray before = net.params().dup();
+        Nd4j.getRandom().setSeed(62);
+        DataSet bad = new DataSet(Nd4j.randn(DataType.DOUBLE, 3, 1, 27, 28),
+                TestNets.random(63, 3, 1, 10, LossFunction.MCXENT).getLabels());
+        Dl4jInfluenceModel model = Dl4jInfluenceModel.of(net);
+        assertThatThrownBy(() -> model.meanLossGradient(bad)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3, 1, 27, 28]").hasMessageContaining("[n, 1, 28, 28]");
+        DataSet good = new DataSet(Nd4j.randn(DataType.DOUBLE, 3, 1, 28, 28), bad.getLabels());
+        assertThat(model.objective(good)).isCloseTo(net.score(good), within(Tolerances.OBJECTIVE));
+        assertThat(net.params()).isEqualTo(before);
+    }
+
+    @Test
     void featuresOfTheRightShape_areAccepted_flatAndFourDimensional() {
         for (InputType type : new InputType[] {InputType.convolutionalFlat(28, 28, 1),
                 InputType.convolutional(28, 28, 1)}) {
@@ -132,6 +155,13 @@ class CnnAdapterTest {
             Dl4jInfluenceModel model = Dl4jInfluenceModel.of(net);
             assertThat(model.objective(d)).isCloseTo(net.score(d), within(Tolerances.OBJECTIVE));
         }
+        // a network that fixes no image size (InputType.convolutional, global pooling) takes other sizes, as DL4J does
+        MultiLayerNetwork agnostic = imageNet(InputType.convolutional(28, 28, 1));
+        Nd4j.getRandom().setSeed(56);
+        DataSet other = new DataSet(Nd4j.randn(DataType.DOUBLE, 4, 1, 27, 28),
+                TestNets.random(57, 4, 1, 3, LossFunction.MCXENT).getLabels());
+        assertThat(Dl4jInfluenceModel.of(agnostic).objective(other)).isCloseTo(agnostic.score(other),
+                within(Tolerances.OBJECTIVE));
     }
 
     // ------------------------------------------------------------------------------------------ no R-operator

@@ -93,19 +93,19 @@ final class CnnNets {
         return net;
     }
 
-    private static ConvolutionLayer.Builder conv(int k, int nOut, Activation a) {
+    static ConvolutionLayer.Builder conv(int k, int nOut, Activation a) {
         return new ConvolutionLayer.Builder(k, k).nOut(nOut).activation(a);
     }
 
-    private static SubsamplingLayer.Builder pool(SubsamplingLayer.PoolingType t, int k, int s) {
+    static SubsamplingLayer.Builder pool(SubsamplingLayer.PoolingType t, int k, int s) {
         return new SubsamplingLayer.Builder(t).kernelSize(k, k).stride(s, s);
     }
 
-    private static DenseLayer dense(int nOut, Activation a) {
+    static DenseLayer dense(int nOut, Activation a) {
         return new DenseLayer.Builder().nOut(nOut).activation(a).build();
     }
 
-    private static OutputLayer out(int nOut, Activation a, LossFunction loss) {
+    static OutputLayer out(int nOut, Activation a, LossFunction loss) {
         return new OutputLayer.Builder(loss).nOut(nOut).activation(a).build();
     }
 

@@ -246,14 +246,17 @@ class Dl4jInfluenceModelTest {
     // -------------------------------------------------------------------------------------- other layers
 
     private static MultiLayerNetwork cnn(boolean batchNorm) {
+        return cnn(batchNorm, SubsamplingLayer.PoolingType.MAX);
+    }
+
+    private static MultiLayerNetwork cnn(boolean batchNorm, SubsamplingLayer.PoolingType pooling) {
         var list = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE).l2(1e-3)
                 .weightInit(WeightInit.XAVIER).updater(new Adam(0.01)).list()
                 .layer(new ConvolutionLayer.Builder(2, 2).nOut(2).activation(Activation.TANH).build());
         if (batchNorm) {
             list.layer(new BatchNormalization.Builder().build());
         }
-        list.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(1, 1)
-                        .build())
+        list.layer(new SubsamplingLayer.Builder(pooling).kernelSize(2, 2).stride(1, 1).pnorm(2).build())
                 .layer(new DenseLayer.Builder().nOut(4).activation(Activation.SIGMOID).build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutional(5, 5, 1));
@@ -270,15 +273,16 @@ class Dl4jInfluenceModelTest {
     }
 
     @Test
-    void convolutionalNetwork_usesFiniteDifferences_andPerExampleLoop() {
-        MultiLayerNetwork net = cnn(false);
+    void convolutionalNetworkWithoutROperator_usesFiniteDifferences_andPerExampleLoop() {
+        // p-norm pooling has no R-operator: the whole network falls back (max and average pooling are exact)
+        MultiLayerNetwork net = cnn(false, SubsamplingLayer.PoolingType.PNORM);
         double[] before = TestNets.snapshot(net);
         DataSet d = images(6);
         List<Long> progress = new ArrayList<>();
         Dl4jInfluenceModel model = Dl4jInfluenceModel.builder(net)
                 .progressListener((task, done, total) -> progress.add(done)).build();
         assertThat(model.hvpMode()).isEqualTo(HvpMode.FINITE_DIFFERENCE);
-        assertThat(model.describe()).contains("FINITE_DIFFERENCE").contains("ConvolutionLayer");
+        assertThat(model.describe()).contains("FINITE_DIFFERENCE").contains("layer 1").contains("PNORM");
         assertThat(model.objective(d)).isCloseTo(net.score(d), within(1e-12));
         HessianVectorProduct h = model.hessian(d);
         assertThat(HvpSelfCheck.symmetry(h, 2, 3).relativeSymmetryError()).isLessThan(1e-7);
@@ -289,8 +293,8 @@ class Dl4jInfluenceModelTest {
         assertThat(dots.meanNumber().doubleValue())
                 .isCloseTo(Vectors.dot(model.meanLossGradient(d), v), within(1e-12));
         assertThatThrownBy(() -> Dl4jInfluenceModel.builder(net).hvpMode(HvpMode.EXACT).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("layer 0")
-                .hasMessageContaining("ConvolutionLayer").hasMessageContaining("FINITE_DIFFERENCE");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("layer 1")
+                .hasMessageContaining("PNORM").hasMessageContaining("FINITE_DIFFERENCE");
         assertThat(TestNets.snapshot(net)).isEqualTo(before);
     }
 
