@@ -445,7 +445,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
     public INDArray meanLossGradient(DataSet data) {
         Data d = prepare("data", data);
         if (mode != HvpMode.FINITE_DIFFERENCE) {
-            return chain.gradient(pass("data", d), numParameters());
+            return chain.gradient(pass("data", d, false), numParameters());
         }
         return dl4jMeanGradient("data", d, thetaFull);
     }
@@ -469,7 +469,8 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         }
     }
 
-    private ExactChain.Pass pass(String name, Data d) {
+    /** The chain's pass over {@code d}: cached for repeated products, or streamed for a one-off use. */
+    private ExactChain.Pass pass(String name, Data d, boolean cached) {
         INDArray in;
         synchronized (net) {
             try {
@@ -480,7 +481,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
                 throw misfit(name, e);
             }
         }
-        return chain.pass(in, d.y());
+        return cached ? chain.pass(in, d.y()) : chain.streamingPass(in, d.y());
     }
 
     /**
@@ -497,7 +498,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         Data d = prepare("data", data);
         INDArray vv = Arguments.toDoubleVector(v);
         if (chain != null) {
-            return chain.dots(pass("data", d), vv);
+            return chain.dots(pass("data", d, false), vv);
         }
         INDArray out = Nd4j.create(DataType.DOUBLE, d.n());
         perExampleLoop(d, (i, g) -> out.putScalar(i, Nd4j.getBlasWrapper().dot(g, vv)));
@@ -509,7 +510,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
     public INDArray perExampleGradients(DataSet data) {
         Data d = prepare("data", data);
         if (chain != null) {
-            return chain.perExampleGradients(pass("data", d), numParameters());
+            return chain.perExampleGradients(pass("data", d, false), numParameters());
         }
         INDArray out = Nd4j.create(DataType.DOUBLE, d.n(), numParameters());
         perExampleLoop(d, (i, g) -> out.putRow(i, g));
@@ -568,7 +569,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
             throw new IllegalArgumentException("hvpMode " + m + " is not available: " + noChainReason
                     + "; use HvpMode.FINITE_DIFFERENCE");
         }
-        return new DenseHessian(chain, pass("data", d), kappa, m == HvpMode.GAUSS_NEWTON);
+        return new DenseHessian(chain, pass("data", d, true), kappa, m == HvpMode.GAUSS_NEWTON);
     }
 
     /** Exact or Gauss–Newton operator over a cached pass. Immutable, thread-safe. */

@@ -24,6 +24,14 @@ interface ExactChain {
     /** Forward and backward pass at θ̂ on the chain input {@code x} and labels {@code y} (not modified). */
     Pass pass(INDArray x, INDArray y);
 
+    /**
+     * A pass for one use (a gradient, the dots, the per-example gradients): the chain may compute it chunk by chunk
+     * when it is used instead of keeping it. Default: {@link #pass}.
+     */
+    default Pass streamingPass(INDArray x, INDArray y) {
+        return pass(x, y);
+    }
+
     /** The mean loss gradient over the analysed parameters (subset layout, length {@code dim}). */
     INDArray gradient(Pass pass, long dim);
 

@@ -561,7 +561,7 @@ final class LayerChain implements ExactChain {
         private final Chunk[] cached;
         private final List<ChainNode> list;
 
-        private Pass(INDArray x, INDArray y) {
+        private Pass(INDArray x, INDArray y, long budgetBytes) {
             this.x = shaped(x);
             this.y = y;
             this.n = x.size(0);
@@ -570,7 +570,7 @@ final class LayerChain implements ExactChain {
             int chunks = (int) ((n + chunk - 1) / chunk);
             this.cached = new Chunk[chunks];
             long perExample = Math.max(1, cachedBytes(list));
-            long cacheable = cacheBudgetBytes / perExample;
+            long cacheable = budgetBytes / perExample;
             for (int c = 0; c < chunks; c++) {
                 long start = c * chunk;
                 if (start + Math.min(chunk, n - start) <= cacheable) {
@@ -689,7 +689,13 @@ final class LayerChain implements ExactChain {
 
     @Override
     public Pass pass(INDArray x, INDArray y) {
-        return new Pass(x, y);
+        return new Pass(x, y, cacheBudgetBytes);
+    }
+
+    /** A pass that caches nothing: each use computes every chunk inside the product workspace and drops it. */
+    @Override
+    public Pass streamingPass(INDArray x, INDArray y) {
+        return new Pass(x, y, 0);
     }
 
     private static Pass own(ExactChain.Pass p) {
