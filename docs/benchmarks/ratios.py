@@ -144,3 +144,92 @@ for name, title in [("solvers.json", "Solvers (damped Gauss–Newton, λ = 0.01)
         dg = None if dg is None else dg / its
         print(f"| {pr['problem']} | {pr['solver']} | {fmt(t, 1)} | {fmt(hv, 0)} | {fmt(dg, 0)} | {fmt(h, 3)} |"
               f" {fmt(None if h is None else t / h, 0)} |")
+
+# CnnBenchmark (LeNet-style CNN). Multiply-adds per example, from the layer shapes (the same derivation as the
+# Javadoc of CnnBenchmark, which prints them at tear-down): M = positions x K x O per layer with parameters.
+CNN_M = [576 * 25 * 6, 64 * 150 * 16, 256 * 84, 84 * 10]  # conv1, conv2, dense, output
+CNN_FORWARD = sum(CNN_M)
+CNN_REST = CNN_FORWARD - CNN_M[0]
+CNN_PASS = CNN_FORWARD + CNN_REST
+CNN_MADDS = {  # per example (perExampleLoop: per example too; its time is per example)
+    "gradientDl4j": 3 * CNN_FORWARD,
+    "gradientAdapter": CNN_PASS + CNN_FORWARD,
+    "hvpExact": 2 * CNN_M[0] + 6 * CNN_REST,
+    "hvpGaussNewton": 2 * CNN_M[0] + 4 * CNN_REST,
+    "hessianCache": CNN_PASS,
+    "dotsBatched": CNN_PASS + CNN_FORWARD,
+}
+CNN_GEMM = {"gemmConv1": CNN_M[0], "gemmConv2": CNN_M[1], "gemmConv2Weights": CNN_M[1]}  # per example of the batch
+CNN_SQUARE = 1024 ** 3
+
+cnn = load("cnn.json")
+if cnn:
+    idx = index(cnn)
+    batches = sorted({int(dict(key(r)[1])["batch"]) for r in cnn})
+    print("\n### CNN (LeNet-style, p = 25,010): products vs DL4J's batch gradient (same run)\n")
+    print("| batch | gradientDl4j (ms) | gradientAdapter / grad | hvpExact / grad | hvpGaussNewton / grad"
+          " | hessianCache / grad | dotsBatched / grad |")
+    print("|---|---|---|---|---|---|---|")
+    for b in batches:
+        p = {"cnn": "lenet", "batch": str(b)}
+        g = score(idx, "gradientDl4j", p)
+        cells = [str(b), fmt(None if g is None else g / 1000, 1)]
+        for m in ["gradientAdapter", "hvpExact", "hvpGaussNewton", "hessianCache", "dotsBatched"]:
+            s = score(idx, m, p)
+            cells.append(fmt(None if s is None or g is None else s / g))
+        print("| " + " | ".join(cells) + " |")
+
+    print("\n### CNN: matrix-product rates measured in the same run (DOUBLE gemm, multiply-adds per second)\n")
+    print("| batch | square 1024³ (GMA/s) | conv1 [B·576,25]×[25,6] | conv2 [B·64,150]×[150,16]"
+          " | conv2 weights [B·64,16]ᵀ×[B·64,150] | conv shapes together |")
+    print("|---|---|---|---|---|---|")
+    rates = {}
+    for b in batches:
+        p = {"cnn": "lenet", "batch": str(b)}
+        sq = score(idx, "gemmSquare", p)
+        r_sq = None if sq is None else CNN_SQUARE / (sq * 1e-6)
+        shape_rates = []
+        t_sum, m_sum = 0.0, 0
+        for m, per in CNN_GEMM.items():
+            t = score(idx, m, p)
+            shape_rates.append(None if t is None else b * per / (t * 1e-6))
+            if t is None:
+                t_sum = None
+            elif t_sum is not None:
+                t_sum += t
+                m_sum += b * per
+        r_shapes = None if t_sum is None else m_sum / (t_sum * 1e-6)
+        rates[b] = (r_sq, r_shapes)
+        cells = [str(b)] + [fmt(None if r is None else r / 1e9, 2) for r in [r_sq] + shape_rates + [r_shapes]]
+        print("| " + " | ".join(cells) + " |")
+
+    print("\n### CNN: time ÷ (multiply-adds ÷ rate) — how far from the matrix-product rate (target: ≤ 4 at the"
+          " square rate)\n")
+    print("| batch | product | multiply-adds per op | time (ms) | ÷ square rate | ÷ conv-shape rate |")
+    print("|---|---|---|---|---|---|")
+    for b in batches:
+        p = {"cnn": "lenet", "batch": str(b)}
+        r_sq, r_shapes = rates[b]
+        for m, per in CNN_MADDS.items():
+            t = score(idx, m, p)
+            if t is None:
+                continue
+            madds = b * per
+            t_s = t * 1e-6
+            cells = [str(b), m, f"{madds:,}", fmt(t / 1000, 2),
+                     fmt(None if r_sq is None else t_s / (madds / r_sq), 1),
+                     fmt(None if r_shapes is None else t_s / (madds / r_shapes), 1)]
+            print("| " + " | ".join(cells) + " |")
+
+    print("\n### CNN: scoring (targets: batched ≤ 2 exact HVPs over the same n; ≥ 50× the per-example loop)\n")
+    print("| batch | dotsBatched (ms) | dotsBatched / hvpExact | per-example loop (ms per example)"
+          " | loop × batch (ms) | speed-up |")
+    print("|---|---|---|---|---|---|")
+    for b in batches:
+        p = {"cnn": "lenet", "batch": str(b)}
+        d = score(idx, "dotsBatched", p)
+        e = score(idx, "hvpExact", p)
+        l = score(idx, "perExampleLoop", p)
+        print(f"| {b} | {fmt(None if d is None else d / 1000, 2)} | {fmt(None if d is None or e is None else d / e)}"
+              f" | {fmt(None if l is None else l / 1000, 3)} | {fmt(None if l is None else l * b / 1000, 1)}"
+              f" | {fmt(None if d is None or l is None else l * b / d, 1)}× |")

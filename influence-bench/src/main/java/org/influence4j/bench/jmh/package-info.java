@@ -5,6 +5,9 @@
  * <ul>
  *   <li>{@link org.influence4j.bench.jmh.HvpBenchmark}: exact, Gauss–Newton and finite-difference HVPs next to a
  *       DL4J batch gradient on the same batch, over MLP sizes and batch sizes;</li>
+ *   <li>{@link org.influence4j.bench.jmh.CnnBenchmark}: the convolutional products (exact and Gauss–Newton HVPs,
+ *       batched dots, the cache) on the LeNet-style network next to a DL4J batch gradient, a per-example DL4J loop
+ *       and DOUBLE matrix products of the same run, with their multiply-add counts;</li>
  *   <li>{@link org.influence4j.bench.jmh.ExplicitHvpBenchmark}: the explicit-Hessian product (4-5-3 only);</li>
  *   <li>{@link org.influence4j.bench.jmh.SolverBenchmark}, {@link org.influence4j.bench.jmh.LargeSolverBenchmark}:
  *       CG, LiSSA and exact time to tolerance, with HVPs per solve as auxiliary counters;</li>
