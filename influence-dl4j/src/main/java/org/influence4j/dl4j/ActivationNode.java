@@ -25,6 +25,13 @@ final class ActivationNode extends ChainNode {
         S(long b) {
             super(b);
         }
+
+        @Override
+        void detach() {
+            d1 = detached(d1);
+            ed2 = detached(ed2);
+            d2 = null;
+        }
     }
 
     @Override

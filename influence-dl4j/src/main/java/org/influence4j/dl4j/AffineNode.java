@@ -40,6 +40,12 @@ final class AffineNode extends ChainNode {
         S(long b) {
             super(b);
         }
+
+        @Override
+        void detach() {
+            a = detached(a);
+            delta = detached(delta);
+        }
     }
 
     @Override

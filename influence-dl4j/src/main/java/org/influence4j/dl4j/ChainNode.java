@@ -30,6 +30,14 @@ abstract class ChainNode {
         State(long b) {
             this.b = b;
         }
+
+        /** Moves the state's arrays out of the current workspace (to keep them after it closes). */
+        void detach() {
+        }
+
+        static INDArray detached(INDArray a) {
+            return a == null ? null : a.detach();
+        }
     }
 
     /** Scratch of one tangent pass through one node (what the backward tangent needs from the forward one). */

@@ -19,8 +19,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   R(Z) = im2col(R(in)) W₂ + A V₂ + v_b
  *   R(∇W₂) = Aᵀ R(δ) + im2col(R(in))ᵀ δ,   R(e_in) = col2im(R(δ) W₂ᵀ + δ V₂ᵀ)   (second terms: second order)
  * </pre>
- * and {@code gᵢᵀv = Σ_{rows of example i} ((A V₂ + v_b) ⊙ δ)}. The unfolded input {@code A} is cached for the
- * whole solve (the largest part of a CNN's cached state). Parameters in DL4J's layout: bias first, then {@code W}
+ * and {@code gᵢᵀv = Σ_{rows of example i} ((A V₂ + v_b) ⊙ δ)}. A pass caches the input and {@code δ}; each use
+ * unfolds the input again (a copy of {@code B·P·K} values, far cheaper than the products, and {@code K} times less
+ * memory than caching {@code A}). Parameters in DL4J's layout: bias first, then {@code W}
  * as a 'c'-order [O, C, kH, kW] block.
  */
 final class ConvNode extends ChainNode {
@@ -52,11 +53,19 @@ final class ConvNode extends ChainNode {
     }
 
     private static final class S extends State {
-        INDArray a;      // im2col of the input, [B·P, K]
+        INDArray x;      // the input [B, H, W, C]; its unfolding A is recomputed by each use (cheaper than caching it)
+        INDArray a;      // A during the forward and backward pass at θ̂ only
         INDArray delta;  // [B·P, O]
 
         S(long b) {
             super(b);
+        }
+
+        @Override
+        void detach() {
+            x = detached(x);
+            delta = detached(delta);
+            a = null;
         }
     }
 
@@ -180,7 +189,8 @@ final class ConvNode extends ChainNode {
     @Override
     Forward forward(INDArray x) {
         S s = new S(x.size(0));
-        s.a = unfold(x);
+        s.x = PoolNode.contiguous(x);
+        s.a = unfold(s.x);
         INDArray z = s.a.mmul(w2);
         if (b != null) {
             z.addiRowVector(b);
@@ -192,6 +202,7 @@ final class ConvNode extends ChainNode {
     INDArray backward(State state, INDArray eOut, boolean needInput) {
         S s = (S) state;
         s.delta = toRows(eOut);
+        s.a = null;
         return needInput ? fold(s.delta.mmul(w2.transpose()), s.b) : null;
     }
 
@@ -201,7 +212,7 @@ final class ConvNode extends ChainNode {
             return;
         }
         S s = (S) state;
-        addWeights(gv, s.delta.transpose().mmul(s.a).muli(scale));   // ∇W₂ᵀ = δᵀA
+        addWeights(gv, s.delta.transpose().mmul(unfold(s.x)).muli(scale));   // ∇W₂ᵀ = δᵀA
         if (subB >= 0) {
             biasBlock(gv).addi(s.delta.sum(true, 0).muli(scale));
         }
@@ -210,6 +221,8 @@ final class ConvNode extends ChainNode {
     @Override
     INDArray tangentForward(State state, INDArray rIn, INDArray v, Tangent t) {
         S s = (S) state;
+        INDArray a = analysed() ? unfold(s.x) : null;
+        t.extra = a;
         INDArray rz = null;
         if (rIn != null) {
             t.rIn = unfold(rIn);
@@ -218,9 +231,9 @@ final class ConvNode extends ChainNode {
         if (analysed()) {
             t.v = direction(v);
             if (rz == null) {
-                rz = s.a.mmul(t.v);
+                rz = a.mmul(t.v);
             } else {
-                Nd4j.gemm(s.a, t.v, rz, false, false, 1.0, 1.0);
+                Nd4j.gemm(a, t.v, rz, false, false, 1.0, 1.0);
             }
             if (subB >= 0) {
                 rz.addiRowVector(biasBlock(v));
@@ -235,7 +248,7 @@ final class ConvNode extends ChainNode {
         S s = (S) state;
         INDArray rd = toRows(rOut);
         if (analysed()) {
-            INDArray hw = rd.transpose().mmul(s.a);
+            INDArray hw = rd.transpose().mmul(t.extra);
             if (!gaussNewton && t.rIn != null) {
                 Nd4j.gemm(s.delta, t.rIn, hw, true, false, 1.0, 1.0);
             }
@@ -260,7 +273,7 @@ final class ConvNode extends ChainNode {
             return;
         }
         S s = (S) state;
-        INDArray t = s.a.mmul(direction(v));
+        INDArray t = unfold(s.x).mmul(direction(v));
         if (subB >= 0) {
             t.addiRowVector(biasBlock(v));
         }
@@ -274,9 +287,10 @@ final class ConvNode extends ChainNode {
         }
         S s = (S) state;
         long p = g.positions();
+        INDArray a = unfold(s.x);
         INDArray wRows = rows.get(NDArrayIndex.all(), NDArrayIndex.interval(subW, subW + k * outC));
         for (long i = 0; i < s.b; i++) {
-            INDArray ai = s.a.get(NDArrayIndex.interval(i * p, (i + 1) * p), NDArrayIndex.all());
+            INDArray ai = a.get(NDArrayIndex.interval(i * p, (i + 1) * p), NDArrayIndex.all());
             INDArray di = s.delta.get(NDArrayIndex.interval(i * p, (i + 1) * p), NDArrayIndex.all());
             INDArray gi = di.transpose().mmul(ai);  // δᵢᵀAᵢ, [O, K] in (i, j, c) order
             wRows.getRow(i).assign(gi.reshape('c', outC, g.kh(), g.kw(), g.c()).permute(0, 3, 1, 2).dup('c')
@@ -289,12 +303,12 @@ final class ConvNode extends ChainNode {
 
     @Override
     long cachedDoublesPerExample() {
-        return g.positions() * (k + outC);
+        return g.c() * g.h() * g.w() + g.positions() * outC;
     }
 
     @Override
     long scratchDoublesPerExample() {
-        return g.positions() * (2 * k + 4 * outC) + g.c() * g.h() * g.w();
+        return g.positions() * (3 * k + 4 * outC) + g.c() * g.h() * g.w();
     }
 
     @Override

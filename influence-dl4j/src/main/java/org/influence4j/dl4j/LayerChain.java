@@ -36,11 +36,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * output DL4J computes.
  *
  * <h2>Memory</h2>
- * A {@link Pass} over n examples caches, per example, each convolution's unfolded input and error
- * ({@code P·(K + O)} doubles for P output positions, K = C·kH·kW, O channels), each smooth activation's first
- * derivative and error-weighted second derivative, each dense layer's input and error, and the max-pooling arg-max
- * indices: {@link #cachedBytesPerExample()} bytes per example (about 310 KB for the LeNet-style network on 28×28
- * images, i.e. 1.7 GB for 5,500 images). Chunks are cached until the cache budget is spent; the chunks beyond it are
+ * A {@link Pass} over n examples caches, per example, each convolution's input and error ({@code C·H·W + P·O}
+ * doubles for P output positions and O channels; the unfolded input is rebuilt by each product), each smooth
+ * activation's first derivative and error-weighted second derivative, each dense layer's input and error, and the
+ * max-pooling arg-max indices: {@link #cachedBytesPerExample()} bytes per example (about 130 KB for the LeNet-style
+ * network on 28×28 images, i.e. 0.7 GB for 5,500 images). Chunks are cached until the cache budget is spent; the chunks beyond it are
  * recomputed (one forward and backward pass over the chunk) by every product that needs them, which costs about one
  * extra gradient per product for the uncached part. Each product allocates its temporaries (about
  * {@link #scratchBytesPerExample()} per example of one chunk) in a per-thread workspace that is reused.
@@ -574,7 +574,15 @@ final class LayerChain implements ExactChain {
             for (int c = 0; c < chunks; c++) {
                 long start = c * chunk;
                 if (start + Math.min(chunk, n - start) <= cacheable) {
-                    cached[c] = compute(start, Math.min(chunk, n - start));
+                    // computed in the product workspace (its temporaries are reused), then the state is moved out
+                    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(
+                            DenseChain.HVP_WORKSPACE_CONFIG, DenseChain.HVP_WORKSPACE)) {
+                        Chunk k = compute(start, Math.min(chunk, n - start));
+                        for (ChainNode.State st : k.states()) {
+                            st.detach();
+                        }
+                        cached[c] = new Chunk(k.start(), k.b(), k.states(), k.out().detach());
+                    }
                 }
             }
         }
