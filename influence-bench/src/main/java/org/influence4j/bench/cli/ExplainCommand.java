@@ -64,7 +64,6 @@ final class ExplainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-k/--top (" + k + ") must be >= 1");
         }
         TrainTestData data = model.data(common.seed);
-        DataSet train = data.train().data();
         if (k > data.train().numExamples()) {
             throw new IllegalArgumentException("-k/--top (" + k + ") exceeds the training set size ("
                     + data.train().numExamples() + ")");
@@ -74,10 +73,12 @@ final class ExplainCommand implements Callable<Integer> {
             trained = model.network(data, common.seed);
             p.step();
         }
+        DataSet train = trained.train(); // in the shape the network takes
+        DataSet test = trained.test();
         Dl4jInfluenceModel im = Dl4jInfluenceModel.of(trained.net());
-        double[] losses = im.losses(data.test().data()).toDoubleVector();
+        double[] losses = im.losses(test).toDoubleVector();
         TestPoints.Choice choice = TestPointOption.resolve(testPoint, losses);
-        DataSet tp = DataSets.subset(data.test().data(), new int[] {choice.index()});
+        DataSet tp = DataSets.subset(test, new int[] {choice.index()});
         InfluenceScores s = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
                 .withSolver(model.solver(common.seed)).influenceOn(tp);
 

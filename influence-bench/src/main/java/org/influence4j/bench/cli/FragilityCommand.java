@@ -45,12 +45,17 @@ final class FragilityCommand implements Callable<Integer> {
             + "on 2 cores.")
     boolean quick;
 
-    @Option(names = "--preset", defaultValue = "quick", description = "quick, full, mnist-mlp or mnist-cnn (default: "
-            + "${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "quick", description = "quick, full, mnist-mlp, mnist-cnn (LeNet, "
+            + "25,010 parameters, top-10 leave-one-out with budgeted L-BFGS) or mnist-small-cnn (the earlier "
+            + "3,226-parameter CNN) (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--dataset", description = "Bundled data set (iris, small-mnist).")
     String dataset;
+
+    @Option(names = "--train-examples", paramLabel = "N", description = "Train on a stratified subset of N training "
+            + "examples (drawn with --seed; 0: all, the default).")
+    Integer trainExamples;
 
     @Option(names = "--depths", split = ",", description = "Depths of the depth sweep, e.g. 1,2,4,8.")
     List<Integer> depths;
@@ -110,6 +115,9 @@ final class FragilityCommand implements Callable<Integer> {
         if (dataset != null) {
             c = c.withModel(c.model().withDataset(dataset));
         }
+        if (trainExamples != null) {
+            c = c.withModel(c.model().withTrainExamples(trainExamples));
+        }
         if (protocols != null) {
             c = c.withModel(c.model().withProtocols(protocols.stream().map(FragilityCommand::protocol).toList()));
         }
@@ -144,13 +152,17 @@ final class FragilityCommand implements Callable<Integer> {
             case "full" -> FragilityStudy.Config.full();
             case "mnist-mlp" -> FragilityStudy.Config.mnistMlp();
             case "mnist-cnn" -> FragilityStudy.Config.mnistCnn();
-            default -> throw new IllegalArgumentException("unknown --preset '" + name + "'; use quick, full, mnist-mlp"
-                    + " or mnist-cnn");
+            case "mnist-small-cnn" -> FragilityStudy.Config.mnistSmallCnn();
+            default -> throw new IllegalArgumentException("unknown --preset '" + name + "'; use quick, full, mnist-mlp,"
+                    + " mnist-cnn or mnist-small-cnn");
         };
     }
 
     private static void checkSizes(FragilityStudy.Config c) {
         int n = org.influence4j.bench.data.Datasets.bundled(c.model().dataset(), c.run().seed()).train().numExamples();
+        if (c.model().trainExamples() > 0) {
+            n = Math.min(n, c.model().trainExamples());
+        }
         if (c.validation().topK() + c.validation().randomSample() > n) {
             throw new IllegalArgumentException("--top-k + --random (" + c.validation().topK() + " + " + c.validation().randomSample()
                     + ") exceeds the training set size of " + c.model().dataset() + " (" + n + ")");

@@ -61,7 +61,13 @@ final class InputFiles {
         check(trainOption, train);
         check(testOption, test);
         ClassificationData tr = load(trainOption, train, csv, trainClasses);
-        return new TrainTestData(tr, load(testOption, test, csv, tr.classNames()));
+        ClassificationData te = load(testOption, test, csv, tr.classNames());
+        if (te.numFeatures() != tr.numFeatures()) {
+            throw new IllegalArgumentException(testOption + " " + test + " has " + te.numFeatures() + " features per "
+                    + "example but " + trainOption + " " + train + " has " + tr.numFeatures() + "; give files with the "
+                    + "same features");
+        }
+        return new TrainTestData(tr, te);
     }
 
     private static ClassificationData load(String option, Path file, CsvFormat csv, List<String> classes)

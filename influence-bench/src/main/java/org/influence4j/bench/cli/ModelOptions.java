@@ -11,6 +11,7 @@ import org.influence4j.bench.data.ClassificationData;
 import org.influence4j.bench.data.CsvFormat;
 import org.influence4j.bench.data.Datasets;
 import org.influence4j.bench.data.IdxReader;
+import org.influence4j.bench.data.MalformedDataException;
 import org.influence4j.bench.data.TrainTestData;
 import org.influence4j.bench.study.Networks;
 import org.influence4j.dl4j.Dl4jTraining;
@@ -19,6 +20,7 @@ import org.influence4j.solver.EigenvaluePolicy;
 import org.influence4j.solver.IHVPSolver;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 
 import picocli.CommandLine.Option;
 
@@ -42,6 +44,12 @@ final class ModelOptions {
             + "ModelSerializer; without it a network is trained.")
     Path model;
 
+    @Option(names = "--architecture", defaultValue = "mlp", description = "Network the tool trains (without --model):"
+            + " mlp (--depth, --width, --activation) or lenet (Networks.lenet: conv 5x5x6 tanh, max-pool 2x2, conv "
+            + "5x5x16 tanh, max-pool 2x2, dense 84 tanh, softmax; needs square single-channel images of at least "
+            + "16x16: IDX files, small-mnist, or CSV rows of side² pixels) (default: ${DEFAULT-VALUE}).")
+    String architecture;
+
     @Option(names = "--depth", defaultValue = "1", description = "Hidden layers of the trained MLP (default: "
             + "${DEFAULT-VALUE}).")
     int depth;
@@ -62,8 +70,17 @@ final class ModelOptions {
             + "retraining). Default: lbfgs for a network the tool trains (it is trained to a tight optimum, so "
             + "retraining to one is consistent); updater for --model (the library's default protocol: a network "
             + "trained elsewhere is rarely at a stationary point, and small steps of its own updater stay in the "
-            + "warm start's basin, where L-BFGS may jump to another optimum).")
+            + "warm start's basin, where L-BFGS may jump to another optimum); for --architecture lenet the "
+            + "budgeted L-BFGS of the mnist-cnn preset (Networks.lenetProtocol()).")
     String optimizer;
+
+    @Option(names = "--train-iterations", paramLabel = "N", description = "Overrides the protocol's training "
+            + "iteration cap (L-BFGS) or budget (adam, updater).")
+    Integer trainIterations;
+
+    @Option(names = "--retrain-iterations", paramLabel = "N", description = "Overrides the protocol's iteration cap "
+            + "(L-BFGS) or budget (adam, updater) per warm-started retraining.")
+    Integer retrainIterations;
 
     @Option(names = "--damping", defaultValue = "0.01", description = "Damping λ: the solver inverts H + λI "
             + "(default: ${DEFAULT-VALUE}).")
@@ -74,6 +91,13 @@ final class ModelOptions {
     String solver;
 
     private MultiLayerNetwork restored; // --model, read once
+
+    /** Where the data came from, for messages: the option, the file or data set, the image size if known. */
+    private record Source(String option, String name, int[] image) {
+    }
+
+    private Source trainSource; // set by data()
+    private Source testSource;
 
     /**
      * Loads the data: user files or a bundled set. Every problem with an input file (missing, unreadable,
@@ -104,6 +128,8 @@ final class ModelOptions {
                             + " outputs)", e);
                 }
             }
+            trainSource = new Source("--train", trainFile.toString(), imageSize("--train", trainFile));
+            testSource = new Source("--test", testFile.toString(), imageSize("--test", testFile));
             return data;
         }
         if (model != null) {
@@ -113,20 +139,59 @@ final class ModelOptions {
             throw new IllegalArgumentException("unknown dataset '" + dataset + "'; bundled data sets: "
                     + String.join(", ", Datasets.bundledNames()) + " (or give --train and --test files)");
         }
+        int[] image = dataset.equals(Datasets.SMALL_MNIST)
+                ? new int[] {Datasets.SMALL_MNIST_SIDE, Datasets.SMALL_MNIST_SIDE} : null;
+        trainSource = new Source("--dataset", dataset + " (training set)", image);
+        testSource = new Source("--dataset", dataset + " (test set)", image);
         return Datasets.bundled(dataset, seed);
+    }
+
+    /** The image size in an IDX file's header ({@code null} for CSV); the file has been loaded already. */
+    private static int[] imageSize(String option, Path file) throws IOException {
+        if (!Datasets.isIdxImages(file)) {
+            return null;
+        }
+        try {
+            return IdxReader.imageSize(file);
+        } catch (MalformedDataException e) {
+            throw new IllegalArgumentException(option + " " + e.getMessage(), e);
+        }
     }
 
     /** The training and retraining protocol: {@code --optimizer}, or the default described there. */
     TrainingProtocol protocol() {
+        TrainingProtocol p;
         if (optimizer == null) {
-            return model != null ? TrainingProtocol.defaults() : TrainingProtocol.lbfgs();
+            p = model != null ? TrainingProtocol.defaults() : lenet() ? Networks.lenetProtocol()
+                    : TrainingProtocol.lbfgs();
+        } else {
+            p = switch (optimizer.toLowerCase(Locale.ROOT)) {
+                case "lbfgs" -> TrainingProtocol.lbfgs();
+                case "adam" -> TrainingProtocol.adam();
+                case "updater" -> TrainingProtocol.defaults();
+                default -> throw new IllegalArgumentException("unknown --optimizer '" + optimizer
+                        + "'; use lbfgs, adam or updater");
+            };
         }
-        return switch (optimizer.toLowerCase(Locale.ROOT)) {
-            case "lbfgs" -> TrainingProtocol.lbfgs();
-            case "adam" -> TrainingProtocol.adam();
-            case "updater" -> TrainingProtocol.defaults();
-            default -> throw new IllegalArgumentException("unknown --optimizer '" + optimizer
-                    + "'; use lbfgs, adam or updater");
+        if (trainIterations != null || retrainIterations != null) {
+            int train = trainIterations != null ? trainIterations : p.trainIterations();
+            int retrain = retrainIterations != null ? retrainIterations : p.retrainIterations();
+            if (train < 1 || retrain < 1) {
+                throw new IllegalArgumentException("--train-iterations (" + train + ") and --retrain-iterations ("
+                        + retrain + ") must be >= 1");
+            }
+            p = p.withIterations(train, retrain);
+        }
+        return p;
+    }
+
+    /** Whether {@code --architecture} asks for a LeNet (checked: mlp or lenet). */
+    private boolean lenet() {
+        return switch (architecture.toLowerCase(Locale.ROOT)) {
+            case "mlp" -> false;
+            case "lenet" -> true;
+            default -> throw new IllegalArgumentException("unknown --architecture '" + architecture
+                    + "'; use mlp or lenet");
         };
     }
 
@@ -139,11 +204,18 @@ final class ModelOptions {
         };
     }
 
-    /** Result of {@link #network}: the network and how it came about. */
-    record Trained(MultiLayerNetwork net, String description, TrainingProtocol.Outcome outcome) {
+    /**
+     * Result of {@link #network}: the network, how it came about, and the training and test examples in the shape
+     * the network takes ({@link NetworkInput}: flat rows, or {@code [n, c, h, w]} images).
+     */
+    record Trained(MultiLayerNetwork net, String description, TrainingProtocol.Outcome outcome, DataSet train,
+                   DataSet test) {
     }
 
-    /** Loads {@code --model} (checked against the data) or trains an MLP. */
+    /**
+     * Loads {@code --model} (checked against the data) or trains an MLP or a LeNet. Data whose shape does not fit the
+     * network is rejected (before any training) with the option, the file, both shapes and the remedy.
+     */
     Trained network(TrainTestData data, long seed) throws IOException {
         int features = data.train().numFeatures();
         int classes = data.train().numClasses();
@@ -152,13 +224,31 @@ final class ModelOptions {
             throw new IllegalArgumentException("--damping (" + damping + ") must be >= 0");
         }
         solver(seed); // validates --solver before the expensive work
+        boolean lenet = lenet(); // validates --architecture
         if (model != null) {
             MultiLayerNetwork net = restore();
             if (net.params().dataType() != DataType.DOUBLE) {
                 net = net.convertDataType(DataType.DOUBLE);
             }
-            checkFits(net, features, data.train());
-            return new Trained(net, "loaded from " + model, null);
+            NetworkInput input = NetworkInput.of(net);
+            String name = "the --model network " + model;
+            DataSet train = shape(input, trainSource, data.train().data(), name);
+            DataSet test = shape(input, testSource, data.test().data(), name);
+            checkFits(net, train, data.train());
+            return new Trained(net, "loaded from " + model + (input.kind() == NetworkInput.Kind.ROWS ? ""
+                    : " (input: " + input.describe() + ")"), null, train, test);
+        }
+        if (lenet) {
+            int[] side = lenetSize(features);
+            MultiLayerNetwork net = Networks.lenet(side[0], side[1], classes, weightDecay, seed, protocol.updater());
+            NetworkInput input = NetworkInput.of(net);
+            String name = "the LeNet for " + side[0] + "x" + side[1] + " images";
+            DataSet train = shape(input, trainSource, data.train().data(), name);
+            DataSet test = shape(input, testSource, data.test().data(), name);
+            TrainingProtocol.Outcome o = Dl4jTraining.trainInPlace(net, train, protocol);
+            return new Trained(net, String.format(Locale.ROOT, "LeNet %dx%d-6c5-p2-16c5-p2-84-%d (tanh, wd %s, %d "
+                    + "parameters), %s", side[0], side[1], classes, weightDecay, net.numParams(),
+                    protocol.describe()), o, train, test);
         }
         Networks.HiddenActivation act;
         try {
@@ -170,7 +260,26 @@ final class ModelOptions {
                 protocol.updater());
         TrainingProtocol.Outcome o = Dl4jTraining.trainInPlace(net, data.train().data(), protocol);
         return new Trained(net, String.format(Locale.ROOT, "MLP %d-%s-%d (%s, wd %s), %s", features,
-                depth == 0 ? "" : depth + "x" + width, classes, act.label(), weightDecay, protocol.describe()), o);
+                depth == 0 ? "" : depth + "x" + width, classes, act.label(), weightDecay, protocol.describe()), o,
+                data.train().data(), data.test().data());
+    }
+
+    private static DataSet shape(NetworkInput input, Source source, DataSet data, String network) {
+        return input.shape(source.option(), source.name(), data, source.image(), network);
+    }
+
+    /** The image size of a LeNet for the training data: its images' size, or the side of square CSV rows. */
+    private int[] lenetSize(int features) {
+        if (trainSource.image() != null) {
+            return trainSource.image();
+        }
+        int side = (int) Math.round(Math.sqrt(features));
+        if (side * side != features) {
+            throw new IllegalArgumentException("--architecture lenet needs square single-channel images, but "
+                    + trainSource.option() + " " + trainSource.name() + " has rows of " + features + " values, not "
+                    + "side² pixels; give IDX image files or CSV rows of side·side pixels, or --architecture mlp");
+        }
+        return new int[] {side, side};
     }
 
     /** Restores {@code --model} (checked to be a readable file), once: later calls return the same network. */
@@ -200,14 +309,17 @@ final class ModelOptions {
      * A one-line error unless the network maps the data's {@code features} inputs to one output per class; when
      * the data has more classes than outputs, it names the first training example whose label has no output.
      */
-    static void checkFits(MultiLayerNetwork net, int features, ClassificationData train) {
+    static void checkFits(MultiLayerNetwork net, DataSet shaped, ClassificationData train) {
         int classes = train.numClasses();
+        long[] one = shaped.getFeatures().shape().clone();
+        one[0] = 1;
         INDArray out;
         try {
-            out = net.output(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 1, features));
+            out = net.output(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, one));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("the model does not accept the data's " + features + " input "
-                    + "features (" + firstLine(e.getMessage()) + ")");
+            throw new IllegalArgumentException("the model does not accept the data's " + (one.length == 2 ? one[1]
+                    + " input features" : "inputs of shape " + java.util.Arrays.toString(one)) + " ("
+                    + firstLine(e.getMessage()) + ")");
         }
         if (out.rank() != 2 || out.size(1) != classes) {
             String example = "";

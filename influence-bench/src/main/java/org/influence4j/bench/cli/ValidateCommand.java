@@ -86,9 +86,10 @@ final class ValidateCommand implements Callable<Integer> {
             trained = model.network(data, common.seed);
             p.step();
         }
-        DataSet train = data.train().data();
+        DataSet train = trained.train(); // in the shape the network takes
+        DataSet test = trained.test();
         Dl4jInfluenceModel im = Dl4jInfluenceModel.of(trained.net());
-        double[] losses = im.losses(data.test().data()).toDoubleVector();
+        double[] losses = im.losses(test).toDoubleVector();
         InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
                 .withSolver(model.solver(common.seed));
         List<TestPoints.Choice> choices = new ArrayList<>();
@@ -97,7 +98,7 @@ final class ValidateCommand implements Callable<Integer> {
         InfluenceScores last = null;
         for (String spec : testPoints) {
             TestPoints.Choice c = TestPointOption.resolve(spec, losses);
-            DataSet tp = DataSets.subset(data.test().data(), new int[] {c.index()});
+            DataSet tp = DataSets.subset(test, new int[] {c.index()});
             last = est.influenceOn(tp);
             choices.add(c);
             scores.add(last.toDoubleArray());

@@ -39,6 +39,8 @@ public final class Datasets {
     public static final String SMALL_MNIST = "small-mnist";
     /** The default split seed. */
     public static final long DEFAULT_SEED = 42L;
+    /** Height and width of the images of {@value #SMALL_MNIST} (28×28 pixels, one channel). */
+    public static final int SMALL_MNIST_SIDE = 28;
     /** Iris training examples in the split. */
     public static final int IRIS_TRAIN_SIZE = 100;
     /** Iris test examples in the split. */
@@ -154,7 +156,7 @@ public final class Datasets {
         if (lower.endsWith(".csv") || lower.endsWith(".csv.gz")) {
             return CsvLoader.load(file, classNames == null ? csv : csv.withClassNames(classNames));
         }
-        if (fileName.contains("images-idx3")) {
+        if (isIdxImages(file)) {
             Path labels = file.resolveSibling(fileName.replace("images-idx3", "labels-idx1"));
             if (!Files.isRegularFile(labels)) {
                 throw new java.io.FileNotFoundException(labels + ": label file for IDX images " + file
@@ -164,6 +166,19 @@ public final class Datasets {
         }
         throw new IllegalArgumentException(file + ": unknown file kind; expected *.csv, *.csv.gz or an IDX image file"
                 + " named *images-idx3* (with its *labels-idx1* sibling)");
+    }
+
+    /**
+     * Whether {@link #loadFile} reads {@code file} as IDX images: its name contains {@code images-idx3} and does not
+     * end in {@code .csv} or {@code .csv.gz}.
+     *
+     * @param file a path; only its name is looked at
+     * @return whether it names an IDX image file
+     */
+    public static boolean isIdxImages(Path file) {
+        String fileName = file.getFileName().toString();
+        String lower = fileName.toLowerCase(Locale.ROOT);
+        return !lower.endsWith(".csv") && !lower.endsWith(".csv.gz") && fileName.contains("images-idx3");
     }
 
     private static ClassificationData mnistPart(String prefix, String name) throws IOException {

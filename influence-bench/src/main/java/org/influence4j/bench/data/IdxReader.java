@@ -118,6 +118,23 @@ public final class IdxReader {
         }
     }
 
+    /**
+     * Reads only the header of an image file: the size of its images.
+     *
+     * @param file the {@code idx3-ubyte} image file, plain or gzipped
+     * @return {@code {rows, columns}}
+     * @throws MalformedDataException if the header is malformed
+     * @throws IOException            if the file cannot be read
+     */
+    public static int[] imageSize(Path file) throws IOException {
+        try (InputStream raw = Files.newInputStream(file)) {
+            String name = file.toString();
+            DataInputStream in = open(raw, name, IMAGES_MAGIC);
+            readDimension(in, name, 4, "image count");
+            return new int[] {readDimension(in, name, 8, "row count"), readDimension(in, name, 12, "column count")};
+        }
+    }
+
     static Images readImagesRaw(InputStream raw, String name) throws IOException {
         DataInputStream in = open(raw, name, IMAGES_MAGIC);
         int count = readDimension(in, name, 4, "image count");

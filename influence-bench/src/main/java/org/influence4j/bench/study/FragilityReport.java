@@ -240,7 +240,9 @@ public final class FragilityReport {
                 results.seconds(), results.networks().size(), results.comparisons().size(), cfg.run().threads(),
                 machine()));
         md.append("## Setup\n\n");
-        md.append("* data: `").append(cfg.model().dataset()).append("` (split seed ").append(cfg.run().seed()).append(")\n");
+        md.append("* data: `").append(cfg.model().dataset()).append("` (split seed ").append(cfg.run().seed())
+                .append(cfg.model().trainExamples() > 0 ? "; a stratified subset of " + cfg.model().trainExamples()
+                        + " training examples" : "").append(")\n");
         md.append("* networks: ").append(cfg.model().architecture()).append(cfg.model().architecture() == FragilityStudy.Architecture.MLP
                 ? ", " + cfg.model().activation().label() + " hidden layers; depths " + cfg.sweep().depths() + " at width "
                 + cfg.sweep().baseWidth() + (cfg.sweep().widths().isEmpty() ? "" : "; widths " + cfg.sweep().widths() + " at depth "

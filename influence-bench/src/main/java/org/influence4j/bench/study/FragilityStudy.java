@@ -1,6 +1,7 @@
 package org.influence4j.bench.study;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +12,9 @@ import java.util.function.Consumer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.influence4j.InfluenceEstimator;
 import org.influence4j.InfluenceScores;
+import org.influence4j.bench.data.ClassificationData;
 import org.influence4j.bench.data.Datasets;
+import org.influence4j.bench.data.Splits;
 import org.influence4j.bench.data.TrainTestData;
 import org.influence4j.bench.progress.Progress;
 import org.influence4j.dl4j.Dl4jInfluenceModel;
@@ -62,8 +65,15 @@ public final class FragilityStudy {
     public enum Architecture {
         /** Dense tanh/ReLU layers ({@link Networks#mlp}). */
         MLP,
-        /** {@link Networks#smallCnn} (images only). */
-        CNN
+        /** {@link Networks#smallCnn} (square single-channel images only). */
+        CNN,
+        /** {@link Networks#lenet} (square single-channel images of at least 16×16 only). */
+        LENET;
+
+        /** Whether this is a convolutional network (one architecture per study, no depth or width sweep). */
+        public boolean convolutional() {
+            return this != MLP;
+        }
     }
 
     /**
@@ -89,7 +99,7 @@ public final class FragilityStudy {
             Objects.requireNonNull(validation, "validation");
             Objects.requireNonNull(influence, "influence");
             Objects.requireNonNull(run, "run");
-            if (model.architecture() == Architecture.MLP && sweep.depths().isEmpty() && sweep.widths().isEmpty()) {
+            if (!model.architecture().convolutional() && sweep.depths().isEmpty() && sweep.widths().isEmpty()) {
                 throw new IllegalArgumentException("give at least one depth or width");
             }
         }
@@ -102,11 +112,21 @@ public final class FragilityStudy {
          * @param activation    hidden activation of the MLPs
          * @param protocols     training and retraining protocols compared (e.g. converged L-BFGS and fixed-budget Adam)
          * @param lastLayerOnly influence over the output layer's parameters only (Koh &amp; Liang's choice for big nets)
+         * @param trainExamples train on a stratified subset of this many training examples (drawn with the run's
+         *                      seed), or on all of them if {@code 0}; the test set is kept whole
          */
         public record Model(String dataset, Architecture architecture, Networks.HiddenActivation activation,
-                            List<TrainingProtocol> protocols, boolean lastLayerOnly) {
+                            List<TrainingProtocol> protocols, boolean lastLayerOnly, int trainExamples) {
+
+            /** All training examples ({@code trainExamples = 0}). */
+            public Model(String dataset, Architecture architecture, Networks.HiddenActivation activation,
+                         List<TrainingProtocol> protocols, boolean lastLayerOnly) {
+                this(dataset, architecture, activation, protocols, lastLayerOnly, 0);
+            }
+
             /** Validates and copies. */
             public Model {
+                require(trainExamples >= 0, "train examples (" + trainExamples + ") must be >= 0 (0: all)");
                 Objects.requireNonNull(dataset, "dataset");
                 Objects.requireNonNull(architecture, "architecture");
                 Objects.requireNonNull(activation, "activation");
@@ -120,12 +140,17 @@ public final class FragilityStudy {
 
             /** A copy with other training protocols. */
             public Model withProtocols(List<TrainingProtocol> newProtocols) {
-                return new Model(dataset, architecture, activation, newProtocols, lastLayerOnly);
+                return new Model(dataset, architecture, activation, newProtocols, lastLayerOnly, trainExamples);
             }
 
             /** A copy with another data set. */
             public Model withDataset(String newDataset) {
-                return new Model(newDataset, architecture, activation, protocols, lastLayerOnly);
+                return new Model(newDataset, architecture, activation, protocols, lastLayerOnly, trainExamples);
+            }
+
+            /** A copy that trains on a stratified subset of {@code n} training examples ({@code 0}: all). */
+            public Model withTrainExamples(int n) {
+                return new Model(dataset, architecture, activation, protocols, lastLayerOnly, n);
             }
         }
 
@@ -274,12 +299,31 @@ public final class FragilityStudy {
         }
 
         /**
-         * Small MNIST with {@link Networks#smallCnn} (3,226 parameters, finite-difference HVPs through the
-         * convolutions), weight decay 5e-3 and 0, otherwise as {@link #mnistMlp()} with CG only.
+         * Koh &amp; Liang's CNN comparison on small MNIST with {@link Networks#lenet} (25,010 parameters): all 5,500
+         * training images, weight decay 5e-3, one seed, the highest-loss test point, CG (λ = 0.01) over all
+         * parameters, the top-10 training images by |influence| removed one at a time (no random sample), trained
+         * and retrained warm-started with {@link Networks#lenetProtocol()} (full-batch L-BFGS, 120 iterations, 15
+         * per retraining). Cost: about 120 + 12 × 15 full-batch iterations of DL4J's LeNet (the 10 retrainings, the
+         * baseline and the noise-floor retraining) plus the CG solve; see {@code docs/reproduction.md} for the
+         * measured pieces. {@code --weight-decays 0,0.005} adds the network without weight decay (twice the time),
+         * {@code -k} more points (15 iterations each).
          */
         public static Config mnistCnn() {
             Config mlp = mnistMlp();
-            return new Config("mnist-cnn", new Model(Datasets.SMALL_MNIST, Architecture.CNN,
+            return new Config("mnist-cnn", new Model(Datasets.SMALL_MNIST, Architecture.LENET,
+                    mlp.model().activation(), List.of(Networks.lenetProtocol()), false),
+                    mlp.sweep().with(mlp.sweep().depths(), List.of(), List.of(5e-3), List.of(1L)),
+                    new Validation(1, 10, 0),
+                    mlp.influence().with(List.of(SolverKind.CG), 0.01, EigenvaluePolicy.TRUNCATE), mlp.run());
+        }
+
+        /**
+         * The earlier small-MNIST CNN preset: {@link Networks#smallCnn} (3,226 parameters), weight decay 5e-3 and 0,
+         * otherwise as {@link #mnistMlp()} with CG only (L-BFGS capped at 1000 iterations and 200 per retraining).
+         */
+        public static Config mnistSmallCnn() {
+            Config mlp = mnistMlp();
+            return new Config("mnist-small-cnn", new Model(Datasets.SMALL_MNIST, Architecture.CNN,
                     mlp.model().activation(), mlp.model().protocols(), false), mlp.sweep(), mlp.validation(),
                     mlp.influence().with(List.of(SolverKind.CG), 0.01, EigenvaluePolicy.TRUNCATE), mlp.run());
         }
@@ -314,10 +358,16 @@ public final class FragilityStudy {
             return new Config(name, model, sweep, validation, influence, r);
         }
 
-        /** (depth, width) of every architecture in the sweep, deduplicated, depth sweep first; CNN: one. */
+        /**
+         * (depth, width) of every architecture in the sweep, deduplicated, depth sweep first; a convolutional network:
+         * one, its layers with parameters before the output layer and width 0 (CNN: 2; LENET: 3).
+         */
         public List<int[]> shapes() {
             if (model.architecture() == Architecture.CNN) {
                 return List.<int[]>of(new int[] {2, 0});
+            }
+            if (model.architecture() == Architecture.LENET) {
+                return List.<int[]>of(new int[] {3, 0});
             }
             Set<List<Integer>> seen = new LinkedHashSet<>();
             for (int d : sweep.depths()) {
@@ -345,7 +395,7 @@ public final class FragilityStudy {
      * One trained network.
      *
      * @param protocol         how it was trained and retrained
-     * @param depth            hidden layers (CNN: its two convolutions)
+     * @param depth            hidden layers (CNN: its two convolutions; LENET: two convolutions and a dense layer)
      * @param width            hidden width (CNN: 0)
      * @param weightDecay      weight decay
      * @param seed             initialisation seed
@@ -445,7 +495,7 @@ public final class FragilityStudy {
      */
     public Results run(boolean showProgress, Consumer<String> log) {
         long t0 = System.nanoTime();
-        TrainTestData data = Datasets.bundled(config.model().dataset(), config.run().seed());
+        TrainTestData data = data(config);
         DataSet train = data.train().data();
         DataSet test = data.test().data();
         List<Network> networks = new ArrayList<>();
@@ -467,6 +517,24 @@ public final class FragilityStudy {
             }
         }
         return new Results(config, List.copyOf(networks), List.copyOf(comparisons), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * The bundled data set of the configuration; with {@code trainExamples > 0}, its training set reduced to a
+     * stratified subset of that size drawn with the run's seed.
+     */
+    static TrainTestData data(Config config) {
+        TrainTestData data = Datasets.bundled(config.model().dataset(), config.run().seed());
+        int n = config.model().trainExamples();
+        ClassificationData train = data.train();
+        if (n == 0 || n >= train.numExamples()) {
+            return data;
+        }
+        int[] keep = Splits.stratifiedIndices(train.labelIndices(), train.numClasses(), train.numExamples() - n,
+                config.run().seed()).train();
+        Arrays.sort(keep);
+        return new TrainTestData(new ClassificationData(train.name() + " (" + n + " of " + train.numExamples() + ")",
+                DataSets.subset(train.data(), keep), train.classNames()), data.test());
     }
 
     /** Phase 1's output: a trained network and its analysed model. */
@@ -580,13 +648,15 @@ public final class FragilityStudy {
     private MultiLayerNetwork build(TrainingProtocol protocol, int depth, int width, double wd, long netSeed, TrainTestData data) {
         int classes = data.train().numClasses();
         int features = data.train().numFeatures();
-        if (config.model().architecture() == Architecture.CNN) {
+        if (config.model().architecture().convolutional()) {
             int side = (int) Math.round(Math.sqrt(features));
             if (side * side != features) {
                 throw new IllegalArgumentException("the CNN needs square images; " + config.model().dataset() + " has "
                         + features + " features");
             }
-            return Networks.smallCnn(side, side, classes, wd, netSeed, protocol.updater());
+            return config.model().architecture() == Architecture.LENET
+                    ? Networks.lenet(side, side, classes, wd, netSeed, protocol.updater())
+                    : Networks.smallCnn(side, side, classes, wd, netSeed, protocol.updater());
         }
         return Networks.mlp(features, classes, depth, width, config.model().activation(), wd, netSeed,
                 protocol.updater());

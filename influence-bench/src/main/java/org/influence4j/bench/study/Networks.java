@@ -162,6 +162,20 @@ public final class Networks {
         return init(conf);
     }
 
+    /**
+     * The training protocol for {@link #lenet} on small MNIST (the {@code mnist-cnn} preset, and {@code explain} and
+     * {@code validate --architecture lenet} without {@code --optimizer}): full-batch L-BFGS capped at 120 iterations
+     * for training and 15 per warm-started retraining, tolerance 1e-8. DL4J's convolutions make one full-batch
+     * iteration cost about one full-batch gradient of the network, so the caps, not the tolerance, end the runs: θ̂
+     * is a budgeted, not a converged, optimum (report {@code ‖∇R(θ̂)‖} with the results), and the baseline
+     * retraining, run the same way, cancels the drift of the continued training.
+     *
+     * @return the protocol
+     */
+    public static TrainingProtocol lenetProtocol() {
+        return TrainingProtocol.lbfgs().withIterations(120, 15);
+    }
+
     private static NeuralNetConfiguration.Builder base(double weightDecay, long seed, IUpdater updater) {
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.DOUBLE)
                 .updater(updater).weightInit(WeightInit.XAVIER);
