@@ -79,8 +79,14 @@ final class ExplainCommand implements Callable<Integer> {
         double[] losses = im.losses(test).toDoubleVector();
         TestPoints.Choice choice = TestPointOption.resolve(testPoint, losses);
         DataSet tp = DataSets.subset(test, new int[] {choice.index()});
-        InfluenceScores s = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
-                .withSolver(model.solver(common.seed)).influenceOn(tp);
+        InfluenceScores s;
+        try (Progress p = Progress.start("influence", 1, !common.quiet)) {
+            s = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
+                    .withSolver(model.solver(common.seed, im.numParameters()))
+                    .withProgressListener((task, done, total) -> p.message(task + " " + done + "/" + total))
+                    .influenceOn(tp);
+            p.step();
+        }
 
         List<String> classes = data.classNames();
         int[] labels = data.train().labelIndices();

@@ -86,9 +86,13 @@ final class ModelOptions {
             + "(default: ${DEFAULT-VALUE}).")
     double damping;
 
-    @Option(names = "--solver", defaultValue = "exact", description = "Inverse-HVP solver: exact, cg, lissa "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--solver", defaultValue = "auto", description = "Inverse-HVP solver: exact, cg, lissa, or auto "
+            + "(exact up to " + ModelOptions.EXACT_LIMIT + " parameters, where the dense Hessian takes at most 200 MB, "
+            + "else cg; default: ${DEFAULT-VALUE}).")
     String solver;
+
+    /** Largest number of parameters for which {@code --solver auto} forms the dense Hessian. */
+    static final long EXACT_LIMIT = 5_000;
 
     private MultiLayerNetwork restored; // --model, read once
 
@@ -195,12 +199,18 @@ final class ModelOptions {
         };
     }
 
-    IHVPSolver solver(long seed) {
-        return switch (solver.toLowerCase(Locale.ROOT)) {
+    /** The solver for a model with {@code parameters} analysed parameters ({@code auto} depends on it). */
+    IHVPSolver solver(long seed, long parameters) {
+        String name = solver.toLowerCase(Locale.ROOT);
+        if (name.equals("auto")) {
+            name = parameters <= EXACT_LIMIT ? "exact" : "cg";
+        }
+        return switch (name) {
             case "exact" -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE);
             case "cg" -> IHVPSolver.conjugateGradient().withMaxIterations(2000);
             case "lissa" -> IHVPSolver.lissa().withDepth(2000).withSeed(seed);
-            default -> throw new IllegalArgumentException("unknown --solver '" + solver + "'; use exact, cg or lissa");
+            default -> throw new IllegalArgumentException("unknown --solver '" + solver + "'; use auto, exact, cg or "
+                    + "lissa");
         };
     }
 
@@ -223,7 +233,7 @@ final class ModelOptions {
         if (!(damping >= 0)) {
             throw new IllegalArgumentException("--damping (" + damping + ") must be >= 0");
         }
-        solver(seed); // validates --solver before the expensive work
+        solver(seed, 0); // validates --solver before the expensive work
         boolean lenet = lenet(); // validates --architecture
         if (model != null) {
             MultiLayerNetwork net = restore();

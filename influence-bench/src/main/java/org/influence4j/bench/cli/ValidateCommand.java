@@ -91,7 +91,7 @@ final class ValidateCommand implements Callable<Integer> {
         Dl4jInfluenceModel im = Dl4jInfluenceModel.of(trained.net());
         double[] losses = im.losses(test).toDoubleVector();
         InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
-                .withSolver(model.solver(common.seed));
+                .withSolver(model.solver(common.seed, im.numParameters()));
         List<TestPoints.Choice> choices = new ArrayList<>();
         List<double[]> scores = new ArrayList<>();
         List<DataSet> tps = new ArrayList<>();

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The {@code mnist-cnn} preset: its configuration, its command-line wiring, and its machinery (LeNet trained and
  * retrained warm-started with L-BFGS over all 25,010 parameters, CG, top-k leave-one-out, the report) on a tiny
  * subset: 200 training images, top-3, 10 training and 2 retraining iterations. Influence is restricted to the output
- * layer here (850 parameters, exact products over the frozen convolutional features): over all parameters CG
- * multiplies with finite-difference HVPs through DL4J's convolutions (1.4 s each on 200 images on a loaded 2-core
- * machine, and hundreds of them), which is too slow for the default build. The full preset is
- * {@code FragilityCnnSlowTest}.
+ * layer here (850 parameters, exact products over the fixed convolutional features), where the damped Hessian of
+ * this barely trained network is positive definite and CG converges in a few dozen products; over all parameters
+ * (what the preset does, with exact convolutional products) it is indefinite after 10 iterations, so CG would stop
+ * on negative curvature. The full preset is {@code FragilityCnnSlowTest}.
  */
 class LenetPresetTest {
 
