@@ -4,6 +4,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -23,6 +29,12 @@ import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.util.ConvolutionUtils;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.MirroringPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -571,20 +583,20 @@ final class LayerChain implements ExactChain {
             this.cached = new Chunk[chunks];
             long perExample = Math.max(1, cachedBytes(list));
             long cacheable = budgetBytes / perExample;
-            for (int c = 0; c < chunks; c++) {
-                long start = c * chunk;
-                if (start + Math.min(chunk, n - start) <= cacheable) {
-                    // computed in the product workspace (its temporaries are reused), then the state is moved out
-                    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(
-                            DenseChain.HVP_WORKSPACE_CONFIG, DenseChain.HVP_WORKSPACE)) {
-                        Chunk k = compute(start, Math.min(chunk, n - start));
-                        for (ChainNode.State st : k.states()) {
-                            st.detach();
-                        }
-                        cached[c] = new Chunk(k.start(), k.b(), k.states(), k.out().detach());
-                    }
-                }
+            int keep = 0;
+            while (keep < chunks && keep * chunk + Math.min(chunk, n - keep * chunk) <= cacheable) {
+                keep++;
             }
+            // each kept chunk is computed in its thread's product workspace (temporaries reused), then its state is
+            // moved out of the workspace
+            inParallel(keep, workers(keep), (c, w) -> {
+                long start = c * chunk;
+                Chunk k = compute(start, Math.min(chunk, n - start));
+                for (ChainNode.State st : k.states()) {
+                    st.detach();
+                }
+                cached[c] = new Chunk(k.start(), k.b(), k.states(), k.out().detach());
+            }, "the cached pass over " + n + " examples");
         }
 
         @Override
@@ -651,8 +663,22 @@ final class LayerChain implements ExactChain {
         return 8 * d;
     }
 
+    /**
+     * The per-thread workspace of a chunk's temporaries: allocated once at four times the chunk target, so that no
+     * chunk (whatever call comes first on the thread) spills to fresh off-heap buffers; it grows if one ever does.
+     */
+    static final String WORKSPACE = "influence4j-cnn";
+
+    private static final long CHUNK_SCRATCH_BYTES_DEFAULT = 64L << 20;
+
+    private static final WorkspaceConfiguration WORKSPACE_CONFIG = WorkspaceConfiguration.builder()
+            .initialSize(4 * CHUNK_SCRATCH_BYTES_DEFAULT).overallocationLimit(0.1)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE).policyLearning(LearningPolicy.OVER_TIME)
+            .cyclesBeforeInitialization(1).policyReset(ResetPolicy.BLOCK_LEFT).policyMirroring(MirroringPolicy.FULL)
+            .policySpill(SpillPolicy.REALLOCATE).build();
+
     /** Target bytes of per-product temporaries for one chunk. */
-    static final long CHUNK_SCRATCH_BYTES = 64L << 20;
+    static final long CHUNK_SCRATCH_BYTES = CHUNK_SCRATCH_BYTES_DEFAULT;
 
     private static long chunkSize(List<ChainNode> list) {
         long d = 0;
@@ -713,24 +739,25 @@ final class LayerChain implements ExactChain {
     @Override
     public INDArray gradient(ExactChain.Pass p, long dim) {
         Pass pass = own(p);
-        INDArray g = Nd4j.zeros(DataType.DOUBLE, dim);
         double scale = 1.0 / pass.n();
-        forEachChunk(pass, c -> {
+        INDArray[] acc = accumulators(workers(pass.chunks()), dim);
+        forEachChunk(pass, acc.length, (c, w) -> {
             for (int k = 0; k < pass.list.size(); k++) {
-                pass.list.get(k).addGradient(c.states()[k], g, scale);
+                pass.list.get(k).addGradient(c.states()[k], acc[w], scale);
             }
         });
-        return g;
+        return sum(acc);
     }
 
     @Override
     public INDArray hvp(ExactChain.Pass p, INDArray v, boolean gaussNewton, INDArray diagonal) {
         Pass pass = own(p);
-        INDArray hv = Nd4j.zeros(DataType.DOUBLE, v.length());
         double scale = 1.0 / pass.n();
         List<ChainNode> list = pass.list;
         int m = list.size();
-        forEachChunk(pass, c -> {
+        INDArray[] acc = accumulators(workers(pass.chunks()), v.length());
+        forEachChunk(pass, acc.length, (c, w) -> {
+            INDArray hv = acc[w];
             ChainNode.Tangent[] t = new ChainNode.Tangent[m];
             INDArray r = null;
             for (int k = 0; k < m; k++) {
@@ -746,6 +773,7 @@ final class LayerChain implements ExactChain {
                         k > 0 && needsInputError(list, k));
             }
         });
+        INDArray hv = sum(acc);
         if (diagonal != null) {
             hv.addi(diagonal.mul(v));
         }
@@ -756,7 +784,7 @@ final class LayerChain implements ExactChain {
     public INDArray dots(ExactChain.Pass p, INDArray v) {
         Pass pass = own(p);
         INDArray dots = Nd4j.zeros(DataType.DOUBLE, pass.n());
-        forEachChunk(pass, c -> {
+        forEachChunk(pass, workers(pass.chunks()), (c, w) -> {
             INDArray d = Nd4j.zeros(DataType.DOUBLE, c.b());
             for (int k = 0; k < pass.list.size(); k++) {
                 pass.list.get(k).addDots(c.states()[k], v, d);
@@ -770,7 +798,7 @@ final class LayerChain implements ExactChain {
     public INDArray perExampleGradients(ExactChain.Pass p, long dim) {
         Pass pass = own(p);
         INDArray rows = Nd4j.zeros(DataType.DOUBLE, pass.n(), dim);
-        forEachChunk(pass, c -> {
+        forEachChunk(pass, workers(pass.chunks()), (c, w) -> {
             INDArray block = Nd4j.zeros(DataType.DOUBLE, c.b(), dim);
             for (int k = 0; k < pass.list.size(); k++) {
                 pass.list.get(k).putPerExampleGradients(c.states()[k], block);
@@ -781,16 +809,108 @@ final class LayerChain implements ExactChain {
     }
 
     private interface ChunkBody {
-        void accept(Chunk c);
+        void accept(Chunk c, int worker);
     }
 
-    /** Runs {@code body} on every chunk, its temporaries in the per-thread product workspace. */
-    private static void forEachChunk(Pass pass, ChunkBody body) {
-        for (int c = 0; c < pass.chunks(); c++) {
-            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(
-                    DenseChain.HVP_WORKSPACE_CONFIG, DenseChain.HVP_WORKSPACE)) {
-                body.accept(pass.chunk(c));
+    /** Threads that run chunks side by side. */
+    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "influence4j-chunks");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Java threads for the chunks: the cores that ND4J's own threads leave free ({@code cores / ND4J's maxThreads},
+     * so one per core when ND4J runs single-threaded, e.g. with {@code OMP_NUM_THREADS=1}; one when ND4J already uses
+     * every core), at most one per chunk.
+     */
+    static int workers(int chunks) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int nd4j = Math.max(1, Nd4j.getEnvironment().maxThreads());
+        return Math.max(1, Math.min(chunks, cores / nd4j));
+    }
+
+    private static INDArray[] accumulators(int workers, long dim) {
+        INDArray[] acc = new INDArray[workers];
+        for (int w = 0; w < workers; w++) {
+            acc[w] = Nd4j.zeros(DataType.DOUBLE, dim);
+        }
+        return acc;
+    }
+
+    private static INDArray sum(INDArray[] acc) {
+        for (int w = 1; w < acc.length; w++) {
+            acc[0].addi(acc[w]);
+        }
+        return acc[0];
+    }
+
+    /**
+     * Runs {@code body} on every chunk, each chunk's temporaries in its thread's product workspace; with several
+     * workers, chunks are handed out in order to {@code workers} threads (worker {@code w} writes only to its own
+     * accumulator). An interrupt of the calling thread stops the workers and ends in a {@link CancellationException}
+     * with the interrupt flag set.
+     */
+    private static void forEachChunk(Pass pass, int workers, ChunkBody body) {
+        inParallel(pass.chunks(), workers, (c, w) -> body.accept(pass.chunk(c), w),
+                "a product over " + pass.n() + " examples");
+    }
+
+    private interface Task {
+        void run(int task, int worker);
+    }
+
+    /**
+     * Runs tasks {@code 0..count-1} in order on {@code workers} threads (the caller's alone when 1), each inside its
+     * thread's product workspace.
+     */
+    private static void inParallel(int count, int workers, Task task, String what) {
+        if (workers <= 1) {
+            for (int c = 0; c < count; c++) {
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(
+                        WORKSPACE_CONFIG, WORKSPACE)) {
+                    task.run(c, 0);
+                }
             }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            int worker = w;
+            futures.add(POOL.submit(() -> {
+                PoolNode.SERIAL.set(true);
+                try {
+                    for (int c = next.getAndIncrement(); c < count && !Thread.currentThread().isInterrupted();
+                         c = next.getAndIncrement()) {
+                        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(
+                                WORKSPACE_CONFIG, WORKSPACE)) {
+                            task.run(c, worker);
+                        }
+                    }
+                } finally {
+                    PoolNode.SERIAL.set(false);
+                }
+                return null;
+            }));
+        }
+        try {
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            futures.forEach(f -> f.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while computing " + what);
+        } catch (ExecutionException e) {
+            futures.forEach(f -> f.cancel(true));
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 

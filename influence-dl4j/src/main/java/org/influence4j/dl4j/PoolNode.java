@@ -65,9 +65,12 @@ final class PoolNode extends ChainNode {
         return x.ordering() == 'c' && x.offset() == 0 && x.data().length() == x.length() ? x : x.dup('c');
     }
 
-    /** Runs {@code body} for each example, on two threads for larger chunks. */
+    /** Set on threads that already run chunks in parallel: their per-example loops stay on the thread. */
+    static final ThreadLocal<Boolean> SERIAL = ThreadLocal.withInitial(() -> false);
+
+    /** Runs {@code body} for each example, on the common fork-join pool for larger chunks. */
     static void forEachExample(long n, java.util.function.IntConsumer body) {
-        if (n >= 16) {
+        if (n >= 16 && !SERIAL.get()) {
             IntStream.range(0, (int) n).parallel().forEach(body);
         } else {
             for (int i = 0; i < n; i++) {
