@@ -471,6 +471,10 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
 
     /** The chain's pass over {@code d}: cached for repeated products, or streamed for a one-off use. */
     private ExactChain.Pass pass(String name, Data d, boolean cached) {
+        CachedPass last = lastPass.get().get();
+        if (last != null && last.covers(d)) {
+            return last.pass(); // the same data as a live operator's cached pass: no new forward/backward pass
+        }
         INDArray in;
         synchronized (net) {
             try {
@@ -482,6 +486,31 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
             }
         }
         return cached ? chain.pass(in, d.y()) : chain.streamingPass(in, d.y());
+    }
+
+    /**
+     * A cached pass with the data it was computed on. The operators of {@link #hessian} hold it; the model keeps only
+     * a weak reference, so that gradients, dots and per-example gradients on the same data (compared exactly) reuse
+     * the operator's pass while that operator lives, and nothing is kept after it.
+     */
+    private record CachedPass(INDArray x, INDArray y, ExactChain.Pass pass) {
+        boolean covers(Data d) {
+            return java.util.Arrays.equals(x.shape(), d.x().shape()) && java.util.Arrays.equals(y.shape(), d.y().shape())
+                    && !x.neq(d.x()).any() && !y.neq(d.y()).any(); // exact
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<java.lang.ref.WeakReference<CachedPass>> lastPass =
+            new java.util.concurrent.atomic.AtomicReference<>(new java.lang.ref.WeakReference<>(null));
+
+    private CachedPass cachedPass(Data d) {
+        CachedPass last = lastPass.get().get();
+        if (last != null && last.covers(d)) {
+            return last;
+        }
+        CachedPass p = new CachedPass(d.x(), d.y(), pass("data", d, true));
+        lastPass.set(new java.lang.ref.WeakReference<>(p));
+        return p;
     }
 
     /**
@@ -569,7 +598,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
             throw new IllegalArgumentException("hvpMode " + m + " is not available: " + noChainReason
                     + "; use HvpMode.FINITE_DIFFERENCE");
         }
-        return new DenseHessian(chain, pass("data", d, true), kappa, m == HvpMode.GAUSS_NEWTON);
+        return new DenseHessian(chain, cachedPass(d), kappa, m == HvpMode.GAUSS_NEWTON);
     }
 
     /** Exact or Gauss–Newton operator over a cached pass. Immutable, thread-safe. */
@@ -579,9 +608,12 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         private final INDArray kappa;
         private final boolean gaussNewton;
 
-        DenseHessian(ExactChain chain, ExactChain.Pass pass, INDArray kappa, boolean gaussNewton) {
+        private final CachedPass cached; // keeps the model's weak reference to the pass alive while this operator is
+
+        DenseHessian(ExactChain chain, CachedPass cached, INDArray kappa, boolean gaussNewton) {
             this.chain = chain;
-            this.pass = pass;
+            this.cached = cached;
+            this.pass = cached.pass();
             this.kappa = kappa;
             this.gaussNewton = gaussNewton;
         }

@@ -121,6 +121,28 @@ class CnnAdapterTest {
     }
 
     @Test
+    void operatorPass_isReusedForTheSameDataOnly_withTheSameResults() {
+        MultiLayerNetwork net = CnnNets.lenet(71, 1e-3);
+        Nd4j.getRandom().setSeed(72);
+        DataSet d = new DataSet(Nd4j.rand(DataType.DOUBLE, 40, 784),
+                TestNets.random(73, 40, 1, 10, LossFunction.MCXENT).getLabels());
+        DataSet other = d.copy();
+        other.getFeatures().putScalar(5, 300, other.getFeatures().getDouble(5, 300) + 0.5);
+        INDArray v = Nd4j.randn(DataType.DOUBLE, net.numParams());
+        Dl4jInfluenceModel fresh = Dl4jInfluenceModel.of(net);
+        INDArray dots = fresh.perExampleGradientDots(d, v);
+        INDArray grad = fresh.meanLossGradient(d);
+        INDArray otherDots = fresh.perExampleGradientDots(other, v);
+
+        Dl4jInfluenceModel model = Dl4jInfluenceModel.of(net);
+        var h = model.hessian(d); // holds the cached pass that later calls on the same data reuse
+        assertThat(model.perExampleGradientDots(d, v)).isEqualTo(dots);
+        assertThat(model.meanLossGradient(d).distance2(grad)).isLessThan(1e-12 * grad.norm2Number().doubleValue());
+        assertThat(model.perExampleGradientDots(other, v)).isEqualTo(otherDots); // one value differs: not reused
+        assertThat(h.apply(v).length()).isEqualTo(net.numParams());
+    }
+
+    @Test
     void imageSizeImpliedByTheLayers_isNamedWhenTheNetworkDoesNotDeclareIt() {
         // InputType.convolutional keeps no image size, but the flattening before the dense layer fixes it: 28x28
         MultiLayerNetwork net = CnnNets.init(CnnNets.list(61, TestNets.Reg.L2, 1e-3)
