@@ -335,9 +335,10 @@ public final class InfluenceEstimator {
         return monitored("prepare", () -> {
             TrainingState t = requireTraining();
             Arguments.checkDataSet("testPoint", testPoint);
-            warnIfNotStationary(t);
             INDArray testGradient = Arguments.toDoubleVector(model.meanLossGradient(testPoint));
             SolverResult result = solve(t, testGradient);
+            // after the solve: a model may then compute ∇R(θ̂) from the state its curvature already holds
+            warnIfNotStationary(t);
             return new PreparedInfluence(this, result.solution(), result, testGradient);
         });
     }

@@ -445,6 +445,15 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
     public INDArray meanLossGradient(DataSet data) {
         Data d = prepare("data", data);
         if (mode != HvpMode.FINITE_DIFFERENCE) {
+            CachedPass last = lastPass.get().get();
+            if (last != null && last.covers(d)) {
+                INDArray g = last.gradient;
+                if (g == null) {
+                    g = chain.gradient(last.pass(), numParameters());
+                    last.gradient = g;
+                }
+                return g.dup(); // computed once per cached pass
+            }
             return chain.gradient(pass("data", d, false), numParameters());
         }
         return dl4jMeanGradient("data", d, thetaFull);
@@ -493,7 +502,22 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
      * a weak reference, so that gradients, dots and per-example gradients on the same data (compared exactly) reuse
      * the operator's pass while that operator lives, and nothing is kept after it.
      */
-    private record CachedPass(INDArray x, INDArray y, ExactChain.Pass pass) {
+    private static final class CachedPass {
+        private final INDArray x;
+        private final INDArray y;
+        private final ExactChain.Pass pass;
+        private volatile INDArray gradient; // the mean loss gradient over the pass, once asked for
+
+        CachedPass(INDArray x, INDArray y, ExactChain.Pass pass) {
+            this.x = x;
+            this.y = y;
+            this.pass = pass;
+        }
+
+        ExactChain.Pass pass() {
+            return pass;
+        }
+
         boolean covers(Data d) {
             return java.util.Arrays.equals(x.shape(), d.x().shape()) && java.util.Arrays.equals(y.shape(), d.y().shape())
                     && !x.neq(d.x()).any() && !y.neq(d.y()).any(); // exact
