@@ -143,6 +143,23 @@ class CnnAdapterTest {
     }
 
     @Test
+    void cacheBudget_zeroRecomputesEveryChunk_withTheSameProducts_andANegativeBudgetIsRejected() {
+        MultiLayerNetwork net = CnnNets.lenet(81, 1e-3);
+        INDArray before = net.params().dup();
+        Nd4j.getRandom().setSeed(82);
+        DataSet d = new DataSet(Nd4j.rand(DataType.DOUBLE, 30, 784),
+                TestNets.random(83, 30, 1, 10, LossFunction.MCXENT).getLabels());
+        INDArray v = Nd4j.randn(DataType.DOUBLE, net.numParams());
+        INDArray cached = Dl4jInfluenceModel.of(net).hessian(d).apply(v);
+        INDArray recomputed = Dl4jInfluenceModel.builder(net).cacheBudget(0).build().hessian(d).apply(v);
+        assertThat(recomputed.distance2(cached)).isLessThan(1e-12 * cached.norm2Number().doubleValue());
+        assertThatThrownBy(() -> Dl4jInfluenceModel.builder(net).cacheBudget(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cacheBudget")
+                .hasMessageContaining("-1").hasMessageContaining("pass 0");
+        assertThat(net.params()).isEqualTo(before);
+    }
+
+    @Test
     void imageSizeImpliedByTheLayers_isNamedWhenTheNetworkDoesNotDeclareIt() {
         // InputType.convolutional keeps no image size, but the flattening before the dense layer fixes it: 28x28
         MultiLayerNetwork net = CnnNets.init(CnnNets.list(61, TestNets.Reg.L2, 1e-3)
