@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.hvp.MiniBatchHessianVectorProduct;
 import org.influence4j.solver.Curvature;
+import org.influence4j.solver.LayerStatistics;
 import org.influence4j.solver.SolveMonitor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -71,6 +72,44 @@ final class MonitoredCurvature implements Curvature {
                 return mb.toString();
             }
         };
+    }
+
+    /** Each batch of a statistics pass is reported to the caller's listener (progress, budget, cancellation). */
+    @Override
+    public Optional<LayerStatistics> layerStatistics() {
+        return base.layerStatistics().map(MonitoredStatistics::new);
+    }
+
+    private record MonitoredStatistics(LayerStatistics s) implements LayerStatistics {
+        @Override
+        public java.util.List<org.influence4j.solver.LayerBlock> blocks() {
+            return s.blocks();
+        }
+
+        @Override
+        public int numExamples() {
+            return s.numExamples();
+        }
+
+        @Override
+        public <A> A aggregate(org.influence4j.solver.FisherSampling sampling, long seed, Supplier<A> zero,
+                               java.util.function.BiConsumer<A, org.influence4j.solver.LayerBatch> add,
+                               java.util.function.BinaryOperator<A> combine) {
+            SolveMonitor.Listener listener = SolveMonitor.current();
+            if (listener == null) {
+                return s.aggregate(sampling, seed, zero, add, combine);
+            }
+            Object lock = new Object();
+            long[] done = {0};
+            long total = s.numExamples();
+            return s.aggregate(sampling, seed, zero, (acc, batch) -> {
+                add.accept(acc, batch);
+                synchronized (lock) {
+                    done[0] += batch.examples();
+                    listener.onExamples("layer statistics", done[0], total);
+                }
+            }, combine);
+        }
     }
 
     @Override

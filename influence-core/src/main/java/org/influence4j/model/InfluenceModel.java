@@ -104,6 +104,17 @@ public interface InfluenceModel {
         return new TrainingCurvature(this, data);
     }
 
+    /**
+     * The layer structure and streamed per-layer statistics over {@code data} that Kronecker-factored curvatures
+     * (K-FAC, EK-FAC) are fitted from, when the model is made of layers that have them (dense and convolutional
+     * layers); empty otherwise (the default). {@link #curvature(DataSet)}'s default offers it to solvers.
+     *
+     * @param data the training data; not modified, not copied
+     */
+    default java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics(DataSet data) {
+        return java.util.Optional.empty();
+    }
+
     /** A short description for diagnostics (model kind, parameter count, HVP mode). */
     default String describe() {
         return getClass().getSimpleName() + "[p=" + numParameters() + "]";

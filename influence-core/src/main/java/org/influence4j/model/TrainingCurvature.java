@@ -24,11 +24,13 @@ final class TrainingCurvature implements Curvature {
     private final DataSet data;
     private final Supplier<HessianVectorProduct> hessian;
     private final Map<Object, Supplier<?>> cache = new ConcurrentHashMap<>();
+    private final Supplier<java.util.Optional<org.influence4j.solver.LayerStatistics>> layers;
 
     TrainingCurvature(InfluenceModel model, DataSet data) {
         this.model = Objects.requireNonNull(model, "model");
         this.data = Objects.requireNonNull(data, "data");
         this.hessian = Suppliers.memoize(() -> model.hessian(data));
+        this.layers = Suppliers.memoize(() -> model.layerStatistics(data));
     }
 
     @Override
@@ -49,6 +51,11 @@ final class TrainingCurvature implements Curvature {
     @Override
     public MiniBatchHessianVectorProduct miniBatches(int batchSize) {
         return model.miniBatchHessian(data, batchSize);
+    }
+
+    @Override
+    public java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics() {
+        return layers.get();
     }
 
     @Override

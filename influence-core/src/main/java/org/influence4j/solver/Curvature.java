@@ -56,6 +56,15 @@ public interface Curvature {
     <T> T cached(Object key, Supplier<T> compute);
 
     /**
+     * The model's layer structure and per-layer statistics over the training data, which Kronecker-factored
+     * curvatures ({@link IHVPSolver#kfac()}, {@link IHVPSolver#ekfac()}) are fitted from; empty when the model
+     * offers none (the default; see {@link org.influence4j.model.InfluenceModel#layerStatistics}).
+     */
+    default java.util.Optional<LayerStatistics> layerStatistics() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * A curvature with the same mini-batches whose full Hessian is the explicit {@code p × p} matrix of
      * {@link #hessian()} (formed once with {@code p} products, symmetrised, and cached in this curvature): every
      * later product is a matrix–vector product. Worth it when an iterative solver will spend more than about

@@ -38,6 +38,11 @@ final class DenseCurvature implements Curvature {
     }
 
     @Override
+    public java.util.Optional<LayerStatistics> layerStatistics() {
+        return base.layerStatistics();
+    }
+
+    @Override
     public <T> T cached(Object key, Supplier<T> compute) {
         return base.cached(key, compute);
     }

@@ -22,6 +22,13 @@ public final class SolveMonitor {
 
         /** An iterative solver finished an iteration. */
         void onIteration(IterationListener.Event event);
+
+        /**
+         * A pass over the training data (e.g. fitting Kronecker factors) finished another batch: {@code done} of
+         * {@code total} examples. Called on the thread that processed the batch (one at a time).
+         */
+        default void onExamples(String what, long done, long total) {
+        }
     }
 
     private static final ThreadLocal<Listener> CURRENT = new ThreadLocal<>();
@@ -46,6 +53,11 @@ public final class SolveMonitor {
                 CURRENT.set(previous);
             }
         }
+    }
+
+    /** The listener installed for the current thread, or null (to hand on to worker threads). */
+    public static Listener current() {
+        return CURRENT.get();
     }
 
     /** Reports one operator product to the installed listener, if any (which may throw to stop the work). */
