@@ -269,6 +269,105 @@ public final class SoftmaxRegression implements InfluenceModel {
         return new Hessian(f.x, f.p, f.s, l2, d, k);
     }
 
+    /**
+     * One layer block: {@code W} as the matrix {@code [k, d + 1]} (class {@code o}, feature {@code j}; the bias last),
+     * inputs {@code x̃ᵢ = (xᵢ, 1)}, pre-activation gradients {@code ∂ℓᵢ/∂zᵢ}; weight curvature {@code l2}. The labels of
+     * {@link org.influence4j.solver.FisherSampling}: EMPIRICAL {@code sᵢpᵢ − yᵢ}; SAMPLED {@code √sᵢ(pᵢ − e_ŷ)} with
+     * {@code ŷ ∼ pᵢ} drawn from a generator seeded by {@code (seed, i)}; EXPECTED {@code k} draws
+     * {@code √(sᵢp_ic)(pᵢ − e_c)}, whose sum of outer products is {@code sᵢ(diag pᵢ − pᵢpᵢᵀ)}, so that the expected
+     * statistics are exactly those of this model's Hessian ({@code sᵢ} is the label mass, 1 for one-hot labels).
+     * Batches of {@value #STATISTICS_BATCH} examples, on the calling thread.
+     */
+    @Override
+    public java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics(DataSet data) {
+        Forward f = forward("data", data);
+        int[] index = new int[k * (d + 1)];
+        for (int o = 0; o < k; o++) {
+            for (int j = 0; j < d; j++) {
+                index[o * (d + 1) + j] = o * d + j;
+            }
+            index[o * (d + 1) + d] = d * k + o;
+        }
+        var block = new org.influence4j.solver.LayerBlock("softmax", k, d + 1, true, 1, l2, index);
+        int n = (int) f.x.size(0);
+        return java.util.Optional.of(new org.influence4j.solver.LayerStatistics() {
+            @Override
+            public java.util.List<org.influence4j.solver.LayerBlock> blocks() {
+                return java.util.List.of(block);
+            }
+
+            @Override
+            public int numExamples() {
+                return n;
+            }
+
+            @Override
+            public <A> A aggregate(org.influence4j.solver.FisherSampling sampling, long seed,
+                                   java.util.function.Supplier<A> zero,
+                                   java.util.function.BiConsumer<A, org.influence4j.solver.LayerBatch> add,
+                                   java.util.function.BinaryOperator<A> combine) {
+                A acc = zero.get();
+                for (int start = 0; start < n; start += STATISTICS_BATCH) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new java.util.concurrent.CancellationException("interrupted during a layer-statistics "
+                                + "pass");
+                    }
+                    int end = Math.min(n, start + STATISTICS_BATCH);
+                    var rows = org.nd4j.linalg.indexing.NDArrayIndex.interval(start, end);
+                    INDArray x = f.x.get(rows, org.nd4j.linalg.indexing.NDArrayIndex.all());
+                    INDArray xt = Nd4j.hstack(x, Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.DOUBLE, end - start, 1));
+                    INDArray p = f.p.get(rows, org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+                    INDArray mass = f.s.get(rows, org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+                    INDArray[] errors = switch (sampling) {
+                        case EMPIRICAL -> new INDArray[] {p.mulColumnVector(mass)
+                                .subi(f.y.get(rows, org.nd4j.linalg.indexing.NDArrayIndex.all()))};
+                        case SAMPLED -> {
+                            double[][] pv = p.toDoubleMatrix();
+                            double[][] e = new double[end - start][k];
+                            for (int i = 0; i < pv.length; i++) {
+                                int c = drawClass(pv[i], new java.util.SplittableRandom(
+                                        seed ^ 0x9E3779B97F4A7C15L * (start + i + 1L)).nextDouble());
+                                double w = Math.sqrt(mass.getDouble(i, 0));
+                                for (int j = 0; j < k; j++) {
+                                    e[i][j] = w * (pv[i][j] - (j == c ? 1 : 0));
+                                }
+                            }
+                            yield new INDArray[] {Nd4j.createFromArray(e)};
+                        }
+                        case EXPECTED -> {
+                            INDArray[] draws = new INDArray[k];
+                            for (int c = 0; c < k; c++) {
+                                INDArray w = Transforms.sqrt(p.getColumn(c, true).mul(mass), true);
+                                INDArray e = p.dup();
+                                e.getColumn(c).subi(1.0);
+                                draws[c] = e.muliColumnVector(w);
+                            }
+                            yield draws;
+                        }
+                    };
+                    add.accept(acc, new org.influence4j.solver.LayerBatch(end - start, new INDArray[] {xt},
+                            new INDArray[][] {errors}));
+                }
+                return acc;
+            }
+        });
+    }
+
+    /** Examples per batch of {@link #layerStatistics}. */
+    static final int STATISTICS_BATCH = 1024;
+
+    /** The class {@code c} with {@code Σ_{j<c} p_j ≤ u < Σ_{j≤c} p_j} (the last class for rounding). */
+    private static int drawClass(double[] p, double u) {
+        double c = 0;
+        for (int j = 0; j < p.length; j++) {
+            c += p[j];
+            if (u < c) {
+                return j;
+            }
+        }
+        return p.length - 1;
+    }
+
     @Override
     public String describe() {
         return "SoftmaxRegression[d=" + d + ", k=" + k + ", l2=" + l2 + ", p=" + theta.length + "]";

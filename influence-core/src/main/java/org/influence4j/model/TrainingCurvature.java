@@ -25,12 +25,14 @@ final class TrainingCurvature implements Curvature {
     private final Supplier<HessianVectorProduct> hessian;
     private final Map<Object, Supplier<?>> cache = new ConcurrentHashMap<>();
     private final Supplier<java.util.Optional<org.influence4j.solver.LayerStatistics>> layers;
+    private final Supplier<String> fingerprint;
 
     TrainingCurvature(InfluenceModel model, DataSet data) {
         this.model = Objects.requireNonNull(model, "model");
         this.data = Objects.requireNonNull(data, "data");
         this.hessian = Suppliers.memoize(() -> model.hessian(data));
         this.layers = Suppliers.memoize(() -> model.layerStatistics(data));
+        this.fingerprint = Suppliers.memoize(() -> Fingerprint.of(model, data));
     }
 
     @Override
@@ -56,6 +58,12 @@ final class TrainingCurvature implements Curvature {
     @Override
     public java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics() {
         return layers.get();
+    }
+
+    /** SHA-256 over the model's description and parameters and the training data (computed once). */
+    @Override
+    public String fingerprint() {
+        return fingerprint.get();
     }
 
     @Override

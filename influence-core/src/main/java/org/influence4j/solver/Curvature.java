@@ -65,6 +65,15 @@ public interface Curvature {
     }
 
     /**
+     * An identity of the objective behind this curvature — the model's parameters and the training data — as a
+     * hexadecimal digest, so that work persisted to disk (fitted Kronecker factors) is reused only for the same
+     * network and data; empty when unknown (the default).
+     */
+    default String fingerprint() {
+        return "";
+    }
+
+    /**
      * A curvature with the same mini-batches whose full Hessian is the explicit {@code p × p} matrix of
      * {@link #hessian()} (formed once with {@code p} products, symmetrised, and cached in this curvature): every
      * later product is a matrix–vector product. Worth it when an iterative solver will spend more than about

@@ -43,6 +43,11 @@ final class DenseCurvature implements Curvature {
     }
 
     @Override
+    public String fingerprint() {
+        return base.fingerprint();
+    }
+
+    @Override
     public <T> T cached(Object key, Supplier<T> compute) {
         return base.cached(key, compute);
     }

@@ -16,6 +16,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       used by Koh &amp; Liang (2017), on mini-batch Hessians.</li>
  *   <li>{@link #exact()}: dense eigendecomposition ({@code p} HVPs or a closed form, then LAPACK
  *       {@code dsyevd}); reusable for further right-hand sides and dampings.</li>
+ *   <li>{@link #kfac()} and {@link #ekfac()}: Kronecker-factored approximations of the curvature, fitted from the
+ *       model's layer statistics and inverted in closed form; and {@link #identity()}, plain gradient dot
+ *       products.</li>
  * </ul>
  * Solvers never see a model. They are stateless and thread-safe; all per-solve state is local.
  *
@@ -80,5 +83,29 @@ public interface IHVPSolver {
     /** An exact eigendecomposition solver with default settings (see {@link ExactSolver}). */
     static ExactSolver exact() {
         return ExactSolver.defaults();
+    }
+
+    /**
+     * K-FAC: a Kronecker-factored approximation of the Gauss–Newton curvature, fitted once per curvature from one pass
+     * over the training data and inverted in closed form (see {@link KroneckerSolver}). Needs a model with layer
+     * statistics (DL4J dense and convolutional chains).
+     */
+    static KroneckerSolver kfac() {
+        return KroneckerSolver.kfac();
+    }
+
+    /**
+     * EK-FAC: K-FAC's eigenbasis with eigenvalues refitted by a second pass (see {@link KroneckerSolver}); more
+     * accurate than K-FAC at the cost of that pass.
+     */
+    static KroneckerSolver ekfac() {
+        return KroneckerSolver.ekfac();
+    }
+
+    /**
+     * Identity curvature: influence as plain gradient dot products (grad-dot / TracIn), see {@link IdentitySolver}.
+     */
+    static IdentitySolver identity() {
+        return IdentitySolver.defaults();
     }
 }

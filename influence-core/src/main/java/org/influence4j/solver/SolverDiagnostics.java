@@ -4,7 +4,8 @@ package org.influence4j.solver;
  * Solver-specific diagnostics carried by a {@link SolverResult}: one record per solver kind.
  */
 public sealed interface SolverDiagnostics
-        permits SolverDiagnostics.Cg, SolverDiagnostics.Lissa, SolverDiagnostics.Exact {
+        permits SolverDiagnostics.Cg, SolverDiagnostics.Lissa, SolverDiagnostics.Exact, SolverDiagnostics.Kronecker,
+        SolverDiagnostics.Identity {
 
     /** Short name of the solver ("cg", "lissa", "exact"). */
     String solver();
@@ -86,6 +87,50 @@ public sealed interface SolverDiagnostics
         @Override
         public double smallestEigenvalueEstimate() {
             return minEigenvalue;
+        }
+    }
+
+    /**
+     * Kronecker-factored curvature (K-FAC or EK-FAC) diagnostics.
+     *
+     * @param method          {@code "kfac"} or {@code "ekfac"}
+     * @param sampling        the labels the factors were fitted with
+     * @param seed            the seed of sampled labels
+     * @param blocks          number of layer blocks
+     * @param dampingFactor   the heuristic damping factor (0 when off): each block adds
+     *                        {@code dampingFactor × mean eigenvalue} to λ
+     * @param minEigenvalue   smallest eigenvalue of the damped Kronecker-factored operator that was inverted
+     * @param maxEigenvalue   largest eigenvalue of it
+     * @param residualChecked whether the result's residual was measured against the true {@code H + λI} (one HVP);
+     *                        otherwise the residual is NaN
+     */
+    record Kronecker(String method, FisherSampling sampling, long seed, int blocks, double dampingFactor,
+                     double minEigenvalue, double maxEigenvalue, boolean residualChecked) implements SolverDiagnostics {
+        @Override
+        public String solver() {
+            return method;
+        }
+
+        @Override
+        public double smallestEigenvalueEstimate() {
+            return minEigenvalue;
+        }
+    }
+
+    /**
+     * Identity curvature diagnostics (the inverse is the identity: scores are plain gradient dot products).
+     *
+     * @param residualChecked whether the result's residual was measured against the true {@code H + λI}
+     */
+    record Identity(boolean residualChecked) implements SolverDiagnostics {
+        @Override
+        public String solver() {
+            return "identity";
+        }
+
+        @Override
+        public double smallestEigenvalueEstimate() {
+            return Double.NaN;
         }
     }
 }

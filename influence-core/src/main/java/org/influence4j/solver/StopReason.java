@@ -32,5 +32,12 @@ public enum StopReason {
     /** LiSSA's recursion grew or became non-finite: the scale is too small or the damping too low. */
     DIVERGED,
     /** A direct solve (exact solver) finished; the residual was recomputed. */
-    DIRECT
+    DIRECT,
+    /**
+     * A closed-form inverse of an approximate curvature (Kronecker-factored, or the identity) was applied: the result
+     * solves the approximation exactly, not {@code H + λI}; its residual against {@code H + λI} is measured only when
+     * the solver was asked to (NaN otherwise). How close the approximation's scores are to exact influence is a
+     * property of the model, measured in this project's accuracy studies.
+     */
+    APPROXIMATE
 }
