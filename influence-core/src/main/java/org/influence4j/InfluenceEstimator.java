@@ -35,6 +35,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -344,6 +345,111 @@ public final class InfluenceEstimator {
     }
 
     /**
+     * Influence of every training example on each test example of {@code testPoints} separately (test point
+     * {@code q} is row {@code q}; Q = its number of rows), in memory: {@code Q × n} doubles. Row {@code q} equals
+     * {@link #influenceOn(DataSet)} of that row alone, to rounding. See
+     * {@link #influenceOnEach(DataSet, InfluenceSink)} for the costs; for large {@code n × Q} stream to a sink.
+     *
+     * @param testPoints Q ≥ 1 test examples; not modified
+     */
+    public InfluenceMatrix influenceOnEach(DataSet testPoints) {
+        Arguments.checkDataSet("testPoints", testPoints);
+        int q = testPoints.numExamples();
+        int n = requireTraining().data.numExamples();
+        if ((long) q * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("testPoints has " + q + " rows and the training data " + n
+                    + " examples: " + (long) q * n + " scores do not fit in one array; use influenceOnEach(testPoints, "
+                    + "sink) with InfluenceSinks.topK, csv or binary");
+        }
+        INDArray values = Nd4j.create(DataType.DOUBLE, q, n);
+        InfluenceQueries d = influenceOnEach(testPoints, new InfluenceSink() {
+            @Override
+            public void begin(int queries, int examples) {
+            }
+
+            @Override
+            public void accept(int firstExample, INDArray scores) {
+                values.get(NDArrayIndex.all(), NDArrayIndex.interval(firstExample, firstExample + scores.rows()))
+                        .assign(scores.transpose());
+            }
+        });
+        return new InfluenceMatrix(values, d, objectiveGradientNorm());
+    }
+
+    /**
+     * Influence of every training example on each test example of {@code testPoints}, streamed block by block to
+     * {@code sink} (never holding {@code n × Q} scores): the Q test gradients in one batched call, one solve per test
+     * point with the prepared inverse (for a factored curvature — {@link IHVPSolver#kfac()}, {@link IHVPSolver#ekfac()},
+     * the exact solver — a few matrix products each after one preparation; for conjugate gradient or LiSSA a full
+     * solve each), then ONE pass over the training data for all Q: per-example gradients of a block of training
+     * examples times the Q solutions, {@code −G_block·Sᵀ}. Progress is reported per solve ("solves", done of Q) and
+     * per block ("scoring", examples done of n); the interrupt and the time budget are checked between blocks. A
+     * failure or cancellation calls {@link InfluenceSink#abort()} and rethrows.
+     *
+     * @param testPoints Q ≥ 1 test examples; not modified
+     * @param sink       receives {@code [rows, Q]} blocks in training order
+     * @return the solves' diagnostics and timings
+     */
+    public InfluenceQueries influenceOnEach(DataSet testPoints, InfluenceSink sink) {
+        Objects.requireNonNull(sink, "sink");
+        return monitored("influenceOnEach", () -> {
+            TrainingState t = requireTraining();
+            Arguments.checkDataSet("testPoints", testPoints);
+            int q = testPoints.numExamples();
+            DataSet data = t.data;
+            int n = data.numExamples();
+            long p = model.numParameters();
+            long start = System.nanoTime();
+            INDArray testGradients = model.perExampleGradients(testPoints).castTo(DataType.DOUBLE);
+            if (testGradients.rows() != q || testGradients.columns() != p) {
+                throw new IllegalStateException("model returned per-example gradients of shape "
+                        + java.util.Arrays.toString(testGradients.shape()) + " for " + q + " test points");
+            }
+            InverseHvp inverse = t.inverse(solver(), damping);
+            INDArray solutions = Nd4j.create(DataType.DOUBLE, q, p);
+            List<SolverResult> results = new ArrayList<>(q);
+            double[] regularizer = new double[q];
+            INDArray gradOmega = regularizerGradient();
+            boolean regularized = Vectors.norm2(gradOmega) > 0;
+            for (int j = 0; j < q; j++) {
+                checkInterrupt("influenceOnEach", j, q);
+                SolverResult r = checked(t, inverse.solve(testGradients.getRow(j).dup()));
+                INDArray x = r.solution();
+                solutions.putRow(j, x);
+                results.add(r);
+                regularizer[j] = regularized ? -Vectors.dot(x, gradOmega) : 0;
+                progress.onProgress("solves", j + 1, q);
+            }
+            warnIfNotStationary(t);
+            long solved = System.nanoTime();
+            int block = (int) Math.max(1, Math.min(n, GRADIENT_BLOCK_DOUBLES / Math.max(p, q)));
+            sink.begin(q, n);
+            boolean done = false;
+            try {
+                for (int from = 0; from < n; from += block) {
+                    checkInterrupt("influenceOnEach", from, n);
+                    checkBudget("influenceOnEach");
+                    int to = Math.min(n, from + block);
+                    INDArray g = model.perExampleGradients(from == 0 && to == n ? data
+                            : DataSets.subset(data, range(from, to))).castTo(DataType.DOUBLE);
+                    INDArray scores = g.mmul(solutions.transpose()).negi();  // I_up,loss = −gᵢᵀs_q
+                    sink.accept(from, scores);
+                    progress.onProgress("scoring", to, n);
+                }
+                sink.end();
+                done = true;
+            } finally {
+                if (!done) {
+                    sink.abort();
+                }
+            }
+            long scored = System.nanoTime();
+            return new InfluenceQueries(results, regularizer, n, damping, solver().toString(), model.describe(),
+                    java.time.Duration.ofNanos(solved - start), java.time.Duration.ofNanos(scored - solved));
+        });
+    }
+
+    /**
      * Influence of upweighting {@code example} on the parameters, {@code I_up,params(z) = −(H+λI)⁻¹∇ℓ(z)}
      * (Koh &amp; Liang, eq. 1): removing {@code z} from the training set is predicted to move the parameters by
      * {@code −I_up,params(z)/n}. If {@code example} holds several rows, {@code ∇ℓ} is their mean loss
@@ -625,6 +731,20 @@ public final class InfluenceEstimator {
             report(System.nanoTime());
         }
 
+        @Override
+        public void onExamples(String what, long done, long total) {
+            long now = System.nanoTime();
+            if (deadline != 0 && now - deadline > 0) {
+                throw new CancellationException(String.format(Locale.ROOT, "%s exceeded its time budget of %s during "
+                        + "%s (%d of %d examples, %.1f s); nothing was returned: raise withTimeBudget", task,
+                        timeBudget, what, done, total, (now - start) / 1e9));
+            }
+            if (now - lastProgress >= 1_000_000_000L || done == total) {
+                lastProgress = now;
+                progress.onProgress(what, done, total);
+            }
+        }
+
         private void report(long now) {
             if (now - lastProgress >= 1_000_000_000L) {
                 lastProgress = now;
@@ -638,6 +758,11 @@ public final class InfluenceEstimator {
                                 last.solver().equals("cg") ? "relative residual" : "relative change", last.measure())));
             }
         }
+    }
+
+    /** Ends the call with a CancellationException once it has run past its time budget (reported as one product). */
+    private static void checkBudget(String task) {
+        SolveMonitor.product();
     }
 
     private static void checkInterrupt(String task, long done, long total) {

@@ -1,0 +1,100 @@
+package org.influence4j;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.influence4j.solver.SolverResult;
+
+/**
+ * What a many-test-point call ({@link InfluenceEstimator#influenceOnEach}) reports besides the scores: one solve per
+ * test point with its diagnostics, the regulariser terms, and where the time went.
+ */
+public final class InfluenceQueries {
+
+    private final List<SolverResult> results;
+    private final double[] regularizer;
+    private final int examples;
+    private final double damping;
+    private final String solver;
+    private final String model;
+    private final Duration solveTime;
+    private final Duration scoringTime;
+
+    InfluenceQueries(List<SolverResult> results, double[] regularizer, int examples, double damping, String solver,
+                     String model, Duration solveTime, Duration scoringTime) {
+        this.results = List.copyOf(results);
+        this.regularizer = regularizer.clone();
+        this.examples = examples;
+        this.damping = damping;
+        this.solver = solver;
+        this.model = model;
+        this.solveTime = solveTime;
+        this.scoringTime = scoringTime;
+    }
+
+    /** The test points {@code Q}. */
+    public int queries() {
+        return results.size();
+    }
+
+    /** The training examples scored {@code n}. */
+    public int examples() {
+        return examples;
+    }
+
+    /** The solve of test point {@code q} ({@code s_q = (H+λI)⁻¹∇ℓ(z_q)}), with its diagnostics. */
+    public SolverResult solverResult(int q) {
+        return results.get(q);
+    }
+
+    /** The least accurate solve (an unconverged one first, then the largest relative residual). */
+    public SolverResult worstSolverResult() {
+        SolverResult worst = null;
+        for (SolverResult r : results) {
+            if (worst == null || !r.converged() && worst.converged()
+                    || r.converged() == worst.converged() && r.relativeResidual() > worst.relativeResidual()) {
+                worst = r;
+            }
+        }
+        return worst;
+    }
+
+    /**
+     * {@code −s_qᵀ∇Ω(θ̂)}, the regulariser's share of the removal prediction for test point {@code q} (see
+     * {@link InfluenceScores#regularizerTerm(int)}); 0 for an unregularised model.
+     */
+    public double regularizerTerm(int q) {
+        return regularizer[q];
+    }
+
+    /** The damping λ. */
+    public double damping() {
+        return damping;
+    }
+
+    /** The solver (curvature) used. */
+    public String solver() {
+        return solver;
+    }
+
+    /** The model's description. */
+    public String model() {
+        return model;
+    }
+
+    /** Wall-clock time of the test gradients and all solves (including a first preparation, e.g. a factor fit). */
+    public Duration solveTime() {
+        return solveTime;
+    }
+
+    /** Wall-clock time of the scoring pass over the training data. */
+    public Duration scoringTime() {
+        return scoringTime;
+    }
+
+    @Override
+    public String toString() {
+        return "InfluenceQueries[Q=" + queries() + ", n=" + examples + ", solver=" + solver + ", λ=" + damping
+                + ", solve " + solveTime.toMillis() + " ms, scoring " + scoringTime.toMillis() + " ms]";
+    }
+}
