@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.deeplearning4j.datasets.iterator.impl.ListDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.influence4j.InfluenceEstimator;
@@ -83,7 +82,11 @@ public final class KroneckerScale {
             net = Networks.lenetWide(28, 28, 10, 1e-4, 42, new Adam(1e-3));
             long t0 = System.nanoTime();
             for (int e = 0; e < epochs; e++) {
-                net.fit(new ListDataSetIterator<>(train.asList(), 64));
+                int[] order = shuffled(train.numExamples(), 100 + e);
+                for (int from = 0; from < order.length; from += 64) {
+                    net.fit(DataSets.subset(train, java.util.Arrays.copyOfRange(order, from,
+                            Math.min(order.length, from + 64))));
+                }
                 log.printf(Locale.ROOT, "epoch %d: training loss %.4f (%.0f s)%n", e + 1, net.score(train),
                         (System.nanoTime() - t0) / 1e9);
             }
@@ -143,6 +146,21 @@ public final class KroneckerScale {
         log.println("first query's most helpful: " + java.util.Arrays.toString(top.result().get(0).helpful()));
         Files.writeString(out.resolve("scale.json"), org.influence4j.bench.cli.Json.write(r));
         log.println("wrote " + out.resolve("scale.json"));
+    }
+
+    private static int[] shuffled(int n, long seed) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int tmp = a[i];
+            a[i] = a[j];
+            a[j] = tmp;
+        }
+        return a;
     }
 
     private static double seconds(long start) {
