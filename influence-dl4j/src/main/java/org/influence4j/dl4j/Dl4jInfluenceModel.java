@@ -59,6 +59,11 @@ import org.slf4j.LoggerFactory;
  * {@link #hessian(DataSet)} caches the forward activations and backward errors of its data set, so each product
  * costs only the tangent passes.
  *
+ * <h2>Kronecker-factored curvature</h2>
+ * Where the products are exact, {@link #layerStatistics(DataSet)} offers the per-layer inputs and pre-activation
+ * gradients that K-FAC and EK-FAC are fitted from: one block per analysed dense, output or convolution layer, with
+ * observed, sampled or all labels weighted by their probabilities (see {@code ChainLayerStatistics}).
+ *
  * <h2>Threading</h2>
  * Calls that use the private DL4J copy (losses, DL4J gradients, finite differences) synchronise on it; the exact
  * operators are immutable and thread-safe.

@@ -57,6 +57,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * extra gradient per product for the uncached part. Each product allocates its temporaries (about
  * {@link #scratchBytesPerExample()} per example of one chunk) in a per-thread workspace that is reused.
  *
+ * <p>The same nodes give the layer statistics of Kronecker-factored curvatures ({@link ChainLayerStatistics}): the
+ * inputs and errors of the dense and convolution nodes ({@link KroneckerNode}) after one forward and one backward
+ * pass per label draw.
+ *
  * <p>Immutable and thread-safe (the parameters are copies taken at construction).
  */
 final class LayerChain implements ExactChain {
