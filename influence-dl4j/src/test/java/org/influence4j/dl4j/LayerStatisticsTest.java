@@ -140,6 +140,73 @@ class LayerStatisticsTest {
         return cases.stream().map(Arguments::of);
     }
 
+    /**
+     * EK-FAC's defining identity on every network kind, dense and convolutional: with the expected labels, the
+     * eigenvalues of each block are the diagonal of the exact Gauss–Newton block {@code B} (formed column by column
+     * from the adapter's Gauss–Newton product, the regulariser removed) in the Kronecker eigenbasis,
+     * {@code Λ = diag((Q_G ⊗ Q_A)ᵀ B (Q_G ⊗ Q_A))}; hence also {@code trace(EK-FAC) = trace(B)}.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void ekfacEigenvalues_areTheGaussNewtonBlock_inTheKroneckerBasis(Case c) {
+        Fixture f = c.fixture().get();
+        Dl4jInfluenceModel.Builder b = Dl4jInfluenceModel.builder(f.net()).hvpMode(HvpMode.GAUSS_NEWTON);
+        if (f.analysed() != null) {
+            b.parameters(ParameterSubset.layers(Arrays.stream(f.analysed()).mapToObj(String::valueOf)
+                    .toArray(String[]::new)));
+        }
+        Dl4jInfluenceModel gn = b.build();
+        org.influence4j.solver.KroneckerFactors factors = org.influence4j.solver.IHVPSolver.ekfac()
+                .withSampling(FisherSampling.EXPECTED).factors(f.model().curvature(f.data()));
+        var h = gn.hessian(f.data());
+        INDArray kappa = kappa(f);
+        long p = gn.numParameters();
+        for (int k = 0; k < factors.blocks().size(); k++) {
+            LayerBlock block = factors.blocks().get(k);
+            int[] idx = block.parameterIndex();
+            double[][] bm = new double[idx.length][idx.length];
+            for (int a = 0; a < idx.length; a++) {
+                INDArray e = Nd4j.zeros(DataType.DOUBLE, p);
+                e.putScalar(idx[a], 1.0);
+                INDArray col = h.apply(e);
+                for (int r = 0; r < idx.length; r++) {
+                    bm[r][a] = col.getDouble(idx[r]) - (r == a ? kappa.getDouble(idx[a]) : 0);
+                }
+            }
+            INDArray[] q = factors.eigenbasis(k);
+            INDArray qt = kron(q[1], q[0]);
+            INDArray diag = org.nd4j.linalg.factory.Nd4j.diag(qt.transpose().mmul(Nd4j.createFromArray(bm))
+                    .mmul(qt));
+            INDArray lambda = factors.eigenvalues(k).reshape(idx.length);
+            double scale = Math.max(1e-300, diag.norm2Number().doubleValue());
+            assertThat(lambda.sub(diag).norm2Number().doubleValue() / scale).as(block.name()).isLessThan(1e-9);
+            double traceB = 0;
+            for (int a = 0; a < idx.length; a++) {
+                traceB += bm[a][a];
+            }
+            assertThat(Math.abs(lambda.sumNumber().doubleValue() - traceB)).as(block.name() + " trace")
+                    .isLessThan(1e-9 * Math.abs(traceB) + 1e-14);
+        }
+    }
+
+    private static INDArray kron(INDArray a, INDArray b) {
+        long ar = a.rows();
+        long br = b.rows();
+        double[][] k = new double[(int) (ar * br)][(int) (ar * br)];
+        double[][] av = a.toDoubleMatrix();
+        double[][] bv = b.toDoubleMatrix();
+        for (int i = 0; i < ar; i++) {
+            for (int j = 0; j < ar; j++) {
+                for (int u = 0; u < br; u++) {
+                    for (int v = 0; v < br; v++) {
+                        k[(int) (i * br + u)][(int) (j * br + v)] = av[i][j] * bv[u][v];
+                    }
+                }
+            }
+        }
+        return Nd4j.createFromArray(k);
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     private static ChainLayerStatistics statistics(Fixture f) {
