@@ -14,8 +14,6 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
@@ -291,18 +289,18 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
                         + "BatchNormalization parameters are not supported (its running statistics are not trained "
                         + "by gradient); analyse the layers after it, e.g. ParameterSubset.lastLayer()");
             }
+            if (FrozenLayers.hasNoOpUpdater(l.conf(), l.layer())) {
+                LOG.warn("{} has updater NoOp, which does not freeze it: DL4J applies its raw gradient (gradient "
+                        + "descent with learning rate 1), so its parameters are trained and are analysed; to keep a "
+                        + "layer fixed, wrap it in FrozenLayer or FrozenLayerWithBackprop", l.label());
+            }
         }
         return out;
     }
 
-    /**
-     * Whether DL4J never trains the layer's parameters: a {@code FrozenLayer} or {@code FrozenLayerWithBackprop}
-     * (by configuration or by the runtime wrapper that {@code TransferLearning} and the configuration create).
-     */
+    /** Whether DL4J never trains the layer's parameters ({@link FrozenLayers}). */
     private static boolean frozen(NetworkCopy.LayerSpec l) {
-        return l.conf() instanceof FrozenLayer || l.conf() instanceof FrozenLayerWithBackprop
-                || l.layer() instanceof org.deeplearning4j.nn.layers.FrozenLayer
-                || l.layer() instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
+        return FrozenLayers.isFrozen(l.conf(), l.layer());
     }
 
     private String names() {

@@ -15,6 +15,12 @@ import org.nd4j.linalg.dataset.DataSet;
  * for small dense softmax networks it runs in plain Java, chosen automatically by size. {@link Dl4jRetrainer}
  * retrains with the same code.
  *
+ * <p>The parameters of frozen layers ({@code FrozenLayer}, {@code FrozenLayerWithBackprop}) are constants of
+ * {@code R} and stay fixed bit for bit under every protocol: their gradient is zero (their regulariser is not part of
+ * {@code score()}), and after each of DL4J's own {@code fit} steps they are put back, because DL4J moves a
+ * {@code FrozenLayerWithBackprop} that wraps a layer with {@code l2} or {@code weightDecay}. A layer with the
+ * {@code NoOp} updater is trained, as DL4J trains it (raw gradient steps).
+ *
  * <p>Cost per iteration: one batch gradient (L-BFGS adds its line search's extra evaluations, usually none).
  * Deterministic. Stateless; concurrent calls on different networks are safe. The thread's interrupt is checked once
  * per iteration; an interrupted training ends with a {@link java.util.concurrent.CancellationException}.
@@ -52,10 +58,7 @@ public final class Dl4jTraining {
                         + "ComputationGraph; use TrainingProtocol.ownUpdater(iterations)");
             }
             checkDouble(graph.params().dataType());
-            for (int i = 0; i < iterations; i++) {
-                checkInterrupt(i);
-                graph.fit(data);
-            }
+            fitSteps(graph, data, iterations);
             Dl4jInfluenceModel model = Dl4jInfluenceModel.of(graph);
             return new TrainingProtocol.Outcome(kind, iterations, model.objective(data),
                     model.objectiveGradient(data).norm2Number().doubleValue(), true);
@@ -97,6 +100,21 @@ public final class Dl4jTraining {
     }
 
     /**
+     * {@code iterations} calls of DL4J's own {@code fit} on the full batch, the parameters of frozen layers put back
+     * after each one: DL4J 1.0.0-M2.1 moves a {@code FrozenLayerWithBackprop}'s weights when the wrapped layer has
+     * {@code l2} or {@code weightDecay} ({@link FrozenLayers#snapshot}), and frozen means fixed here, as in the
+     * objective the adapter analyses.
+     */
+    static void fitSteps(org.deeplearning4j.nn.api.NeuralNetwork network, DataSet data, int iterations) {
+        FrozenLayers.Snapshot frozen = FrozenLayers.snapshot(network);
+        for (int i = 0; i < iterations; i++) {
+            checkInterrupt(i);
+            network.fit(data);
+            frozen.restore(network.params());
+        }
+    }
+
+    /**
      * Ends training whose thread was interrupted with a {@link java.util.concurrent.CancellationException} (the
      * interrupt flag stays set); checked once per iteration.
      */
@@ -109,6 +127,7 @@ public final class Dl4jTraining {
 
     private static boolean usesAdam(MultiLayerNetwork net) {
         for (int l = 0; l < net.getnLayers(); l++) {
+            // frozen layers are not BaseLayer configurations: their updater does not matter
             if (net.getLayerWiseConfigurations().getConf(l).getLayer()
                     instanceof org.deeplearning4j.nn.conf.layers.BaseLayer bl
                     && !(bl.getIUpdater() instanceof org.nd4j.linalg.learning.config.Adam)) {

@@ -50,10 +50,7 @@ final class FullBatchAdam {
         Adam config = supportedConfig(net);
         TrainingObjective objective = config == null ? null : Dl4jTraining.bind(net, data);
         if (objective == null || !objective.plainJava()) {
-            for (int i = 0; i < iterations; i++) {
-                Dl4jTraining.checkInterrupt(i);
-                net.fit(data);
-            }
+            Dl4jTraining.fitSteps(net, data, iterations);
             return false;
         }
         List<UpdaterBlock> blocks = blocks(net);

@@ -31,7 +31,9 @@ public final class ParameterSubset {
     /**
      * Every trainable parameter of the network (the default): the parameters of frozen layers ({@code FrozenLayer},
      * {@code FrozenLayerWithBackprop}, as transfer learning creates them) are constants of the objective and are left
-     * out, so a frozen feature extractor with a trainable head is analysed over the head.
+     * out, so a frozen feature extractor with a trainable head is analysed over the head. A layer whose updater is
+     * {@code NoOp} is not frozen: DL4J subtracts its raw gradient (gradient descent with learning rate 1), so it is
+     * trained and analysed (a WARN says so); wrap a layer in {@code FrozenLayer} to keep it fixed.
      */
     public static ParameterSubset all() {
         return ALL;

@@ -15,7 +15,9 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * parameter. DL4J scores both {@code L2Regularization} (builder {@code l2}/{@code l2Bias}) and {@code WeightDecay}
  * (builder {@code weightDecay}) as {@code ½·c·‖θ‖²} of the parameters they are configured for (by default the
  * weights, not the biases); {@code κ} is the sum of their coefficients. It is read from DL4J's own
- * {@code Regularization.score} of unit vectors, and any non-quadratic regulariser (L1) is rejected.
+ * {@code Regularization.score} of unit vectors, and any non-quadratic regulariser (L1) is rejected. Frozen layers
+ * ({@link FrozenLayers}) have {@code κ = 0}: their parameters are constants, and DL4J's {@code score()} leaves their
+ * regulariser out, although their runtime configuration (the wrapped layer's) still lists it.
  */
 final class Regularizer {
 
@@ -26,7 +28,9 @@ final class Regularizer {
     static INDArray curvatures(NetworkCopy net) {
         double[] kappa = new double[(int) net.params().length()];
         for (NetworkCopy.LayerSpec l : net.layers()) {
-            fill(kappa, l.layer(), l.conf(), l.offset(), l.label());
+            if (!FrozenLayers.isFrozen(l.conf(), l.layer())) {
+                fill(kappa, l.layer(), l.conf(), l.offset(), l.label());
+            }
         }
         return Nd4j.createFromArray(kappa);
     }
@@ -37,7 +41,9 @@ final class Regularizer {
         long offset = 0;
         for (int i = 0; i < net.getnLayers(); i++) {
             Layer layer = net.getLayer(i);
-            fill(kappa, layer, layer.conf().getLayer(), offset, "layer " + i);
+            if (!FrozenLayers.isFrozen(net.getLayerWiseConfigurations().getConf(i).getLayer(), layer)) {
+                fill(kappa, layer, layer.conf().getLayer(), offset, "layer " + i);
+            }
             offset += layer.numParams();
         }
         return kappa;
