@@ -184,6 +184,8 @@ public final class InfluenceEstimator {
      */
     public InfluenceEstimator withTrainingData(DataSet train) {
         Arguments.checkDataSet("training data", train);
+        // the widths now, not at the first query: one example through the model (its first row's labels too)
+        fits("training data", () -> model.losses(DataSets.subset(train, new int[] {0})));
         return new InfluenceEstimator(model, new TrainingState(model, train,
                 MonitoredCurvature.of(model.curvature(train))), damping, solver,
                 strict, progress, timeBudget);
@@ -336,7 +338,7 @@ public final class InfluenceEstimator {
         return monitored("prepare", () -> {
             TrainingState t = requireTraining();
             Arguments.checkDataSet("testPoint", testPoint);
-            INDArray testGradient = Arguments.toDoubleVector(model.meanLossGradient(testPoint));
+            INDArray testGradient = Arguments.toDoubleVector(fits("testPoint", () -> model.meanLossGradient(testPoint)));
             SolverResult result = solve(t, testGradient);
             // after the solve: a model may then compute ∇R(θ̂) from the state its curvature already holds
             warnIfNotStationary(t);
@@ -400,7 +402,8 @@ public final class InfluenceEstimator {
             int n = data.numExamples();
             long p = model.numParameters();
             long start = System.nanoTime();
-            INDArray testGradients = model.perExampleGradients(testPoints).castTo(DataType.DOUBLE);
+            INDArray testGradients = fits("testPoints", () -> model.perExampleGradients(testPoints))
+                    .castTo(DataType.DOUBLE);
             if (testGradients.rows() != q || testGradients.columns() != p) {
                 throw new IllegalStateException("model returned per-example gradients of shape "
                         + java.util.Arrays.toString(testGradients.shape()) + " for " + q + " test points");
@@ -462,7 +465,7 @@ public final class InfluenceEstimator {
         return monitored("influenceOnParameters", () -> {
             TrainingState t = requireTraining();
             Arguments.checkDataSet("example", example);
-            INDArray g = Arguments.toDoubleVector(model.meanLossGradient(example));
+            INDArray g = Arguments.toDoubleVector(fits("example", () -> model.meanLossGradient(example)));
             return solve(t, g).solution().negi();
         });
     }
@@ -624,6 +627,18 @@ public final class InfluenceEstimator {
     // ---- internals shared with PreparedInfluence ----
 
     /** {@code gᵢᵀv} for every example of {@code data}, in blocks of {@link #SCORING_CHUNK} rows. */
+    /**
+     * Runs a model call on the caller's argument {@code name}, so that the model's rejection of the data (which names
+     * the SPI's parameter, {@code data}) names the caller's argument: {@code "testPoint does not fit the model: ..."}.
+     */
+    static <T> T fits(String name, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " does not fit the model: " + e.getMessage(), e);
+        }
+    }
+
     double[] batchedDots(DataSet data, INDArray v) {
         int n = data.numExamples();
         double[] out = new double[n];

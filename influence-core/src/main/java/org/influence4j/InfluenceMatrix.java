@@ -36,16 +36,28 @@ public final class InfluenceMatrix {
         return values.dup();
     }
 
-    /** {@code I_up,loss(zᵢ, z_q)}. */
+    /**
+     * {@code I_up,loss(zᵢ, z_q)}.
+     *
+     * @throws IndexOutOfBoundsException if {@code q} or {@code i} is out of range
+     */
     public double value(int q, int i) {
+        checkQuery(q);
+        if (i < 0 || i >= examples()) {
+            throw new IndexOutOfBoundsException("example " + i + " is outside 0.." + (examples() - 1));
+        }
         return values.getDouble(q, i);
+    }
+
+    private void checkQuery(int q) {
+        if (q < 0 || q >= queries()) {
+            throw new IndexOutOfBoundsException("query " + q + " is outside 0.." + (queries() - 1));
+        }
     }
 
     /** The scores of test point {@code q} as {@link InfluenceScores} (ranking, removal predictions, diagnostics). */
     public InfluenceScores scores(int q) {
-        if (q < 0 || q >= queries()) {
-            throw new IndexOutOfBoundsException("query " + q + " is outside 0.." + (queries() - 1));
-        }
+        checkQuery(q);
         double[] v = values.get(NDArrayIndex.point(q), NDArrayIndex.all()).toDoubleVector();
         double[] r = new double[v.length];
         java.util.Arrays.fill(r, queries.regularizerTerm(q));

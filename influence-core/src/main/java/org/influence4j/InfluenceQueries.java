@@ -44,7 +44,14 @@ public final class InfluenceQueries {
 
     /** The solve of test point {@code q} ({@code s_q = (H+λI)⁻¹∇ℓ(z_q)}), with its diagnostics. */
     public SolverResult solverResult(int q) {
+        checkQuery(q);
         return results.get(q);
+    }
+
+    private void checkQuery(int q) {
+        if (q < 0 || q >= results.size()) {
+            throw new IndexOutOfBoundsException("query " + q + " is outside 0.." + (results.size() - 1));
+        }
     }
 
     /** The least accurate solve (an unconverged one first, then the largest relative residual). */
@@ -64,6 +71,7 @@ public final class InfluenceQueries {
      * {@link InfluenceScores#regularizerTerm(int)}); 0 for an unregularised model.
      */
     public double regularizerTerm(int q) {
+        checkQuery(q);
         return regularizer[q];
     }
 

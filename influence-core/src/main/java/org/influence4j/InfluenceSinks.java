@@ -164,6 +164,12 @@ public final class InfluenceSinks {
      */
     public static InfluenceSink csv(Path file, List<String> queryNames, boolean overwrite) {
         checkTarget(file, overwrite);
+        for (int q = 0; queryNames != null && q < queryNames.size(); q++) {
+            if (queryNames.get(q) == null) { // List.copyOf would throw without saying which
+                throw new NullPointerException("queryNames contains null at index " + q
+                        + "; give one name per test point, or null for query_0, query_1, ...");
+            }
+        }
         List<String> names = queryNames == null ? null : List.copyOf(queryNames);
         return new FileSink(file) {
             private Writer out;

@@ -50,7 +50,7 @@ public final class PreparedInfluence {
      * Values follow {@link InfluenceScores}' sign convention.
      */
     public InfluenceScores scores() {
-        return scoresFor(estimator.trainingData());
+        return scoresFor("training data", estimator.trainingData());
     }
 
     /**
@@ -62,9 +62,13 @@ public final class PreparedInfluence {
      * @param examples data set to score; not modified
      */
     public InfluenceScores scoresFor(DataSet examples) {
-        Arguments.checkDataSet("examples", examples);
+        return scoresFor("examples", examples);
+    }
+
+    private InfluenceScores scoresFor(String name, DataSet examples) {
+        Arguments.checkDataSet(name, examples);
         InfluenceModel model = estimator.model();
-        double[] values = estimator.batchedDots(examples, inverseHvp);
+        double[] values = InfluenceEstimator.fits(name, () -> estimator.batchedDots(examples, inverseHvp));
         for (int i = 0; i < values.length; i++) {
             values[i] = -values[i]; // I_up,loss = −s_testᵀ gᵢ
         }

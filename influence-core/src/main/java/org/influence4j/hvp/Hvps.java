@@ -56,7 +56,7 @@ public final class Hvps {
         double bytes = 8.0 * p * p;
         if (bytes > maxBytes) {
             throw new IllegalArgumentException(String.format(
-                    "a dense Hessian with p = %d parameters needs %s but the limit is %s; "
+                    "a dense Hessian with p = %d parameters needs %s but the limit maxBytes is %s; "
                             + "use IHVPSolver.conjugateGradient() or lissa(), or restrict the parameters",
                     p, bytes >= Long.MAX_VALUE ? bytes + " bytes" : Arguments.formatBytes((long) bytes),
                     Arguments.formatBytes(maxBytes)));

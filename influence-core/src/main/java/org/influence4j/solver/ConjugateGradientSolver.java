@@ -149,6 +149,10 @@ public final class ConjugateGradientSolver implements IHVPSolver {
      */
     public ConjugateGradientSolver withJacobiPreconditioner(INDArray diagonal) {
         Arguments.checkVector("diagonal", diagonal, diagonal == null ? 0 : diagonal.length());
+        if (diagonal.isEmpty()) {
+            throw new IllegalArgumentException("diagonal has shape " + java.util.Arrays.toString(diagonal.shape())
+                    + "; a Jacobi preconditioner needs one entry > 0 per parameter");
+        }
         INDArray d = Arguments.toDoubleVector(diagonal);
         double min = d.minNumber().doubleValue();
         if (!(min > 0)) {

@@ -501,11 +501,20 @@ public final class KroneckerFactors {
     /**
      * Reads factors written by {@link #save}.
      *
-     * @throws IllegalArgumentException if the file is not a factor file of this format (the message names the file)
+     * @throws IllegalArgumentException if the file does not exist, is a directory, or is not a factor file of this
+     *                                  format (the message names the file)
      * @throws UncheckedIOException     if it cannot be read
      */
     public static KroneckerFactors load(Path file) {
         Objects.requireNonNull(file, "file");
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("factor file " + file + " is a directory; pass a file written by "
+                    + "KroneckerFactors.save");
+        }
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("factor file " + file + " does not exist; pass a file written by "
+                    + "KroneckerFactors.save");
+        }
         try (InputStream is = Files.newInputStream(file);
              DataInputStream in = new DataInputStream(new BufferedInputStream(is, 1 << 16))) {
             byte[] magic = new byte[MAGIC.length];

@@ -148,7 +148,10 @@ public final class LeaveOneOutValidation {
             throw new IllegalArgumentException("indices " + Arrays.toString(copy) + " contain duplicates");
         }
         for (int i : copy) {
-            Arguments.checkNonNegative("index", i);
+            if (i < 0) {
+                throw new IllegalArgumentException("indices " + Arrays.toString(copy) + " contain " + i
+                        + "; training indices are >= 0");
+            }
         }
         return new LeaveOneOutValidation(topK, randomSample, seed, copy, listener);
     }

@@ -224,10 +224,10 @@ class ExactSolverTest extends SolverContractTest {
     void solve_refusesOperatorWhoseDenseMatrixExceedsMaxBytes() {
         assertThatThrownBy(() -> IHVPSolver.exact().withMaxBytes(1000).solve(PROBLEM.operator(), SolverFixtures.gaussian(P, 1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dense Hessian with p = 30")
-                .hasMessageContaining("conjugateGradient").hasMessageContaining("needs 7.0 KiB but the limit is 1000 bytes");
+                .hasMessageContaining("conjugateGradient").hasMessageContaining("needs 7.0 KiB but the limit maxBytes is 1000 bytes");
         // the smallest limit is still printed in readable, non-zero units; the prepared path checks before forming
         assertThatThrownBy(() -> IHVPSolver.exact().withMaxBytes(1).prepare(Curvature.of(PROBLEM.operator()), 0.1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the limit is 1 byte;");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the limit maxBytes is 1 byte;");
     }
 
     @Test
