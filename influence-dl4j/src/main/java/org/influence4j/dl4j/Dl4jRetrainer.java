@@ -136,17 +136,24 @@ public final class Dl4jRetrainer implements Retrainer {
      * the training data when the retrainer is built and for every test point before any retraining.
      */
     private void checkWidths(String what, DataSet data) {
+        NetworkCopy.LayerSpec first = layers.get(0);
+        checkWidths(what, data, first.conf(), first.preProcessor() != null, layers.get(layers.size() - 1).conf());
+    }
+
+    /**
+     * Labels must have one column per output of {@code last}, features one per input of {@code first} (where DL4J
+     * defines both and no preprocessor reshapes the input).
+     */
+    static void checkWidths(String what, DataSet data, org.deeplearning4j.nn.conf.layers.Layer first,
+                            boolean preProcessed, org.deeplearning4j.nn.conf.layers.Layer last) {
         INDArray x = data.getFeatures();
         INDArray y = data.getLabels();
-        if (layers.get(layers.size() - 1).conf() instanceof FeedForwardLayer out && y.rank() == 2
-                && out.getNOut() != y.size(1)) {
+        if (last instanceof FeedForwardLayer out && y.rank() == 2 && out.getNOut() != y.size(1)) {
             throw new IllegalArgumentException(what + " labels have " + y.size(1) + " columns but the network has "
                     + out.getNOut() + " outputs; pass labels with one column per output (e.g. one-hot), as the "
                     + "network was trained on");
         }
-        NetworkCopy.LayerSpec first = layers.get(0);
-        if (first.conf() instanceof FeedForwardLayer in && first.preProcessor() == null && x.rank() == 2
-                && in.getNIn() != x.size(1)) {
+        if (first instanceof FeedForwardLayer in && !preProcessed && x.rank() == 2 && in.getNIn() != x.size(1)) {
             throw new IllegalArgumentException(what + " features have " + x.size(1) + " columns but the network "
                     + "takes " + in.getNIn() + " inputs; pass features with one column per input, as the network "
                     + "was trained on");

@@ -40,13 +40,40 @@ public final class Dl4jTraining {
      * @param data     the training set; not modified
      * @param protocol how to train
      * @return the outcome, with {@code R} and {@code ‖∇R‖} at the final parameters
-     * @throws IllegalArgumentException if the network type, data type or updater does not fit the protocol (the
-     *                                  message names the remedy)
+     * @throws IllegalArgumentException if the network type, data type or updater does not fit the protocol, or the
+     *                                  data's feature or label width does not fit the network (the message names
+     *                                  the remedy)
      */
     public static TrainingProtocol.Outcome trainInPlace(Object network, DataSet data, TrainingProtocol protocol) {
         Objects.requireNonNull(protocol, "protocol");
         Arguments.checkDataSet("data", data);
+        checkWidths(network, data);
         return run(network, data, protocol, protocol.trainIterations());
+    }
+
+    /** The data's widths against the network's first and last layer ({@link Dl4jRetrainer#checkWidths}). */
+    private static void checkWidths(Object network, DataSet data) {
+        if (network instanceof MultiLayerNetwork net && net.getnLayers() > 0) {
+            var conf = net.getLayerWiseConfigurations();
+            Dl4jRetrainer.checkWidths("data", data, conf.getConf(0).getLayer(), conf.getInputPreProcess(0) != null,
+                    conf.getConf(net.getnLayers() - 1).getLayer());
+        } else if (network instanceof ComputationGraph graph && graph.getVertices() != null) {
+            org.deeplearning4j.nn.graph.vertex.GraphVertex first = null;
+            org.deeplearning4j.nn.graph.vertex.GraphVertex last = null;
+            for (int idx : graph.topologicalSortOrder()) {
+                var v = graph.getVertices()[idx];
+                if (v.hasLayer()) {
+                    first = first == null ? v : first;
+                    last = v;
+                }
+            }
+            if (first != null) {
+                boolean pre = first instanceof org.deeplearning4j.nn.graph.vertex.impl.LayerVertex lv
+                        && lv.getLayerPreProcessor() != null;
+                Dl4jRetrainer.checkWidths("data", data, first.getLayer().conf().getLayer(), pre,
+                        last.getLayer().conf().getLayer());
+            }
+        }
     }
 
     /** Trains {@code network} in place for {@code iterations} (cap or budget) under {@code protocol}. */
