@@ -99,6 +99,7 @@ final class FragilityCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        checkValues();
         String name = quick ? "quick" : preset.toLowerCase(Locale.ROOT);
         FragilityStudy.Config c = preset(name);
         Path dir = common.apply("out/" + name, OUTPUTS);
@@ -145,6 +146,37 @@ final class FragilityCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The options' own ranges, checked before any work and named as on the command line. */
+    private void checkValues() {
+        for (int d : depths != null ? depths : List.<Integer>of()) {
+            require(d >= 0 && d <= 64, "--depths " + depths + " contains " + d + "; depths are between 0 and 64");
+        }
+        for (int w : widths != null ? widths : List.<Integer>of()) {
+            require(w >= 1, "--widths " + widths + " contains " + w + "; widths are >= 1");
+        }
+        for (double wd : weightDecays != null ? weightDecays : List.<Double>of()) {
+            require(wd >= 0 && !Double.isInfinite(wd), "--weight-decays " + weightDecays + " contains " + wd
+                    + "; weight decays are finite and >= 0");
+        }
+        require(testPoints == null || testPoints >= 1, "--test-points (" + testPoints + ") must be >= 1");
+        require(topK == null || topK >= 1, "-k/--top-k (" + topK + ") must be >= 1");
+        require(random == null || random >= 0, "--random (" + random + ") must be >= 0");
+        require(damping == null || damping >= 0 && !Double.isInfinite(damping), "--damping (" + damping
+                + ") must be finite and >= 0");
+        require(trainExamples == null || trainExamples >= 0, "--train-examples (" + trainExamples + ") must be >= 0 "
+                + "(0: all)");
+        require(trainIterations == null || trainIterations >= 1, "--train-iterations (" + trainIterations
+                + ") must be >= 1");
+        require(retrainIterations == null || retrainIterations >= 1, "--retrain-iterations (" + retrainIterations
+                + ") must be >= 1");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
     }
 
     private static FragilityStudy.Config preset(String name) {

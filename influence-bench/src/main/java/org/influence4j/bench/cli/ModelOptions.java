@@ -230,8 +230,17 @@ final class ModelOptions {
         int features = data.train().numFeatures();
         int classes = data.train().numClasses();
         TrainingProtocol protocol = protocol();
-        if (!(damping >= 0)) {
-            throw new IllegalArgumentException("--damping (" + damping + ") must be >= 0");
+        if (!(damping >= 0) || Double.isInfinite(damping)) {
+            throw new IllegalArgumentException("--damping (" + damping + ") must be finite and >= 0");
+        }
+        if (depth < 0) {
+            throw new IllegalArgumentException("--depth (" + depth + ") must be >= 0");
+        }
+        if (width < 1) {
+            throw new IllegalArgumentException("--width (" + width + ") must be >= 1");
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("--weight-decay (" + weightDecay + ") must be finite and >= 0");
         }
         solver(seed, 0); // validates --solver before the expensive work
         boolean lenet = lenet(); // validates --architecture
