@@ -390,6 +390,15 @@ public final class KroneckerFactors {
         return Nd4j.createFromArray(b.lambda.clone()).reshape(b.layer.outputs(), b.layer.inputs());
     }
 
+    /**
+     * Block {@code k}'s eigenbases {@code {Q_A, Q_G}} (eigenvectors as columns, eigenvalues ascending), fresh arrays:
+     * the Kronecker eigenbasis of the block is {@code Q_G ⊗ Q_A} in the block's row-major order.
+     */
+    public INDArray[] eigenbasis(int k) {
+        Block b = blocks.get(k);
+        return new INDArray[] {b.qa.dup(), b.qg.dup()};
+    }
+
     /** Block {@code k}'s factors {@code A} and {@code G} reassembled from their eigendecompositions (fresh arrays). */
     public INDArray[] factors(int k) {
         Block b = blocks.get(k);

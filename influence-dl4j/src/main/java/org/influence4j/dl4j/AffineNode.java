@@ -15,8 +15,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * </pre>
  * Parameters in DL4J's layout: {@code W} as an 'f'-order [d_in, d_out] block, then {@code b}.
  */
-final class AffineNode extends ChainNode {
+final class AffineNode extends ChainNode implements KroneckerNode {
 
+    private final String name;
     private final INDArray w;      // [din, dout], 'c'
     private final INDArray b;      // [1, dout] or null
     private final long subW;       // -1: not analysed
@@ -24,7 +25,15 @@ final class AffineNode extends ChainNode {
     private final long din;
     private final long dout;
 
-    AffineNode(INDArray w, INDArray b, long subW, long subB) {
+    /**
+     * @param name for messages ({@link #blockName()})
+     * @param w    the weights [d_in, d_out], 'c' order (kept, not copied)
+     * @param b    the bias [1, d_out], or null
+     * @param subW subset offset of W ('f'-order [d_in, d_out] block), or -1 if not analysed
+     * @param subB subset offset of b, or -1
+     */
+    AffineNode(String name, INDArray w, INDArray b, long subW, long subB) {
+        this.name = name;
         this.w = w;
         this.b = b;
         this.subW = subW;
@@ -158,6 +167,65 @@ final class AffineNode extends ChainNode {
         if (subB >= 0) {
             rows.get(NDArrayIndex.all(), NDArrayIndex.interval(subB, subB + dout)).assign(s.delta);
         }
+    }
+
+    // ------------------------------------------------------------------ Kronecker block: W [d_out, d_in (+1)]
+
+    @Override
+    public String blockName() {
+        return name;
+    }
+
+    @Override
+    public long blockOutputs() {
+        return dout;
+    }
+
+    @Override
+    public long blockInputs() {
+        return din + (b != null ? 1 : 0);
+    }
+
+    @Override
+    public boolean blockBias() {
+        return b != null;
+    }
+
+    @Override
+    public long blockPositions() {
+        return 1;
+    }
+
+    /** Element (o, j) is DL4J's W[j, o] ('f' order: {@code subW + o·d_in + j}); the bias column is b[o]. */
+    @Override
+    public int[] blockParameterIndex() {
+        int in = (int) blockInputs();
+        int[] index = new int[(int) dout * in];
+        for (int o = 0; o < dout; o++) {
+            for (int j = 0; j < din; j++) {
+                index[o * in + j] = Math.toIntExact(subW + o * din + j);
+            }
+            if (b != null) {
+                index[o * in + (int) din] = Math.toIntExact(subB + o);
+            }
+        }
+        return index;
+    }
+
+    @Override
+    public INDArray blockActivations(State state) {
+        S s = (S) state;
+        INDArray a = Nd4j.createUninitialized(DataType.DOUBLE, s.b, blockInputs());
+        a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, din)).assign(s.a);
+        if (b != null) {
+            a.get(NDArrayIndex.all(), NDArrayIndex.point(din)).assign(1.0);
+        }
+        return a;
+    }
+
+    @Override
+    public INDArray blockErrors(State state) {
+        return PoolNode.contiguous(((S) state).delta);
     }
 
     @Override

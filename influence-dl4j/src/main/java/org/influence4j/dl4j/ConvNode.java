@@ -24,7 +24,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * memory than caching {@code A}). Parameters in DL4J's layout: bias first, then {@code W}
  * as a 'c'-order [O, C, kH, kW] block.
  */
-final class ConvNode extends ChainNode {
+final class ConvNode extends ChainNode implements KroneckerNode {
 
     /** Geometry of a 2-D window operation in DL4J's conventions (shared with pooling). */
     record Geometry(long c, long h, long w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
@@ -34,6 +34,7 @@ final class ConvNode extends ChainNode {
         }
     }
 
+    private final String name;
     private final Geometry g;
     private final long outC;
     private final long k;
@@ -42,7 +43,16 @@ final class ConvNode extends ChainNode {
     private final long subW;       // -1: not analysed
     private final long subB;
 
-    ConvNode(Geometry g, INDArray w2, INDArray b, long subW, long subB) {
+    /**
+     * @param name for messages ({@link #blockName()})
+     * @param g    the window geometry
+     * @param w2   the weights as this node's [K, O] matrix, 'c' order (kept, not copied)
+     * @param b    the bias [1, O], or null
+     * @param subW subset offset of DL4J's W block ([O, C, kH, kW], 'c' order), or -1 if not analysed
+     * @param subB subset offset of b, or -1
+     */
+    ConvNode(String name, Geometry g, INDArray w2, INDArray b, long subW, long subB) {
+        this.name = name;
         this.g = g;
         this.w2 = w2;
         this.b = b;
@@ -76,9 +86,17 @@ final class ConvNode extends ChainNode {
 
     /** {@code im2col(x)} of a channels-last chunk [B, H, W, C] as a 'c'-order [B·P, K] matrix. */
     INDArray unfold(INDArray x) {
+        return unfold(x, false);
+    }
+
+    /**
+     * {@code im2col(x)} as a 'c'-order [B·P, K] matrix, or [B·P, K + 1] with a last column of ones when
+     * {@code onesColumn} is set.
+     */
+    private INDArray unfold(INDArray x, boolean onesColumn) {
         x = PoolNode.contiguous(x);
         long n = x.size(0);
-        INDArray cols = Nd4j.createUninitialized(DataType.DOUBLE, n * g.positions(), k);
+        INDArray cols = Nd4j.createUninitialized(DataType.DOUBLE, n * g.positions(), k + (onesColumn ? 1 : 0));
         DoubleBuffer in = PoolNode.buffer(x);
         DoubleBuffer out = PoolNode.buffer(cols);
         int h = (int) g.h();
@@ -87,11 +105,15 @@ final class ConvNode extends ChainNode {
         int oh = (int) g.oh();
         int ow = (int) g.ow();
         int kk = (int) k;
+        int width = kk + (onesColumn ? 1 : 0);
         PoolNode.forEachExample(n, i -> {
             int inBase = i * h * w * c;
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
-                    int row = ((i * oh + oy) * ow + ox) * kk;
+                    int row = ((i * oh + oy) * ow + ox) * width;
+                    if (onesColumn) {
+                        out.put(row + kk, 1.0);
+                    }
                     int col = 0;
                     for (int ky = 0; ky < g.kh(); ky++) {
                         int y = oy * g.sh() - g.ph() + ky * g.dh();
@@ -299,6 +321,69 @@ final class ConvNode extends ChainNode {
                 rows.get(NDArrayIndex.point(i), NDArrayIndex.interval(subB, subB + outC)).assign(di.sum(0));
             }
         }
+    }
+
+    // ------------------------------------------------------------------ Kronecker block: W₂ᵀ [O, K (+1)]
+
+    @Override
+    public String blockName() {
+        return name;
+    }
+
+    @Override
+    public long blockOutputs() {
+        return outC;
+    }
+
+    @Override
+    public long blockInputs() {
+        return k + (b != null ? 1 : 0);
+    }
+
+    @Override
+    public boolean blockBias() {
+        return b != null;
+    }
+
+    @Override
+    public long blockPositions() {
+        return g.positions();
+    }
+
+    /**
+     * Column {@code j = (i·kW + jj)·C + c} of the unfolded patch (this node's (i, j, c) order) is DL4J's
+     * {@code W[o, c, i, jj]}, at {@code subW + o·K + (c·kH + i)·kW + jj} ('c'-order [O, C, kH, kW]); the bias column is
+     * {@code b[o]}.
+     */
+    @Override
+    public int[] blockParameterIndex() {
+        int in = (int) blockInputs();
+        int c = (int) g.c();
+        int[] index = new int[(int) outC * in];
+        for (int o = 0; o < outC; o++) {
+            for (int i = 0; i < g.kh(); i++) {
+                for (int jj = 0; jj < g.kw(); jj++) {
+                    for (int q = 0; q < c; q++) {
+                        int col = (i * g.kw() + jj) * c + q;
+                        index[o * in + col] = Math.toIntExact(subW + o * k + ((long) q * g.kh() + i) * g.kw() + jj);
+                    }
+                }
+            }
+            if (b != null) {
+                index[o * in + (int) k] = Math.toIntExact(subB + o);
+            }
+        }
+        return index;
+    }
+
+    @Override
+    public INDArray blockActivations(State state) {
+        return unfold(((S) state).x, b != null);
+    }
+
+    @Override
+    public INDArray blockErrors(State state) {
+        return PoolNode.contiguous(((S) state).delta);
     }
 
     @Override

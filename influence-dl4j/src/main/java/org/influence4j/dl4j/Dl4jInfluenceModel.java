@@ -59,6 +59,11 @@ import org.slf4j.LoggerFactory;
  * {@link #hessian(DataSet)} caches the forward activations and backward errors of its data set, so each product
  * costs only the tangent passes.
  *
+ * <h2>Kronecker-factored curvature</h2>
+ * Where the products are exact, {@link #layerStatistics(DataSet)} offers the per-layer inputs and pre-activation
+ * gradients that K-FAC and EK-FAC are fitted from: one block per analysed dense, output or convolution layer, with
+ * observed, sampled or all labels weighted by their probabilities (see {@code ChainLayerStatistics}).
+ *
  * <h2>Threading</h2>
  * Calls that use the private DL4J copy (losses, DL4J gradients, finite differences) synchronise on it; the exact
  * operators are immutable and thread-safe.
@@ -484,17 +489,24 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         if (last != null && last.covers(d)) {
             return last.pass(); // the same data as a live operator's cached pass: no new forward/backward pass
         }
-        INDArray in;
+        INDArray in = chainInput(name, d);
+        return cached ? chain.pass(in, d.y()) : chain.streamingPass(in, d.y());
+    }
+
+    /**
+     * The chain's input for {@code d}: the features themselves, or DL4J's input of the first analysed layer (after the
+     * fixed layers before it and, for a {@link DenseChain}, after its preprocessor).
+     */
+    private INDArray chainInput(String name, Data d) {
         synchronized (net) {
             try {
                 int first = chain.firstPosition();
                 boolean raw = first == 0 && (chain instanceof LayerChain || net.layers().get(0).preProcessor() == null);
-                in = raw ? d.x() : net.layerInput(first, d.x());
+                return raw ? d.x() : net.layerInput(first, d.x());
             } catch (DL4JException e) {
                 throw misfit(name, e);
             }
         }
-        return cached ? chain.pass(in, d.y()) : chain.streamingPass(in, d.y());
     }
 
     /**
@@ -623,6 +635,62 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
                     + "; use HvpMode.FINITE_DIFFERENCE");
         }
         return new DenseHessian(chain, cachedPass(d), kappa, m == HvpMode.GAUSS_NEWTON);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Offered whenever the analysed part has exact products ({@link #batchedPerExampleGradients()}): chains of dense,
+     * output and 2-D convolution layers with poolings, activations and reshapes between them. One block per analysed
+     * dense, output or convolution layer; see {@code ChainLayerStatistics} for the layout, the label draws of each
+     * {@link org.influence4j.solver.FisherSampling} and the memory. The statistics hold the model's DOUBLE working
+     * copy of {@code data} (as every other method takes), never the caller's arrays.
+     *
+     * @throws IllegalArgumentException if {@code data} does not fit the network (the same checks and messages as
+     *                                  {@link #hessian(DataSet)})
+     * @throws IllegalStateException    if the network's regulariser is not a multiple of the identity on a layer's
+     *                                  weights and zero on its biases ({@code l2Bias}/{@code weightDecayBias})
+     */
+    @Override
+    public java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics(DataSet data) {
+        Data d = prepare("data", data);
+        LayerChain sc = statisticsChain();
+        if (sc == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new ChainLayerStatistics(sc, chainInput("data", d), d.y(),
+                kappa.toDoubleVector()));
+    }
+
+    private volatile LayerChain statisticsChain;
+
+    /**
+     * The chain the statistics are computed on: the model's own {@link LayerChain}, or for a {@link DenseChain} a
+     * {@link LayerChain} of the same layers on the same input (built once); null if there is no exact chain.
+     */
+    private LayerChain statisticsChain() {
+        if (chain == null) {
+            return null;
+        }
+        if (chain instanceof LayerChain lc) {
+            return lc;
+        }
+        LayerChain sc = statisticsChain;
+        if (sc == null) {
+            synchronized (net) { // reads the copy's parameters, which finite differences perturb under this lock
+                sc = statisticsChain;
+                if (sc == null) {
+                    LayerChain.Result r = LayerChain.build(net, layout, chain.firstPosition(), 0, true);
+                    if (r.chain() == null) {
+                        throw new IllegalStateException("no layer chain for the dense chain " + chain + ": "
+                                + r.reason());
+                    }
+                    sc = r.chain();
+                    statisticsChain = sc;
+                }
+            }
+        }
+        return sc;
     }
 
     /** Exact or Gauss–Newton operator over a cached pass. Immutable, thread-safe. */

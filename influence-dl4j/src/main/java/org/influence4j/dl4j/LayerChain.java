@@ -57,6 +57,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * extra gradient per product for the uncached part. Each product allocates its temporaries (about
  * {@link #scratchBytesPerExample()} per example of one chunk) in a per-thread workspace that is reused.
  *
+ * <p>The same nodes give the layer statistics of Kronecker-factored curvatures ({@link ChainLayerStatistics}): the
+ * inputs and errors of the dense and convolution nodes ({@link KroneckerNode}) after one forward and one backward
+ * pass per label draw.
+ *
  * <p>Immutable and thread-safe (the parameters are copies taken at construction).
  */
 final class LayerChain implements ExactChain {
@@ -113,6 +117,16 @@ final class LayerChain implements ExactChain {
      * @param cacheBudgetBytes bytes of cached state a {@link Pass} may keep (the rest is recomputed per product)
      */
     static Result build(NetworkCopy net, ParameterLayout layout, int first, long cacheBudgetBytes) {
+        return build(net, layout, first, cacheBudgetBytes, false);
+    }
+
+    /**
+     * Builds the chain from the layer at {@code first}; with {@code firstPreprocessed}, the chain's input is the first
+     * layer's input after its preprocessor (which the caller applies, as for a {@link DenseChain}), so that
+     * preprocessor is not part of the chain.
+     */
+    static Result build(NetworkCopy net, ParameterLayout layout, int first, long cacheBudgetBytes,
+                        boolean firstPreprocessed) {
         if (!net.isChain()) {
             return Result.no("the ComputationGraph is not a simple chain of layers");
         }
@@ -130,7 +144,9 @@ final class LayerChain implements ExactChain {
         if (firstLayer.conf().getClass() == ConvolutionLayer.class) {
             inChannels = ((ConvolutionLayer) firstLayer.conf()).getNIn();
         }
-        if (firstLayer.preProcessor() instanceof FeedForwardToCnnPreProcessor p) {
+        if (firstPreprocessed) {
+            declared = null; // the caller hands the chain the first layer's input after its preprocessor
+        } else if (firstLayer.preProcessor() instanceof FeedForwardToCnnPreProcessor p) {
             declared = new long[] {p.getInputHeight(), p.getInputWidth(), p.getNumChannels()};
         } else if (firstLayer.preProcessor() != null) {
             return Result.no(firstLayer.label() + " has an input preprocessor ("
@@ -200,13 +216,14 @@ final class LayerChain implements ExactChain {
                 long subW = subStart;
                 long subB = subStart >= 0 && hasBias ? subStart + din * dout : -1;
                 String label = l.label();
+                String blockName = blockName(output ? "output" : "dense", l);
                 steps.add(in -> {
                     if (in.length != 1 || in[0] != din) {
                         throw new IllegalArgumentException(label + " expects " + din + " inputs per example but the "
                                 + "layers before it produce " + user(in));
                     }
                     List<ChainNode> ns = new ArrayList<>();
-                    ns.add(new AffineNode(w, b, subW, subB));
+                    ns.add(new AffineNode(blockName, w, b, subW, subB));
                     if (!act.isIdentity()) {
                         ns.add(new ActivationNode(act, new long[] {dout}));
                     }
@@ -294,6 +311,13 @@ final class LayerChain implements ExactChain {
         }
         return new Result(new LayerChain(List.copyOf(steps), head, first, declared, implied, cacheBudgetBytes,
                 String.join(" → ", names) + " → " + head), null);
+    }
+
+    /** {@code conv0}, or {@code conv0 "name"} when the layer has a name of its own (not DL4J's default). */
+    private static String blockName(String kind, NetworkCopy.LayerSpec l) {
+        String base = kind + l.position();
+        boolean generic = l.name().equals(String.valueOf(l.position())) || l.name().equals("layer" + l.position());
+        return generic ? base : base + " \"" + l.name() + "\"";
     }
 
     private static int[] window(int[] k, int[] s, int[] p, int[] d, ConvolutionMode mode) {
@@ -425,6 +449,7 @@ final class LayerChain implements ExactChain {
         long subW = subStart >= 0 ? subStart + wOff : -1;
         long subB = subStart >= 0 && hasBias ? subStart : -1;
         String label = l.label();
+        String blockName = blockName("conv", l);
         return Optional.of(in -> {
             ConvNode.Geometry g = geometry(label, in, kernel, c.getStride(), c.getPadding(), c.getDilation(),
                     c.getConvolutionMode());
@@ -433,7 +458,7 @@ final class LayerChain implements ExactChain {
                         + user(in) + " per example");
             }
             List<ChainNode> ns = new ArrayList<>();
-            ns.add(new ConvNode(g, w2, b, subW, subB));
+            ns.add(new ConvNode(blockName, g, w2, b, subW, subB));
             if (!act.isIdentity()) {
                 ns.add(new ActivationNode(act, new long[] {g.oh(), g.ow(), outC}));
             }
@@ -464,6 +489,18 @@ final class LayerChain implements ExactChain {
                     1, false, 1, 1);
             return List.of(new PoolNode(kind, g, false, true));
         };
+    }
+
+    /** The nodes for the chain input {@code x} (all examples; only its shape is read). */
+    List<ChainNode> nodesFor(INDArray x) {
+        return nodes(inputShape(x));
+    }
+
+    /** Examples {@code [start, start + b)} of the chain input {@code x} in the chain's layout: a fresh 'c'-order array. */
+    INDArray chunkInput(INDArray x, long start, long b) {
+        INDArray xs = x.get(NDArrayIndex.interval(start, start + b));
+        long[] in = inputShape(x);
+        return in.length == 3 ? ReshapeNode.toImages(xs, in[0], in[1], in[2]) : xs.dup('c');
     }
 
     /** The nodes for inputs of per-example shape {@code in} (built once per shape). */
@@ -646,7 +683,7 @@ final class LayerChain implements ExactChain {
     }
 
     /** Whether any node before {@code k} has analysed parameters (else errors need not flow further back). */
-    private static boolean needsInputError(List<ChainNode> list, int k) {
+    static boolean needsInputError(List<ChainNode> list, int k) {
         for (int j = 0; j < k; j++) {
             if (list.get(j).analysed()) {
                 return true;
@@ -856,7 +893,7 @@ final class LayerChain implements ExactChain {
                 "a product over " + pass.n() + " examples");
     }
 
-    private interface Task {
+    interface Task {
         void run(int task, int worker);
     }
 
@@ -865,8 +902,25 @@ final class LayerChain implements ExactChain {
      * thread's product workspace.
      */
     private static void inParallel(int count, int workers, Task task, String what) {
+        inParallel(count, workers, task, what, false);
+    }
+
+    /**
+     * Runs tasks {@code 0..count-1} on {@code workers} threads (the caller's alone when 1), each inside its thread's
+     * product workspace, statically: worker {@code w} runs tasks {@code w, w + workers, …} in order, so the tasks a
+     * worker sees do not depend on timing. An interrupt of the calling thread ends in a {@link CancellationException}
+     * with the interrupt flag set, also when the tasks run on the caller's thread (checked before each task).
+     */
+    static void inRoundRobin(int count, int workers, Task task, String what) {
+        inParallel(count, workers, task, what, true);
+    }
+
+    private static void inParallel(int count, int workers, Task task, String what, boolean roundRobin) {
         if (workers <= 1) {
             for (int c = 0; c < count; c++) {
+                if (roundRobin && Thread.currentThread().isInterrupted()) {
+                    throw new CancellationException("interrupted while computing " + what);
+                }
                 try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(
                         WORKSPACE_CONFIG, WORKSPACE)) {
                     task.run(c, 0);
@@ -881,8 +935,9 @@ final class LayerChain implements ExactChain {
             futures.add(POOL.submit(() -> {
                 PoolNode.SERIAL.set(true);
                 try {
-                    for (int c = next.getAndIncrement(); c < count && !Thread.currentThread().isInterrupted();
-                         c = next.getAndIncrement()) {
+                    for (int c = roundRobin ? worker : next.getAndIncrement();
+                         c < count && !Thread.currentThread().isInterrupted();
+                         c = roundRobin ? c + workers : next.getAndIncrement()) {
                         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(
                                 WORKSPACE_CONFIG, WORKSPACE)) {
                             task.run(c, worker);

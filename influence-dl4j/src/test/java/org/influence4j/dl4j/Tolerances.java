@@ -52,6 +52,11 @@ final class Tolerances {
      * Frobenius: measured 8e-10…1.8e-9 against the dense chain's verified GN.
      */
     static final double GN_VS_JACOBIAN = 1e-6;
+    /**
+     * Layer statistics under the exact expectation over labels, {@code (1/N) Σ g g ᵀv}, vs the Gauss–Newton product:
+     * the same quantity summed in another order, round-off only.
+     */
+    static final double EXPECTED_VS_GAUSS_NEWTON = 1e-9;
     /** Positive semi-definite: smallest eigenvalue ≥ −PSD · largest (round-off of the dense eigensolver). */
     static final double PSD = 1e-10;
 }

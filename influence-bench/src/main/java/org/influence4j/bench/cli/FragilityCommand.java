@@ -78,7 +78,8 @@ final class FragilityCommand implements Callable<Integer> {
     @Option(names = "--random", description = "Additional random training points retrained.")
     Integer random;
 
-    @Option(names = "--solvers", split = ",", description = "exact, cg, lissa (comma-separated).")
+    @Option(names = "--solvers", split = ",", description = "exact, cg, lissa, kfac, ekfac, identity "
+            + "(comma-separated).")
     List<String> solvers;
 
     @Option(names = "--damping", description = "Damping λ of H + λI (preset default 0.01).")
@@ -173,7 +174,8 @@ final class FragilityCommand implements Callable<Integer> {
         try {
             return FragilityStudy.SolverKind.valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown solver '" + s + "'; use exact, cg or lissa");
+            throw new IllegalArgumentException("unknown solver '" + s + "'; use exact, cg, lissa, kfac, ekfac "
+                    + "or identity");
         }
     }
 

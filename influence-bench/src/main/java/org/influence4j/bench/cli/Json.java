@@ -5,13 +5,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /** A minimal JSON writer for the tool's small outputs: maps, lists, strings (escaped), numbers, booleans, null. */
-final class Json {
+public final class Json {
 
     private Json() {
     }
 
     /** Serialises {@code value} with two-space indentation. Non-finite numbers become {@code null}. */
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
         write(sb, value, 0);
         return sb.append('\n').toString();

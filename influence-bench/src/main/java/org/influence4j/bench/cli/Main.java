@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "influence4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Influence functions for DL4J/ND4J models, with checks of when they can be trusted.",
-        subcommands = {ExplainCommand.class, ValidateCommand.class, FragilityCommand.class, DatasetsCommand.class})
+        subcommands = {ExplainCommand.class, ValidateCommand.class, FragilityCommand.class, CurvaturesCommand.class,
+                DatasetsCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Exit code of a command cancelled by Ctrl-C or SIGTERM (128 + SIGINT, the shell's convention). */

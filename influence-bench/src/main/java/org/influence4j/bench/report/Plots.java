@@ -257,6 +257,52 @@ public final class Plots {
         return a <= 1 ? y * t : Math.signum(y) * t * Math.pow(10, a - 1);
     }
 
+    /**
+     * Grouped bar chart: one group per category (e.g. a curvature) and one bar per series in each group (e.g. a
+     * network), for comparing a metric such as a correlation across choices.
+     *
+     * @param file       the PNG to write
+     * @param categories the group labels, at least one
+     * @param series     name → one value per category (NaN draws no bar), at least one, insertion order kept
+     * @param options    title, axis titles, size ({@code logY} must be false)
+     * @return {@code file}
+     * @throws IOException if the file cannot be written
+     */
+    public static Path barChart(Path file, List<String> categories, java.util.LinkedHashMap<String, double[]> series,
+                                PlotOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        if (categories.isEmpty() || series.isEmpty()) {
+            throw new IllegalArgumentException("categories and series must not be empty");
+        }
+        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(options.width())
+                .height(options.height()).title(options.title()).xAxisTitle(options.xAxisTitle())
+                .yAxisTitle(options.yAxisTitle()).build();
+        Styler st = chart.getStyler();
+        st.setChartBackgroundColor(Color.WHITE);
+        st.setChartTitleVisible(!options.title().isEmpty());
+        st.setLegendPosition(Styler.LegendPosition.OutsideS);
+        st.setLegendLayout(Styler.LegendLayout.Horizontal);
+        for (var e : series.entrySet()) {
+            if (e.getValue().length != categories.size()) {
+                throw new IllegalArgumentException("series " + e.getKey() + " has " + e.getValue().length
+                        + " values for " + categories.size() + " categories");
+            }
+            List<Double> values = new ArrayList<>();
+            for (double v : e.getValue()) {
+                values.add(Double.isFinite(v) ? v : null);
+            }
+            chart.addSeries(e.getKey(), new ArrayList<>(categories), values);
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+        }
+        return file;
+    }
+
     private static XYChart newChart(PlotOptions o) {
         XYChart chart = new XYChartBuilder().width(o.width()).height(o.height()).title(o.title())
                 .xAxisTitle(o.xAxisTitle()).yAxisTitle(o.yAxisTitle()).build();

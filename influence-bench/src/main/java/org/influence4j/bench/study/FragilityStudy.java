@@ -53,7 +53,13 @@ public final class FragilityStudy {
         /** Conjugate gradient ({@link IHVPSolver#conjugateGradient()}). */
         CG,
         /** LiSSA ({@link IHVPSolver#lissa()}). */
-        LISSA;
+        LISSA,
+        /** K-FAC with sampled labels ({@link IHVPSolver#kfac()}). */
+        KFAC,
+        /** EK-FAC with sampled labels ({@link IHVPSolver#ekfac()}). */
+        EKFAC,
+        /** Identity curvature: gradient dot products ({@link IHVPSolver#identity()}). */
+        IDENTITY;
 
         /** Lower-case name. */
         public String label() {
@@ -667,6 +673,9 @@ public final class FragilityStudy {
             case EXACT -> exactSolver();
             case CG -> IHVPSolver.conjugateGradient().withMaxIterations(2000);
             case LISSA -> IHVPSolver.lissa().withDepth(config.influence().lissaDepth()).withSeed(config.run().seed() + netSeed);
+            case KFAC -> IHVPSolver.kfac().withSeed(config.run().seed() + netSeed);
+            case EKFAC -> IHVPSolver.ekfac().withSeed(config.run().seed() + netSeed);
+            case IDENTITY -> IHVPSolver.identity();
         };
     }
 

@@ -163,6 +163,36 @@ public final class Networks {
     }
 
     /**
+     * An enlarged LeNet for the many-queries scale runs: {@code conv 5×5×16 (tanh) → max-pool 2×2 → conv 5×5×32 (tanh) →
+     * max-pool 2×2 → dense 96 (tanh) → softmax}, L2 {@code weightDecay} on the weights, DOUBLE. On 28×28 images it has
+     * 63,466 parameters (conv 416 + 12,832, dense 49,248, output 970 for 10 classes).
+     *
+     * @param height  image height, ≥ 16
+     * @param width   image width, ≥ 16
+     * @param classes output classes
+     * @param weightDecay L2 coefficient, ≥ 0
+     * @param seed    initialisation seed
+     * @param updater the training updater
+     * @return an initialised network
+     */
+    public static MultiLayerNetwork lenetWide(int height, int width, int classes, double weightDecay, long seed,
+                                              IUpdater updater) {
+        check(height >= 16 && width >= 16, "images must be at least 16x16, got " + height + "x" + width);
+        check(weightDecay >= 0, "weightDecay (" + weightDecay + ") must be >= 0");
+        MultiLayerConfiguration conf = base(weightDecay, seed, updater).list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).activation(Activation.TANH).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(32).activation(Activation.TANH).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().nOut(96).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes).activation(Activation.SOFTMAX)
+                        .build())
+                .setInputType(InputType.convolutionalFlat(height, width, 1))
+                .build();
+        return init(conf);
+    }
+
+    /**
      * The training protocol for {@link #lenet} on small MNIST (the {@code mnist-cnn} preset, and {@code explain} and
      * {@code validate --architecture lenet} without {@code --optimizer}): full-batch L-BFGS capped at 120 iterations
      * for training and 15 per warm-started retraining, tolerance 1e-8. DL4J's convolutions make one full-batch
