@@ -45,7 +45,7 @@ final class CurvatureOptions {
     String fisher;
 
     @Option(names = "--factors", paramLabel = "FILE", description = "kfac/ekfac: keep the fitted factors in FILE: "
-            + "written when it does not exist, reused when it does (it must have been fitted for the same network, "
+            + "written (directories created) when it does not exist, reused when it does (it must have been fitted for the same network, "
             + "training data, --curvature, --fisher and --seed; otherwise the command stops and leaves it alone).")
     Path factors;
 
@@ -53,6 +53,13 @@ final class CurvatureOptions {
             + "eigenvalue) to that layer's damping, on top of --damping (Kronfluence uses 0.1 with --damping 0). "
             + "Default: 0 (off).")
     Double heuristicDamping;
+
+    private final MadeDirectories made = new MadeDirectories();
+
+    /** After a failed run: removes the directories {@link #solver} created for {@code --factors}, if still empty. */
+    void discard() {
+        made.removeIfEmpty();
+    }
 
     /** The option the user typed: {@code --solver} when the alias was used, else {@code --curvature}. */
     String option() {
@@ -72,7 +79,8 @@ final class CurvatureOptions {
 
     /**
      * Checks every value before any work: a known name, not both {@code --curvature} and {@code --solver}, the
-     * K-FAC options only with kfac/ekfac and with valid values, and {@code --factors} a file in an existing directory.
+     * K-FAC options only with kfac/ekfac and with valid values, and {@code --factors} a file whose directory exists or
+     * can be created.
      */
     void check() {
         if (curvature != null && solverAlias != null) {
@@ -106,22 +114,14 @@ final class CurvatureOptions {
                     + " (0 turns it off; Kronfluence uses 0.1)");
         }
         if (factors != null) {
-            Path dir = factors.toAbsolutePath().getParent();
             if (Files.isDirectory(factors)) {
                 throw new IllegalArgumentException("--factors " + factors + " is a directory; name a file in it");
-            }
-            if (dir == null || !Files.isDirectory(dir)) {
-                throw new IllegalArgumentException("--factors " + factors + ": the directory " + dir + " does not "
-                        + "exist; create it first or name a file in an existing directory");
             }
             if (Files.exists(factors) && !Files.isReadable(factors)) {
                 throw new IllegalArgumentException("--factors " + factors + " is not readable; check its permissions "
                         + "or name another file");
             }
-            if (!Files.exists(factors) && !Files.isWritable(dir)) {
-                throw new IllegalArgumentException("--factors " + factors + ": permission denied (" + dir + " is not "
-                        + "writable); name a file in a writable directory");
-            }
+            MadeDirectories.check("--factors", factors);
         }
     }
 
@@ -159,8 +159,11 @@ final class CurvatureOptions {
      *
      * @param seed the seed of LiSSA's sampling and of K-FAC's sampled labels ({@code --seed})
      */
-    IHVPSolver solver(long seed, long parameters) {
+    IHVPSolver solver(long seed, long parameters) throws java.io.IOException {
         check();
+        if (factors != null && kronecker()) {
+            made.create(factors); // the library writes the file there after the fit
+        }
         return switch (name(parameters)) {
             case "exact" -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE);
             case "cg" -> IHVPSolver.conjugateGradient().withMaxIterations(2000);

@@ -143,16 +143,16 @@ final class ExplainCommand implements Callable<Integer> {
         List<TestPoints.Choice> choices = highestLoss != null ? TestPointOption.highestLosses(highestLoss, losses)
                 : TestPointOption.resolveAll(testPoints == null ? List.of("highest-loss") : testPoints, losses);
         int[] indices = choices.stream().mapToInt(TestPoints.Choice::index).toArray();
-        InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
-                .withSolver(curvature.solver(common.seed, im.numParameters()));
         int n = train.numExamples();
-
         List<Ranked> ranked = new ArrayList<>();
         InfluenceQueries queries = null;
+        InfluenceEstimator est;
         double gradientNorm;
         long start = System.nanoTime();
         boolean done = false;
         try (EstimatorProgress bars = new EstimatorProgress(!common.quiet)) {
+            est = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
+                    .withSolver(curvature.solver(common.seed, im.numParameters()));
             InfluenceEstimator e = est.withProgressListener(bars);
             if (choices.size() == 1 && scores == null) {
                 InfluenceScores s = e.influenceOn(DataSets.subset(test, indices));
@@ -176,8 +176,11 @@ final class ExplainCommand implements Callable<Integer> {
             }
             throw ex;
         } finally {
-            if (!done && scores != null) {
-                scores.discard();
+            if (!done) { // directories made for --scores-out or --factors go again (if nothing else is in them)
+                if (scores != null) {
+                    scores.discard();
+                }
+                curvature.discard();
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -3,8 +3,6 @@ package org.influence4j.bench.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 
@@ -30,7 +28,7 @@ final class ScoresOutput {
     private final Path file;
     private final Format format;
     private final boolean overwrite;
-    private final Deque<Path> created = new ArrayDeque<>(); // directories this run created, deepest last
+    private final MadeDirectories made = new MadeDirectories();
 
     private ScoresOutput(Path file, Format format, boolean overwrite) {
         this.file = file;
@@ -74,19 +72,7 @@ final class ScoresOutput {
             throw new IllegalArgumentException("--scores-out " + file + " already exists; nothing was written: pass "
                     + "--overwrite to replace it, or choose another file");
         }
-        Path existing = absolute.getParent();
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null || !Files.isDirectory(existing)) {
-            throw new IllegalArgumentException("--scores-out " + file + ": " + (existing == null ? "no existing parent "
-                    + "directory" : existing + " is a file, so the directory cannot be created") + "; choose another "
-                    + "path");
-        }
-        if (!Files.isWritable(existing) || !Files.isExecutable(existing)) {
-            throw new IllegalArgumentException("--scores-out " + file + ": permission denied (" + existing + " is not "
-                    + "writable); choose another path or change its permissions");
-        }
+        MadeDirectories.check("--scores-out", file);
         return new ScoresOutput(file, format, overwrite);
     }
 
@@ -106,28 +92,13 @@ final class ScoresOutput {
      * @param queryNames the CSV column names, one per test point (ignored for binary files)
      */
     InfluenceSink sink(List<String> queryNames) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Deque<Path> missing = new ArrayDeque<>();
-        for (Path d = dir; d != null && !Files.exists(d); d = d.getParent()) {
-            missing.push(d);
-        }
-        for (Path d : missing) { // outermost first
-            Files.createDirectory(d);
-            created.addLast(d);
-        }
+        made.create(file);
         return format == Format.CSV ? InfluenceSinks.csv(file, queryNames, overwrite)
                 : InfluenceSinks.binary(file, overwrite);
     }
 
     /** After a failure: removes the directories {@link #sink} created, if they are still empty. */
     void discard() {
-        while (!created.isEmpty()) {
-            Path d = created.removeLast();
-            try {
-                Files.deleteIfExists(d); // fails (and stops) if something else was put there
-            } catch (IOException e) {
-                return;
-            }
-        }
+        made.removeIfEmpty();
     }
 }

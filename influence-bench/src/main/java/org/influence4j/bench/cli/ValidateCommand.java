@@ -95,18 +95,30 @@ final class ValidateCommand implements Callable<Integer> {
         DataSet test = trained.test();
         Dl4jInfluenceModel im = Dl4jInfluenceModel.of(trained.net());
         double[] losses = im.losses(test).toDoubleVector();
-        InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
-                .withSolver(curvature.solver(common.seed, im.numParameters()));
-        List<TestPoints.Choice> choices = new ArrayList<>();
+        List<TestPoints.Choice> choices = TestPointOption.resolveAll(testPoints, losses);
         List<double[]> scores = new ArrayList<>();
         List<DataSet> tps = new ArrayList<>();
         InfluenceScores last = null;
-        for (TestPoints.Choice c : TestPointOption.resolveAll(testPoints, losses)) {
-            DataSet tp = DataSets.subset(test, new int[] {c.index()});
-            last = est.influenceOn(tp);
-            choices.add(c);
-            scores.add(last.toDoubleArray());
-            tps.add(tp);
+        boolean done = false;
+        try {
+            InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train)
+                    .withDamping(model.damping).withSolver(curvature.solver(common.seed, im.numParameters()));
+            for (TestPoints.Choice c : choices) {
+                DataSet tp = DataSets.subset(test, new int[] {c.index()});
+                last = est.influenceOn(tp);
+                scores.add(last.toDoubleArray());
+                tps.add(tp);
+            }
+            done = true;
+        } catch (IllegalArgumentException ex) {
+            if (curvature.kronecker()) { // e.g. a network without layer statistics, a factor file fitted for another
+                throw new IllegalArgumentException(curvature.describe() + ": " + ex.getMessage(), ex);
+            }
+            throw ex;
+        } finally {
+            if (!done) {
+                curvature.discard(); // directories made for --factors go again (if nothing else is in them)
+            }
         }
         LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withTopK(topK).withRandomSample(random)
                 .withSeed(common.seed);

@@ -10,7 +10,8 @@ import org.influence4j.ProgressListener;
  * phase: a task with a known total ({@code "layer statistics"} of a K-FAC fit, {@code "solves"}, {@code "scoring"},
  * {@code "self-influence"}) gets its own bar, which replaces the previous one when the task changes or starts over
  * (EK-FAC's second pass); the Hessian-vector products of an iterative solve or a dense Hessian (events with
- * {@code total = 0}) are shown as the running bar's message, or as an open-ended "HVPs" bar when no other bar runs.
+ * {@code total = 0}) are shown as an open-ended "HVPs" bar when no other bar runs (a dense Hessian, a first solve),
+ * and while the solves run as that bar's message; at other times they are not shown.
  *
  * <pre>{@code
  * try (EstimatorProgress bars = new EstimatorProgress(!quiet)) {
@@ -24,6 +25,8 @@ public final class EstimatorProgress implements ProgressListener, AutoCloseable 
 
     /** The name of the open-ended bar of Hessian-vector products. */
     public static final String HVPS = "HVPs";
+    /** The estimator's task of one solve per test point. */
+    public static final String SOLVES = "solves";
 
     private final boolean enabled;
     private final List<String> phases = new ArrayList<>();
@@ -44,14 +47,16 @@ public final class EstimatorProgress implements ProgressListener, AutoCloseable 
                 open(task, Progress.start(task, total, enabled));
             }
             bar.stepBy(Math.max(0, Math.min(done, total) - bar.done()));
-        } else if (bar != null && bar.total() > 0) {
-            bar.message(done + " " + HVPS);
-        } else {
+        } else if (bar == null || HVPS.equals(this.task)) {
             if (bar == null || done < bar.done()) {
                 open(HVPS, Progress.unbounded(HVPS, enabled));
             }
             bar.stepBy(Math.max(0, done - bar.done()));
+        } else if (SOLVES.equals(this.task) && bar.done() < bar.total()) {
+            bar.message(done + " " + HVPS);
         }
+        // other HVP counts are not shown: after the last solve the estimator's count only grows by its checks
+        // between scoring blocks, which are not products
     }
 
     private void open(String name, Progress next) {

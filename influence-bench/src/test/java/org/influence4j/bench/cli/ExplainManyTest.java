@@ -240,7 +240,7 @@ class ExplainManyTest {
     @Test
     void everyCurvature_runsOnASmallNetwork() throws Exception {
         // λ = 0.5 keeps LiSSA short; the point is that each value reaches its solver and writes its report
-        for (String c : List.of("auto", "exact", "cg", "lissa", "identity")) {
+        for (String c : List.of("auto", "exact", "cg", "lissa", "kfac", "ekfac", "identity")) {
             Path out = dir.resolve("c-" + c);
             CliRun r = explain(out, "--curvature", c, "--damping", "0.5", "--test-point", "3,17", "-k", "2");
             assertThat(r.code()).as(c + ": " + r.err()).isZero();
@@ -267,6 +267,131 @@ class ExplainManyTest {
         }
         assertThat(Double.parseDouble(Files.readAllLines(id).get(1).split(",")[1]))
                 .isCloseTo(dot, within(1e-10 * Math.abs(dot)));
+    }
+
+    @Test
+    void kfacAndEkfac_runOnADl4jNetwork_withEachKindOfLabelsAndHeuristicDamping() throws Exception {
+        List<List<String>> runs = List.of(List.of("kfac"), List.of("ekfac"), List.of("ekfac", "--fisher", "expected"),
+                List.of("kfac", "--fisher", "empirical", "--heuristic-damping", "0.1"));
+        for (List<String> run : runs) {
+            Path out = dir.resolve(String.join("-", run));
+            List<String> args = new ArrayList<>(List.of("--curvature"));
+            args.addAll(run);
+            args.addAll(List.of("--test-point", "0-4", "-k", "3"));
+            CliRun r = explain(out, args.toArray(String[]::new));
+            assertThat(r.code()).as(run + ": " + r.err()).isZero();
+            assertThat(r.out()).contains("curvature " + run.get(0) + " (" + run.get(0) + "[sampling="
+                    + (run.contains("expected") ? "EXPECTED" : run.contains("empirical") ? "EMPIRICAL" : "SAMPLED")
+                    + ", seed=42" + (run.contains("0.1") ? ", heuristicDamping=0.1" : "") + "]");
+            assertThat(Files.readString(out.resolve("explain.json"))).contains("\"curvature\": \"" + run.get(0) + "\"");
+            assertThat(csvRows(out.resolve("explain.csv"))).hasSize(5 * 2 * 3);
+        }
+    }
+
+    @Test
+    void ekfac_scoresOutEqualsTheApi_andTheFactorFileIsWrittenOnceThenReused() throws Exception {
+        Path factors = dir.resolve("factors/iris.kfac"); // its directory is created
+        Path first = dir.resolve("first.bin");
+        Path second = dir.resolve("second.bin");
+        int[] tests = {0, 1, 2, 3, 4, 30};
+
+        CliRun r1 = explain(dir.resolve("fit"), "--curvature", "ekfac", "--factors", factors.toString(), "--test-point",
+                "0-4,30", "--scores-out", first.toString());
+        assertThat(r1.code()).as(r1.err()).isZero();
+        assertThat(factors).isRegularFile();
+        byte[] fitted = Files.readAllBytes(factors);
+        Files.setLastModifiedTime(factors, OLD);
+        CliRun r2 = explain(dir.resolve("reuse"), "--curvature", "ekfac", "--factors", factors.toString(),
+                "--test-point", "0-4,30", "--scores-out", second.toString());
+        assertThat(r2.code()).as(r2.err()).isZero();
+
+        assertThat(Files.readAllBytes(factors)).as("reused, not rewritten").isEqualTo(fitted);
+        assertThat(Files.getLastModifiedTime(factors)).isEqualTo(OLD);
+        TrainTestData data = Datasets.bundled(Datasets.IRIS, Datasets.DEFAULT_SEED);
+        InfluenceMatrix m = InfluenceEstimator.forModel(Dl4jInfluenceModel.of(net))
+                .withTrainingData(data.train().data()).withDamping(0.01)
+                .withSolver(IHVPSolver.ekfac().withSampling(org.influence4j.solver.FisherSampling.SAMPLED)
+                        .withSeed(Datasets.DEFAULT_SEED))
+                .influenceOnEach(DataSets.subset(data.test().data(), tests));
+        for (Path bin : List.of(first, second)) {
+            try (DataInputStream in = new DataInputStream(Files.newInputStream(bin))) {
+                in.skipNBytes(16);
+                for (int i = 0; i < 100; i++) {
+                    for (int q = 0; q < tests.length; q++) {
+                        double e = m.value(q, i);
+                        assertThat(in.readDouble()).as("%s: train %d, test %d", bin.getFileName(), i, tests[q])
+                                .isCloseTo(e, within(SAME * Math.abs(e) + 1e-18));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void mismatchedFactorFile_isRefusedWithExitCode2_andLeftAsItWas() throws Exception {
+        Path factors = dir.resolve("ekfac.kfac");
+        assertThat(explain(dir.resolve("fit"), "--curvature", "ekfac", "--factors", factors.toString(),
+                "--test-point", "3,4").code()).isZero();
+        byte[] bytes = Files.readAllBytes(factors);
+        Files.setLastModifiedTime(factors, OLD);
+
+        Path out = dir.resolve("mismatch");
+        assertBadArgument(explain(out, "--curvature", "kfac", "--factors", factors.toString(), "--test-point", "3,4"),
+                "--curvature kfac --factors " + factors + ": the factors in " + factors + " do not match",
+                "ekfac factors, not kfac", "delete the file to fit them again");
+        assertBadArgument(explain(out, "--curvature", "ekfac", "--fisher", "expected", "--factors", factors.toString(),
+                "--test-point", "3"), "--curvature ekfac --fisher expected --factors " + factors + ": the factors in "
+                + factors + " do not match");
+        Path junk = Files.writeString(dir.resolve("junk.kfac"), "not factors");
+        assertBadArgument(explain(out, "--curvature", "kfac", "--factors", junk.toString()),
+                "--curvature kfac --factors " + junk + ": " + junk + " is not a Kronecker factor file");
+
+        assertThat(Files.readAllBytes(factors)).isEqualTo(bytes);
+        assertThat(Files.getLastModifiedTime(factors)).isEqualTo(OLD);
+        assertThat(Files.readString(junk)).isEqualTo("not factors");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void kfac_onANetworkWhoseLayersHaveNoStatistics_isRefusedWithExitCode2() throws Exception {
+        // layer normalisation has no R-operator in the adapter, so the network offers no layer statistics
+        MultiLayerNetwork layerNorm = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration
+                .Builder().seed(1).dataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(4).nOut(5).hasLayerNorm(true)
+                        .activation(org.nd4j.linalg.activations.Activation.TANH).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+                        org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).nIn(5).nOut(3)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .build());
+        layerNorm.init();
+        Path saved = dir.resolve("layernorm.zip");
+        ModelSerializer.writeModel(layerNorm, saved.toFile(), false);
+        Path out = dir.resolve("ln");
+
+        Path factors = dir.resolve("new/dir/ln.kfac");
+        CliRun r = CliRun.of("explain", "--model", saved.toString(), "--curvature", "ekfac", "--factors",
+                factors.toString(), "--test-point", "0-2", "--out", out.toString(), "--quiet");
+
+        assertBadArgument(r, "--curvature ekfac --factors " + factors + ": the ekfac solver needs per-layer statistics",
+                "layer normalisation");
+        assertThat(out).doesNotExist();
+        assertThat(dir.resolve("new")).as("directories made for --factors are removed again").doesNotExist();
+        // CG needs no statistics: the same network runs
+        assertThat(CliRun.of("explain", "--model", saved.toString(), "--curvature", "cg", "--test-point", "0-2",
+                "--out", out.toString(), "--quiet").code()).isZero();
+    }
+
+    @Test
+    void validate_takesTheSameCurvatureOptions() throws Exception {
+        Path out = dir.resolve("validate");
+
+        CliRun r = CliRun.of("validate", "--model", model.toString(), "--curvature", "ekfac", "--test-point", "3", "-k",
+                "2", "--random", "0", "--out", out.toString(), "--quiet");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        int col = List.of(summary.get(0).split(",")).indexOf("solver");
+        assertThat(summary.get(1).split(",")[col]).isEqualTo("ekfac");
     }
 
     @Test
@@ -389,9 +514,12 @@ class ExplainManyTest {
                 "--heuristic-damping (-0.1) must be >= 0 and finite");
         assertBadArgument(explain(out, "--curvature", "kfac", "--heuristic-damping", "NaN"),
                 "--heuristic-damping (NaN) must be >= 0 and finite");
-        assertBadArgument(explain(out, "--curvature", "ekfac", "--factors", dir.resolve("no/such/f.kfac").toString()),
-                "--factors " + dir.resolve("no/such/f.kfac") + ": the directory " + dir.resolve("no/such")
-                        + " does not exist; create it first");
+        Path aFile = Files.writeString(dir.resolve("a-file"), "x");
+        assertBadArgument(explain(out, "--curvature", "ekfac", "--factors", aFile.resolve("f.kfac").toString()),
+                "--factors " + aFile.resolve("f.kfac") + ": " + aFile + " is a file, so the directory cannot be "
+                        + "created; choose another path");
+        assertBadArgument(explain(out, "--scores-out", aFile.resolve("s.csv").toString()), "--scores-out "
+                + aFile.resolve("s.csv") + ": " + aFile + " is a file");
         assertBadArgument(explain(out, "--curvature", "ekfac", "--factors", dir.toString()), "--factors " + dir
                 + " is a directory; name a file in it");
         assertBadArgument(explain(out, "--scores-out", dir.resolve("s.txt").toString()), "--scores-out "

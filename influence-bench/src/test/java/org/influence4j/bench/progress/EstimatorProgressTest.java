@@ -22,6 +22,7 @@ class EstimatorProgressTest {
         p.onProgress("solves", 1, 3);             // a known total: its own bar
         p.onProgress("influenceOnEach", 130, 0);  // HVPs of a CG solve: the solves bar's message
         p.onProgress("solves", 3, 3);
+        p.onProgress("influenceOnEach", 131, 0);  // after the solves: not shown, no new bar
         p.onProgress("layer statistics", 10, 10);
         p.onProgress("layer statistics", 4, 10);  // a second pass (EK-FAC): a new bar
         p.onProgress("layer statistics", 10, 10);
