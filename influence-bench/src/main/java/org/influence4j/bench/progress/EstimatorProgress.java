@@ -9,7 +9,7 @@ import org.influence4j.ProgressListener;
  * Shows an {@link org.influence4j.InfluenceEstimator}'s progress events as console bars ({@link Progress}), one bar per
  * phase: a task with a known total ({@code "layer statistics"} of a K-FAC fit, {@code "solves"}, {@code "scoring"},
  * {@code "self-influence"}) gets its own bar, which replaces the previous one when the task changes or starts over
- * (EK-FAC's second pass); the Hessian-vector products of an iterative solve or a dense Hessian (events with
+ * (EK-FAC's second pass, recognised by a count that falls or an event after the bar completed); the Hessian-vector products of an iterative solve or a dense Hessian (events with
  * {@code total = 0}) are shown as an open-ended "HVPs" bar when no other bar runs (a dense Hessian, a first solve),
  * and while the solves run as that bar's message; at other times they are not shown.
  *
@@ -43,7 +43,10 @@ public final class EstimatorProgress implements ProgressListener, AutoCloseable 
     @Override
     public synchronized void onProgress(String task, long done, long total) {
         if (total > 0) {
-            if (bar == null || !task.equals(this.task) || bar.total() != total || done < bar.done()) {
+            // a new bar for a new task, and for the same task starting over: fewer done than before, or any event
+            // after the bar completed (a fast pass reports only its end, which repeats the previous pass's last event)
+            if (bar == null || !task.equals(this.task) || bar.total() != total || done < bar.done()
+                    || bar.done() == bar.total()) {
                 open(task, Progress.start(task, total, enabled));
             }
             bar.stepBy(Math.max(0, Math.min(done, total) - bar.done()));
