@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  * example from one batched pass of gradient dot products (see {@link InfluenceScores} for the sign
  * convention). A test point may hold several examples; {@code L_test} is then their mean loss.
  * {@link #prepare(DataSet)} keeps {@code s} for reuse; {@link #selfInfluence()} computes
- * {@code I_up,loss(zᵢ, zᵢ)} for every training example.
+ * {@code I_up,loss(zᵢ, zᵢ)} for every training example; {@link #influenceOnEach(DataSet)} scores many test points at
+ * once (one solve each, one pass over the training data for all of them) — with a Kronecker-factored curvature
+ * ({@link IHVPSolver#ekfac()}) each solve is a few small matrix products after one fit.
  *
  * <h2>Configuration and defaults</h2>
  * Immutable: every {@code withX} returns a new estimator; the original is unchanged. Copies that keep the

@@ -297,6 +297,15 @@ class CnnAdapterTest {
         DataSet d = dataFor(net, nhwc ? new long[] {6, 6, 6, 1} : new long[] {6, 1, 6, 6}, 6);
         assertThat(model.objective(d)).isCloseTo(net.score(d), within(Tolerances.OBJECTIVE));
         assertThat(HvpSelfCheck.symmetry(model.hessian(d), 1, 67).relativeSymmetryError()).isLessThan(1e-6);
+        // Kronecker-factored curvature is refused, naming the layer and the remedy
+        assertThat(model.layerStatistics(d)).isEmpty();
+        var kfac = assertThatThrownBy(() -> org.influence4j.InfluenceEstimator.forModel(model).withTrainingData(d)
+                .withSolver(org.influence4j.solver.IHVPSolver.kfac()).inverse())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("per-layer statistics")
+                .hasMessageContaining("layer " + c.position()).hasMessageContaining("conjugateGradient");
+        for (String name : c.names()) {
+            kfac.hasMessageContaining(name);
+        }
         assertThat(TestNets.snapshot(net)).isEqualTo(before);
     }
 

@@ -70,13 +70,18 @@ public final class CurvatureStudy {
                 new Curvature("identity", IHVPSolver.identity()));
     }
 
-    /** The Iris networks (seconds). */
+    /**
+     * Iris (standardised, 100 training examples): softmax regression (one layer: K-FAC's only error is replacing a
+     * sum of Kronecker products by one) and tanh MLPs with one and two hidden layers of 16, weight decay 5e-3,
+     * trained to ‖∇R‖ ≈ 1e-8 with L-BFGS; λ = 0.01 and 0.1; ten test points each. Seconds.
+     */
     public static List<Case> quick() {
         TrainTestData iris = Datasets.iris(Datasets.DEFAULT_SEED).standardized();
         List<Case> cases = new ArrayList<>();
         for (double damping : new double[] {0.01, 0.1}) {
-            for (int depth : new int[] {1, 2}) {
-                cases.add(new Case("iris-mlp-" + depth + "x16, λ=" + damping, () -> Networks.mlp(4, 3, depth, 16,
+            for (int depth : new int[] {0, 1, 2}) {
+                String name = depth == 0 ? "iris-softmax" : "iris-mlp-" + depth + "x16";
+                cases.add(new Case(name + ", λ=" + damping, () -> Networks.mlp(4, 3, depth, 16,
                         Networks.HiddenActivation.TANH, 5e-3, 1), iris, ParameterSubset.all(),
                         TrainingProtocol.lbfgs().withIterations(3000, 300), damping, 10));
             }
