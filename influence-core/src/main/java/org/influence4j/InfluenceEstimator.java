@@ -734,6 +734,15 @@ public final class InfluenceEstimator {
         }
 
         @Override
+        public void onCheckpoint() {
+            long now = System.nanoTime();
+            if (deadline != 0 && now - deadline > 0) {
+                throw new CancellationException(String.format(Locale.ROOT, "%s exceeded its time budget of %s (%.1f "
+                        + "s); nothing was returned: raise withTimeBudget", task, timeBudget, (now - start) / 1e9));
+            }
+        }
+
+        @Override
         public void onExamples(String what, long done, long total) {
             long now = System.nanoTime();
             if (deadline != 0 && now - deadline > 0) {
@@ -762,9 +771,9 @@ public final class InfluenceEstimator {
         }
     }
 
-    /** Ends the call with a CancellationException once it has run past its time budget (reported as one product). */
+    /** Ends the call with a CancellationException once it has run past its time budget. */
     private static void checkBudget(String task) {
-        SolveMonitor.product();
+        SolveMonitor.checkpoint();
     }
 
     private static void checkInterrupt(String task, long done, long total) {

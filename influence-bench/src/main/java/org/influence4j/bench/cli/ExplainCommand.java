@@ -160,7 +160,7 @@ final class ExplainCommand implements Callable<Integer> {
                 gradientNorm = s.objectiveGradientNorm();
             } else {
                 InfluenceSinks.TopK top = InfluenceSinks.topK(k);
-                InfluenceSink sink = scores == null ? top : both(scores.sink(Arrays.stream(indices)
+                InfluenceSink sink = scores == null ? top : InfluenceSinks.all(scores.sink(Arrays.stream(indices)
                         .mapToObj(String::valueOf).collect(Collectors.toList())), top);
                 queries = e.influenceOnEach(DataSets.subset(test, indices), sink);
                 for (InfluenceSinks.TopInfluences t : top.result()) {
@@ -336,42 +336,5 @@ final class ExplainCommand implements Callable<Integer> {
     private static String join(int[] a, int count) {
         return Arrays.stream(a, 0, Math.min(count, a.length)).mapToObj(String::valueOf)
                 .collect(Collectors.joining(", "));
-    }
-
-    /**
-     * Feeds every block to {@code file} and then {@code top}; ends the file first (the step that can fail), and
-     * aborts both when anything fails.
-     */
-    private static InfluenceSink both(InfluenceSink file, InfluenceSink top) {
-        return new InfluenceSink() {
-            @Override
-            public void begin(int queries, int examples) {
-                file.begin(queries, examples);
-                try {
-                    top.begin(queries, examples);
-                } catch (RuntimeException e) {
-                    file.abort(); // the library aborts only sinks whose begin returned
-                    throw e;
-                }
-            }
-
-            @Override
-            public void accept(int firstExample, INDArray block) {
-                file.accept(firstExample, block);
-                top.accept(firstExample, block);
-            }
-
-            @Override
-            public void end() {
-                file.end();
-                top.end();
-            }
-
-            @Override
-            public void abort() {
-                file.abort();
-                top.abort();
-            }
-        };
     }
 }
