@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  * example from one batched pass of gradient dot products (see {@link InfluenceScores} for the sign
  * convention). A test point may hold several examples; {@code L_test} is then their mean loss.
  * {@link #prepare(DataSet)} keeps {@code s} for reuse; {@link #selfInfluence()} computes
- * {@code I_up,loss(zᵢ, zᵢ)} for every training example.
+ * {@code I_up,loss(zᵢ, zᵢ)} for every training example; {@link #influenceOnEach(DataSet)} scores many test points at
+ * once (one solve each, one pass over the training data for all of them) — with a Kronecker-factored curvature
+ * ({@link IHVPSolver#ekfac()}) each solve is a few small matrix products after one fit.
  *
  * <h2>Configuration and defaults</h2>
  * Immutable: every {@code withX} returns a new estimator; the original is unchanged. Copies that keep the
@@ -747,6 +749,15 @@ public final class InfluenceEstimator {
         }
 
         @Override
+        public void onCheckpoint() {
+            long now = System.nanoTime();
+            if (deadline != 0 && now - deadline > 0) {
+                throw new CancellationException(String.format(Locale.ROOT, "%s exceeded its time budget of %s (%.1f "
+                        + "s); nothing was returned: raise withTimeBudget", task, timeBudget, (now - start) / 1e9));
+            }
+        }
+
+        @Override
         public void onExamples(String what, long done, long total) {
             long now = System.nanoTime();
             if (deadline != 0 && now - deadline > 0) {
@@ -775,9 +786,9 @@ public final class InfluenceEstimator {
         }
     }
 
-    /** Ends the call with a CancellationException once it has run past its time budget (reported as one product). */
+    /** Ends the call with a CancellationException once it has run past its time budget. */
     private static void checkBudget(String task) {
-        SolveMonitor.product();
+        SolveMonitor.checkpoint();
     }
 
     private static void checkInterrupt(String task, long done, long total) {

@@ -150,6 +150,56 @@ public final class InfluenceSinks {
         return new TopK(k);
     }
 
+    /**
+     * A sink that hands every call to each of {@code sinks} in order (e.g. a top-k sink and a file sink in one pass).
+     * If a sink's {@code begin} fails, the sinks already begun are aborted; {@code abort} reaches every sink.
+     *
+     * @param sinks at least one sink
+     */
+    public static InfluenceSink all(InfluenceSink... sinks) {
+        Objects.requireNonNull(sinks, "sinks");
+        if (sinks.length == 0) {
+            throw new IllegalArgumentException("sinks is empty; pass at least one sink");
+        }
+        List<InfluenceSink> list = List.of(sinks);
+        return new InfluenceSink() {
+            @Override
+            public void begin(int queries, int examples) {
+                for (int i = 0; i < list.size(); i++) {
+                    try {
+                        list.get(i).begin(queries, examples);
+                    } catch (RuntimeException e) {
+                        for (int j = 0; j < i; j++) {
+                            list.get(j).abort();
+                        }
+                        throw e;
+                    }
+                }
+            }
+
+            @Override
+            public void accept(int firstExample, INDArray scores) {
+                for (InfluenceSink s : list) {
+                    s.accept(firstExample, scores);
+                }
+            }
+
+            @Override
+            public void end() {
+                for (InfluenceSink s : list) {
+                    s.end();
+                }
+            }
+
+            @Override
+            public void abort() {
+                for (InfluenceSink s : list) {
+                    s.abort();
+                }
+            }
+        };
+    }
+
     // ------------------------------------------------------------------------------------------------ files
 
     /**
@@ -282,8 +332,10 @@ public final class InfluenceSinks {
         public void begin(int queries, int examples) {
             try {
                 Path dir = file.toAbsolutePath().getParent();
-                tmp = Files.createTempFile(dir, "." + file.getFileName(), ".part");
-                os = Files.newOutputStream(tmp);
+                // a unique sibling created like any new file (the umask's permissions, unlike createTempFile's 0600)
+                tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".part");
+                os = Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
                 open(os, queries, examples);
             } catch (IOException e) {
                 abort();

@@ -129,6 +129,39 @@ class ManyQueriesTest {
     }
 
     @Test
+    void teeFeedsEverySinkAndFilesGetTheUsualPermissions(@TempDir Path dir) throws Exception {
+        InfluenceEstimator est = estimator();
+        Path bin = dir.resolve("scores.bin");
+        InfluenceSinks.TopK top = InfluenceSinks.topK(3);
+        est.influenceOnEach(TESTS, InfluenceSinks.all(InfluenceSinks.binary(bin, false), top));
+        assertThat(top.result()).hasSize(7);
+        assertThat(Files.size(bin)).isEqualTo(16 + 8L * 7 * 90);
+        Path reference = Files.createFile(dir.resolve("reference"));
+        if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+            assertThat(Files.getPosixFilePermissions(bin)).isEqualTo(Files.getPosixFilePermissions(reference));
+        }
+        // a sink whose begin fails: the sinks begun before it are aborted (no partial file)
+        Path csv = dir.resolve("partial.csv");
+        InfluenceSink failing = new InfluenceSink() {
+            @Override
+            public void begin(int queries, int examples) {
+                throw new IllegalStateException("cannot begin");
+            }
+
+            @Override
+            public void accept(int firstExample, INDArray scores) {
+            }
+        };
+        assertThatThrownBy(() -> est.influenceOnEach(TESTS, InfluenceSinks.all(InfluenceSinks.csv(csv, null, false),
+                failing))).hasMessageContaining("cannot begin");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+                    .containsExactly("reference", "scores.bin");
+        }
+        assertThatThrownBy(() -> InfluenceSinks.all()).hasMessageContaining("sinks is empty");
+    }
+
+    @Test
     void existingFilesAreRefusedAndNeverTouchedByAFailedRun(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("old.csv");
         Files.writeString(csv, "earlier results\n");

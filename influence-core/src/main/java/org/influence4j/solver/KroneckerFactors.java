@@ -449,9 +449,11 @@ public final class KroneckerFactors {
         Objects.requireNonNull(file, "file");
         Path dir = file.toAbsolutePath().getParent();
         try {
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            // a unique sibling created like any new file (the umask's permissions, unlike createTempFile's 0600)
+            Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
             try {
-                try (OutputStream os = Files.newOutputStream(tmp);
+                try (OutputStream os = Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
                      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os, 1 << 16))) {
                     write(out);
                 }

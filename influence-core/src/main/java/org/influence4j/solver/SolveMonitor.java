@@ -29,6 +29,10 @@ public final class SolveMonitor {
          */
         default void onExamples(String what, long done, long total) {
         }
+
+        /** A point between blocks of work where the work may be stopped (interrupt, time budget); no product. */
+        default void onCheckpoint() {
+        }
     }
 
     private static final ThreadLocal<Listener> CURRENT = new ThreadLocal<>();
@@ -65,6 +69,14 @@ public final class SolveMonitor {
         Listener l = CURRENT.get();
         if (l != null) {
             l.onProduct();
+        }
+    }
+
+    /** Reports a checkpoint to the installed listener, if any (which may throw to stop the work). */
+    public static void checkpoint() {
+        Listener l = CURRENT.get();
+        if (l != null) {
+            l.onCheckpoint();
         }
     }
 

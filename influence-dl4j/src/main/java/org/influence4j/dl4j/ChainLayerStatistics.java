@@ -103,7 +103,7 @@ final class ChainLayerStatistics implements LayerStatistics {
      * @param x     the chain's input for every example (the model's DOUBLE working copy; kept, never modified)
      * @param y     the labels (kept, never modified)
      * @param kappa the regulariser's curvature per analysed parameter (subset layout)
-     * @throws IllegalStateException if the regulariser is not {@code c·I} on a layer's weights and 0 on its biases
+     * @throws IllegalArgumentException if the regulariser is not {@code c·I} on a layer's weights and 0 on its biases
      */
     ChainLayerStatistics(LayerChain chain, INDArray x, INDArray y, double[] kappa) {
         this(chain, x, y, chain.nodesFor(x), kappa, 0, 0);
@@ -150,12 +150,12 @@ final class ChainLayerStatistics implements LayerStatistics {
                 int p = index[o * in + j];
                 covered[p]++;
                 if (j < fanIn && kappa[p] != weight) {
-                    throw new IllegalStateException(kn.blockName() + " has regulariser curvatures " + weight + " and "
+                    throw new IllegalArgumentException(kn.blockName() + " has regulariser curvatures " + weight + " and "
                             + kappa[p] + " on its weights; Kronecker-factored curvature needs one coefficient per "
                             + "layer's weights (configure l2/weightDecay per layer, not per parameter)");
                 }
                 if (j >= fanIn && kappa[p] != 0) {
-                    throw new IllegalStateException(kn.blockName() + " regularises its bias (curvature " + kappa[p]
+                    throw new IllegalArgumentException(kn.blockName() + " regularises its bias (curvature " + kappa[p]
                             + "), which Kronecker-factored curvature does not represent (it adds c·I on the weights "
                             + "only); remove l2Bias/weightDecayBias or use another solver");
                 }

@@ -646,7 +646,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
      *
      * @throws IllegalArgumentException if {@code data} does not fit the network (the same checks and messages as
      *                                  {@link #hessian(DataSet)})
-     * @throws IllegalStateException    if the network's regulariser is not a multiple of the identity on a layer's
+     * @throws IllegalArgumentException if the network's regulariser is not a multiple of the identity on a layer's
      *                                  weights and zero on its biases ({@code l2Bias}/{@code weightDecayBias})
      */
     @Override

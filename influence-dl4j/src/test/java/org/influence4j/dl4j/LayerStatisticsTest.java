@@ -615,7 +615,7 @@ class LayerStatisticsTest {
         net.init();
         Dl4jInfluenceModel model = Dl4jInfluenceModel.of(net);
         assertThatThrownBy(() -> model.layerStatistics(TestNets.random(1, 6, 4, 3, LossFunction.MCXENT)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("dense0").hasMessageContaining("bias");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dense0").hasMessageContaining("bias");
     }
 
     // ------------------------------------------------------------------------------------------ misuse

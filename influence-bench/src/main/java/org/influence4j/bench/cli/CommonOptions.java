@@ -22,8 +22,8 @@ final class CommonOptions {
             + "out/<command>, for fragility out/<preset>).")
     Path out;
 
-    @Option(names = "--overwrite", description = "Replace result files of an earlier run in --out (without it the "
-            + "command refuses to start when they exist).")
+    @Option(names = "--overwrite", description = "Replace result files of an earlier run in --out, and an existing "
+            + "--scores-out file (without it the command refuses to start when they exist).")
     boolean overwrite;
 
     @Option(names = "--threads", defaultValue = "2", description = "Threads for retraining and ND4J (default: "

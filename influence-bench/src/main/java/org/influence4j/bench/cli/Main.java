@@ -11,14 +11,18 @@ import picocli.CommandLine.Spec;
  * Entry point of the {@code influence4j} command-line tool. Without a subcommand it prints the usage.
  * Exit codes: 0 success, 1 failure while running, 2 invalid command line or arguments (unknown data set, k larger
  * than the training set, a model that does not fit the labels, a missing, unreadable or malformed input file, an
- * unusable {@code --out} or one holding earlier results without {@code --overwrite}), reported in one line on
- * standard error. Arguments are checked before any work.
+ * unusable {@code --out} or one holding earlier results without {@code --overwrite}, an unknown curvature or test
+ * point, a factor file fitted for something else), reported in one line on standard error; 130 cancelled by Ctrl-C
+ * or SIGTERM ({@link CtrlC}). Arguments are checked before any work.
  */
 @Command(name = "influence4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Influence functions for DL4J/ND4J models, with checks of when they can be trusted.",
         subcommands = {ExplainCommand.class, ValidateCommand.class, FragilityCommand.class, CurvaturesCommand.class,
                 DatasetsCommand.class})
 public final class Main implements Callable<Integer> {
+
+    /** Exit code of a command cancelled by Ctrl-C or SIGTERM (128 + SIGINT, the shell's convention). */
+    static final int CANCELLED = 130;
 
     @Spec
     CommandSpec spec;
@@ -68,6 +72,23 @@ public final class Main implements Callable<Integer> {
     /** The configured command line (error handlers included), for tests and embedding. */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // Ctrl-C interrupts the command, which stops within one HVP or scoring block and leaves no partial file
+        cl.setExecutionStrategy(parsed -> {
+            try (CtrlC c = CtrlC.install()) {
+                try {
+                    return new CommandLine.RunLast().execute(parsed);
+                } catch (CommandLine.ExecutionException e) {
+                    if (!c.fired()) {
+                        throw e;
+                    }
+                    CommandLine cmd = e.getCommandLine();
+                    cmd.getErr().println("influence4j: cancelled (" + describe(e.getCause() instanceof Exception x ? x
+                            : e) + ")");
+                    cmd.getErr().flush();
+                    return CANCELLED;
+                }
+            }
+        });
         // bad arguments: one clear line and exit code 2 (no usage dump); failures while running: one line, exit 1
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("influence4j: " + ex.getMessage()

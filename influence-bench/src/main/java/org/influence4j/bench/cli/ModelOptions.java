@@ -16,15 +16,16 @@ import org.influence4j.bench.data.TrainTestData;
 import org.influence4j.bench.study.Networks;
 import org.influence4j.dl4j.Dl4jTraining;
 import org.influence4j.dl4j.TrainingProtocol;
-import org.influence4j.solver.EigenvaluePolicy;
-import org.influence4j.solver.IHVPSolver;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 import picocli.CommandLine.Option;
 
-/** Data, model, training and solver options shared by {@code explain} and {@code validate}. */
+/**
+ * Data, model, training and damping options shared by {@code explain} and {@code validate} (the curvature options
+ * are {@link CurvatureOptions}).
+ */
 final class ModelOptions {
 
     @Option(names = "--dataset", defaultValue = "iris", description = "Bundled data set: iris, small-mnist (default: "
@@ -85,14 +86,6 @@ final class ModelOptions {
     @Option(names = "--damping", defaultValue = "0.01", description = "Damping λ: the solver inverts H + λI "
             + "(default: ${DEFAULT-VALUE}).")
     double damping;
-
-    @Option(names = "--solver", defaultValue = "auto", description = "Inverse-HVP solver: exact, cg, lissa, or auto "
-            + "(exact up to " + ModelOptions.EXACT_LIMIT + " parameters, where the dense Hessian takes at most 200 MB, "
-            + "else cg; default: ${DEFAULT-VALUE}).")
-    String solver;
-
-    /** Largest number of parameters for which {@code --solver auto} forms the dense Hessian. */
-    static final long EXACT_LIMIT = 5_000;
 
     private MultiLayerNetwork restored; // --model, read once
 
@@ -199,21 +192,6 @@ final class ModelOptions {
         };
     }
 
-    /** The solver for a model with {@code parameters} analysed parameters ({@code auto} depends on it). */
-    IHVPSolver solver(long seed, long parameters) {
-        String name = solver.toLowerCase(Locale.ROOT);
-        if (name.equals("auto")) {
-            name = parameters <= EXACT_LIMIT ? "exact" : "cg";
-        }
-        return switch (name) {
-            case "exact" -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE);
-            case "cg" -> IHVPSolver.conjugateGradient().withMaxIterations(2000);
-            case "lissa" -> IHVPSolver.lissa().withDepth(2000).withSeed(seed);
-            default -> throw new IllegalArgumentException("unknown --solver '" + solver + "'; use auto, exact, cg or "
-                    + "lissa");
-        };
-    }
-
     /**
      * Result of {@link #network}: the network, how it came about, and the training and test examples in the shape
      * the network takes ({@link NetworkInput}: flat rows, or {@code [n, c, h, w]} images).
@@ -242,7 +220,6 @@ final class ModelOptions {
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("--weight-decay (" + weightDecay + ") must be finite and >= 0");
         }
-        solver(seed, 0); // validates --solver before the expensive work
         boolean lenet = lenet(); // validates --architecture
         if (model != null) {
             MultiLayerNetwork net = restore();

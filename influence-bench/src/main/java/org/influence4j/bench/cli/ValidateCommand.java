@@ -54,9 +54,12 @@ final class ValidateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Mixin
+    CurvatureOptions curvature;
+
     @Option(names = "--test-point", split = ",", defaultValue = "highest-loss,median-loss",
-            description = "Test points: highest-loss, median-loss or 0-based test indices, comma-separated (default: "
-                    + "${DEFAULT-VALUE}).")
+            description = "Test points, comma-separated: highest-loss, median-loss, 0-based test indices (7) and "
+                    + "ranges (0-99, inclusive); each at most once (default: ${DEFAULT-VALUE}).")
     List<String> testPoints;
 
     @Option(names = {"-k", "--top-k"}, defaultValue = "20", description = "Training examples retrained by largest "
@@ -71,6 +74,8 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = common.apply("out/validate", OUTPUTS);
+        curvature.check();
+        TestPointOption.checkSyntax(testPoints);
         TrainTestData data = model.data(common.seed);
         int n = data.train().numExamples();
         if (topK < 1 || random < 0) {
@@ -90,19 +95,30 @@ final class ValidateCommand implements Callable<Integer> {
         DataSet test = trained.test();
         Dl4jInfluenceModel im = Dl4jInfluenceModel.of(trained.net());
         double[] losses = im.losses(test).toDoubleVector();
-        InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train).withDamping(model.damping)
-                .withSolver(model.solver(common.seed, im.numParameters()));
-        List<TestPoints.Choice> choices = new ArrayList<>();
+        List<TestPoints.Choice> choices = TestPointOption.resolveAll(testPoints, losses);
         List<double[]> scores = new ArrayList<>();
         List<DataSet> tps = new ArrayList<>();
         InfluenceScores last = null;
-        for (String spec : testPoints) {
-            TestPoints.Choice c = TestPointOption.resolve(spec, losses);
-            DataSet tp = DataSets.subset(test, new int[] {c.index()});
-            last = est.influenceOn(tp);
-            choices.add(c);
-            scores.add(last.toDoubleArray());
-            tps.add(tp);
+        boolean done = false;
+        try {
+            InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train)
+                    .withDamping(model.damping).withSolver(curvature.solver(common.seed, im.numParameters()));
+            for (TestPoints.Choice c : choices) {
+                DataSet tp = DataSets.subset(test, new int[] {c.index()});
+                last = est.influenceOn(tp);
+                scores.add(last.toDoubleArray());
+                tps.add(tp);
+            }
+            done = true;
+        } catch (IllegalArgumentException ex) {
+            if (curvature.kronecker()) { // e.g. a network without layer statistics, a factor file fitted for another
+                throw new IllegalArgumentException(curvature.describe() + ": " + ex.getMessage(), ex);
+            }
+            throw ex;
+        } finally {
+            if (!done) {
+                curvature.discard(); // directories made for --factors go again (if nothing else is in them)
+            }
         }
         LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withTopK(topK).withRandomSample(random)
                 .withSeed(common.seed);
@@ -117,7 +133,7 @@ final class ValidateCommand implements Callable<Integer> {
                         retrainer.unconvergedRetrainings(), retrainer.retrainings().size())
                 : String.format(Locale.ROOT, " (%d retrainings, fixed budget)", retrainer.retrainings().size());
         out.printf("‖∇R(θ̂)‖ = %.3g; damping λ = %s; solver %s; retraining: %s; largest ‖∇R‖ after retraining %.3g"
-                + "%s%n", last.objectiveGradientNorm(), model.damping, model.solver, model.protocol().describe(),
+                + "%s%n", last.objectiveGradientNorm(), model.damping, curvature.value(), model.protocol().describe(),
                 retrainer.maxRetrainGradientNorm(), tolerance);
         for (int i = 0; i < reports.size(); i++) {
             for (ValidationReport.Point p : reports.get(i).leftBasin()) {
@@ -145,7 +161,7 @@ final class ValidateCommand implements Callable<Integer> {
             summary.row(c.index(), c.kind().label(), c.loss(), r.topK().count(), r.topK().pearson(),
                     r.topK().spearman(), r.topK().kendall(), r.all().count(), r.all().pearson(), r.all().spearman(),
                     r.all().kendall(), r.leftBasinCount(), r.topKAllPoints().pearson(), r.allPoints().pearson(),
-                    model.damping, model.solver, common.seed);
+                    model.damping, curvature.value(), common.seed);
             for (ValidationReport.Point p : r.points()) {
                 points.row(c.index(), p.index(), p.reason().name().toLowerCase(Locale.ROOT), p.score(),
                         p.predicted(), p.actual(), p.parameterDistance(), p.leftBasin());

@@ -59,6 +59,30 @@ public final class Progress implements AutoCloseable {
         return new Progress(bar, total);
     }
 
+    /**
+     * Starts tracking a task whose number of steps is not known (e.g. the Hessian-vector products of an iterative
+     * solve): the bar shows the count and the rate, without an end; {@link #total()} is -1.
+     *
+     * @param task    a short task name shown before the bar
+     * @param enabled whether the caller wants a bar; it is still only drawn on a terminal
+     * @return the progress, to be closed when the task ends
+     */
+    public static Progress unbounded(String task, boolean enabled) {
+        Objects.requireNonNull(task, "task");
+        if (!shouldShow(enabled)) {
+            return new Progress(null, -1);
+        }
+        ProgressBar bar = new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(-1) // indefinite
+                .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                .setUpdateIntervalMillis(250)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .showSpeed()
+                .build();
+        return new Progress(bar, -1);
+    }
+
     /** A progress that is never shown (for library calls and tests). */
     public static Progress disabled(long total) {
         return new Progress(null, total);
@@ -116,7 +140,7 @@ public final class Progress implements AutoCloseable {
         return done;
     }
 
-    /** The total number of steps. */
+    /** The total number of steps; -1 for an {@link #unbounded} task. */
     public long total() {
         return total;
     }

@@ -27,7 +27,9 @@ public final class TestPoints {
         /** Uniformly at random (seeded). */
         RANDOM,
         /** Given by index. */
-        INDEX;
+        INDEX,
+        /** One of the {@code N} highest losses other than the highest ({@link #highestLosses}). */
+        HIGH_LOSS;
 
         /** Lower-case, hyphenated name ({@code highest-loss}). */
         public String label() {
@@ -53,6 +55,28 @@ public final class TestPoints {
     /** Index of the lower-median loss. */
     public static int medianLoss(double[] losses) {
         return order(losses)[(losses.length - 1) / 2];
+    }
+
+    /**
+     * The {@code count} highest-loss test points, highest first (ties: lowest index first): the first is the
+     * {@link Kind#HIGHEST_LOSS} point ({@link #highestLoss}), the others {@link Kind#HIGH_LOSS}.
+     *
+     * @param losses per-example test losses; not modified
+     * @param count  how many, {@code 1 ≤ count ≤ losses.length}
+     * @return the choices, in that order
+     */
+    public static List<Choice> highestLosses(double[] losses, int count) {
+        if (count < 1 || count > losses.length) {
+            throw new IllegalArgumentException("test point count (" + count + ") must be between 1 and the test set "
+                    + "size (" + losses.length + ")");
+        }
+        int[] order = order(losses); // ascending; among equal losses the lowest index last
+        List<Choice> out = new ArrayList<>(count);
+        for (int r = 0; r < count; r++) {
+            int i = order[losses.length - 1 - r];
+            out.add(new Choice(i, r == 0 ? Kind.HIGHEST_LOSS : Kind.HIGH_LOSS, losses[i]));
+        }
+        return out;
     }
 
     /**
