@@ -35,6 +35,7 @@ class CliMisuseTest {
     static final Path TEST;
     static final Path NOT_A_MODEL;
     static final Path A_FILE;
+    static final Path EXISTING_SCORES;
     static final Path EARLIER;  // an --out directory holding an earlier run's results
     static final Path OUT;      // the parent of each case's own --out directory, which does not exist
     private static int outs;    // numbers the cases' --out directories
@@ -46,6 +47,7 @@ class CliMisuseTest {
             TEST = fixture("test.csv", threeClasses(9));
             NOT_A_MODEL = fixture("model.zip", "not a zip file\n");
             A_FILE = fixture("notes.txt", "a file, not a directory\n");
+            EXISTING_SCORES = fixture("scores.csv", "train_index,7\n0,0.5\n");
             EARLIER = Files.createDirectories(DIR.resolve("earlier"));
             for (String f : List.of("explain.csv", "validation.csv", "curvatures.csv", "results.csv")) {
                 fixture("earlier/" + f, "earlier result\n");
@@ -167,13 +169,40 @@ class CliMisuseTest {
             cs.add(c(cmd, "--weight-decay", List.of("--weight-decay (-0.005)"), outQuiet("--weight-decay", "-0.005")));
             cs.add(c(cmd, "--weight-decay", List.of("--weight-decay (NaN)"), outQuiet("--weight-decay", "NaN")));
             cs.add(c(cmd, "--test-point", List.of("--test-point 'worst'"), outQuiet("--test-point", "worst")));
+            // the curvature options
+            cs.add(c(cmd, "--curvature", List.of("--curvature 'newton'"), outQuiet("--curvature", "newton")));
+            cs.add(c(cmd, "--curvature", List.of("--curvature cg and --solver exact", "not both"),
+                    outQuiet("--curvature", "cg", "--solver", "exact")));
+            cs.add(c(cmd, "--fisher", List.of("--fisher", "only used by --curvature kfac or ekfac", "cg"),
+                    outQuiet("--curvature", "cg", "--fisher", "sampled")));
+            cs.add(c(cmd, "--fisher", List.of("--fisher 'true'"), outQuiet("--curvature", "kfac", "--fisher", "true")));
+            cs.add(c(cmd, "--heuristic-damping", List.of("--heuristic-damping (-0.1)"),
+                    outQuiet("--curvature", "ekfac", "--heuristic-damping", "-0.1")));
+            cs.add(c(cmd, "--heuristic-damping", List.of("--heuristic-damping (NaN)"),
+                    outQuiet("--curvature", "ekfac", "--heuristic-damping", "NaN")));
+            cs.add(c(cmd, "--factors", List.of("--factors " + DIR, "is a directory"),
+                    outQuiet("--curvature", "kfac", "--factors", DIR.toString())));
+            cs.add(c(cmd, "--factors", List.of("--factors " + A_FILE.resolve("f.kfac"), A_FILE.toString()),
+                    outQuiet("--curvature", "kfac", "--factors", A_FILE.resolve("f.kfac").toString())));
         }
         cs.add(c("explain", "-k", List.of("-k/--top (0)", ">= 1"), outQuiet("-k", "0")));
         cs.add(c("explain", "-k", List.of("-k/--top (101)", "exceeds", "(100)"), outQuiet("-k", "101")));
         cs.add(c("explain", "--test-point", List.of("--test-point 50", "out of range", "(0..49)"),
                 outQuiet("--test-point", "50")));
-        cs.add(c("explain", "--test-point", List.of("--test-point -1", "out of range"), outQuiet("--test-point",
-                "-1")));
+        cs.add(c("explain", "--test-point", List.of("--test-point -1", "negative"), outQuiet("--test-point", "-1")));
+        cs.add(c("explain", "--test-point", List.of("--test-point range 9-3", "descending"),
+                outQuiet("--test-point", "9-3")));
+        cs.add(c("explain", "--test-point", List.of("--test-point", "empty entry"), outQuiet("--test-point", "1,,2")));
+        cs.add(c("explain", "--highest-loss", List.of("--highest-loss (0)"), outQuiet("--highest-loss", "0")));
+        cs.add(c("explain", "--highest-loss", List.of("--highest-loss (51)", "50"), outQuiet("--highest-loss", "51")));
+        cs.add(c("explain", "--highest-loss", List.of("--test-point or --highest-loss, not both"),
+                outQuiet("--highest-loss", "2", "--test-point", "1")));
+        cs.add(c("explain", "--scores-out", List.of("--scores-out " + DIR, "is a directory"),
+                outQuiet("--scores-out", DIR.toString())));
+        cs.add(c("explain", "--scores-out", List.of("--scores-out " + A_FILE, "unknown format"),
+                outQuiet("--scores-out", A_FILE.toString())));
+        cs.add(c("explain", "--scores-out", List.of("--scores-out " + EXISTING_SCORES, "already exists"),
+                outQuiet("--scores-out", EXISTING_SCORES.toString())));
         cs.add(c("validate", "-k", List.of("-k/--top-k (0)"), outQuiet("-k", "0")));
         cs.add(c("validate", "--random", List.of("--random (-1)"), outQuiet("--random", "-1")));
         cs.add(c("validate", "-k", List.of("-k/--top-k + --random (95 + 10)", "(100)"), outQuiet("-k", "95")));
