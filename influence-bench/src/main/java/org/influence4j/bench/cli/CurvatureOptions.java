@@ -155,6 +155,14 @@ final class CurvatureOptions {
     }
 
     /**
+     * A library error prefixed with the options the user typed when a Kronecker curvature is chosen (a network
+     * without layer statistics, a factor file fitted for another network), else {@code ex} itself.
+     */
+    IllegalArgumentException named(IllegalArgumentException ex) {
+        return kronecker() ? new IllegalArgumentException(describe() + ": " + ex.getMessage(), ex) : ex;
+    }
+
+    /**
      * The solver for a model with {@code parameters} analysed parameters, checked ({@link #check()}).
      *
      * @param seed the seed of LiSSA's sampling and of K-FAC's sampled labels ({@code --seed})

@@ -111,10 +111,7 @@ final class ValidateCommand implements Callable<Integer> {
             }
             done = true;
         } catch (IllegalArgumentException ex) {
-            if (curvature.kronecker()) { // e.g. a network without layer statistics, a factor file fitted for another
-                throw new IllegalArgumentException(curvature.describe() + ": " + ex.getMessage(), ex);
-            }
-            throw ex;
+            throw curvature.named(ex);
         } finally {
             if (!done) {
                 curvature.discard(); // directories made for --factors go again (if nothing else is in them)

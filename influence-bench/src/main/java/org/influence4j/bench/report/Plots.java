@@ -293,14 +293,7 @@ public final class Plots {
             }
             chart.addSeries(e.getKey(), new ArrayList<>(categories), values);
         }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (OutputStream out = Files.newOutputStream(file)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-        }
-        return file;
+        return write(chart, file);
     }
 
     private static XYChart newChart(PlotOptions o) {
@@ -318,7 +311,7 @@ public final class Plots {
         return chart;
     }
 
-    private static Path write(XYChart chart, Path file) throws IOException {
+    private static Path write(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
