@@ -66,6 +66,17 @@ class ManyQueriesTest {
                         org.assertj.core.api.Assertions.within(1e-9 * Math.abs(one.regularizerTerm(0)) + 1e-15));
             }
         }
+        // one and two test points take the dot-product path: the same scores
+        for (int[] subset : new int[][] {{3}, {5, 1}}) {
+            InfluenceEstimator est = estimator().withSolver(IHVPSolver.ekfac());
+            InfluenceMatrix few = est.influenceOnEach(DataSets.subset(TESTS, subset));
+            InfluenceMatrix all = est.influenceOnEach(TESTS);
+            for (int j = 0; j < subset.length; j++) {
+                double err = few.scores(j).values().sub(all.scores(subset[j]).values()).norm2Number().doubleValue()
+                        / all.scores(subset[j]).values().norm2Number().doubleValue();
+                assertThat(err).as("subset " + Arrays.toString(subset) + " row " + j).isLessThan(1e-12);
+            }
+        }
         InfluenceMatrix k = estimator().withSolver(IHVPSolver.kfac()).influenceOnEach(TESTS);
         assertThat(k.diagnostics().solverResult(0).stopReason()).isEqualTo(StopReason.APPROXIMATE);
         assertThat(k.diagnostics().solverResult(0).iterations()).isZero();
