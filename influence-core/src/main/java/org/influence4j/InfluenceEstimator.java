@@ -518,11 +518,7 @@ public final class InfluenceEstimator {
                     for (int i = from; i < to; i++) {
                         values[i] = -q.values()[i - from];
                     }
-                    SolverResult r = q.worst();
-                    if (r != null && (worst == null || !r.converged() && worst.converged()
-                            || r.converged() == worst.converged() && r.relativeResidual() > worst.relativeResidual())) {
-                        worst = r;
-                    }
+                    worst = SolverResult.lessAccurate(worst, q.worst());
                     progress.onProgress("self-influence", to, n);
                 }
             }

@@ -58,10 +58,7 @@ public final class InfluenceQueries {
     public SolverResult worstSolverResult() {
         SolverResult worst = null;
         for (SolverResult r : results) {
-            if (worst == null || !r.converged() && worst.converged()
-                    || r.converged() == worst.converged() && r.relativeResidual() > worst.relativeResidual()) {
-                worst = r;
-            }
+            worst = SolverResult.lessAccurate(worst, r);
         }
         return worst;
     }

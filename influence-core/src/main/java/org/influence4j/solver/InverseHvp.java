@@ -55,10 +55,7 @@ public interface InverseHvp {
             INDArray r = rows.getRow(i).dup();
             SolverResult s = solve(r);
             q[i] = Vectors.dot(Arguments.toDoubleVector(r), s.solution());
-            if (worst == null || !s.converged() && worst.converged()
-                    || s.converged() == worst.converged() && s.relativeResidual() > worst.relativeResidual()) {
-                worst = s;
-            }
+            worst = SolverResult.lessAccurate(worst, s);
         }
         return new QuadraticForms(q, worst);
     }

@@ -47,6 +47,19 @@ public record SolverResult(INDArray solution, int iterations, double residualNor
         return solution.dup();
     }
 
+    /**
+     * The less accurate of two results, for reporting the worst of many solves: an unconverged one before a converged
+     * one, then the larger relative residual; {@code a} on a tie. Either may be null (then the other is returned).
+     */
+    public static SolverResult lessAccurate(SolverResult a, SolverResult b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        boolean bWorse = !b.converged() && a.converged()
+                || b.converged() == a.converged() && b.relativeResidual() > a.relativeResidual();
+        return bWorse ? b : a;
+    }
+
     /** {@code ‖b − Hx‖ / ‖b‖}, or the absolute residual when {@code b = 0}. */
     public double relativeResidual() {
         return rightHandSideNorm == 0 ? residualNorm : residualNorm / rightHandSideNorm;
