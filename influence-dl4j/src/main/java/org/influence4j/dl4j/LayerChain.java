@@ -928,6 +928,10 @@ final class LayerChain implements ExactChain {
             }
             return;
         }
+        if (roundRobin && Thread.currentThread().isInterrupted()) {
+            // checked here too: a future that is already done returns from get() without looking at the interrupt
+            throw new CancellationException("interrupted while computing " + what);
+        }
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> futures = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
@@ -952,6 +956,9 @@ final class LayerChain implements ExactChain {
         try {
             for (Future<?> f : futures) {
                 f.get();
+            }
+            if (roundRobin && Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException();
             }
         } catch (InterruptedException e) {
             futures.forEach(f -> f.cancel(true));
