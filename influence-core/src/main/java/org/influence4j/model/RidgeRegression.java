@@ -6,7 +6,9 @@ import java.util.Optional;
 
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.internal.Arguments;
+import org.influence4j.validation.Measurement;
 import org.influence4j.validation.Retrainer;
+import org.influence4j.validation.SubsetTrainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -122,6 +124,62 @@ public final class RidgeRegression implements InfluenceModel {
             return refit.losses(testPoint).meanNumber().doubleValue();
         };
     }
+
+    // ---- linear datamodeling ground truth (subset trainer) ------------------------------------------------------
+
+    /**
+     * Ground truth for the {@link org.influence4j.validation.LinearDatamodelingScore linear datamodeling score}: each
+     * call fits this model's objective (same {@code l2}, same intercept setting) exactly on the rows {@code subset} of
+     * (a copy of) {@code train} ({@link #fit}: the normal equations, i.e. one Newton step from zero to the unique
+     * optimum) and returns the per-example loss {@code ½(wᵀx + b − y)²} of every test example
+     * ({@link Measurement#LOSS}). {@link Measurement#MARGIN} is rejected: regression has no margin. The result does not
+     * depend on the seed ({@link SubsetTrainer#seedDependent()} is {@code false}). The description names {@code d},
+     * {@code l2}, the intercept, {@code n} and a fingerprint of the training data. Thread-safe.
+     *
+     * @param train the training data the scores index (features {@code [n, d]}, targets {@code [n]} or
+     *              {@code [n, 1]}); copied, not modified
+     * @throws IllegalArgumentException if {@code train} is invalid or does not have this model's feature count
+     */
+    public SubsetTrainer subsetTrainer(DataSet train) {
+        Arguments.checkDataSet("train", train);
+        INDArray x = ModelArrays.features("train", train, w.length);
+        targets("train", train.getLabels(), x.size(0));
+        DataSet copy = new DataSet(train.getFeatures().dup(), train.getLabels().dup());
+        RidgeRegression zero = new RidgeRegression(new double[w.length], 0.0, intercept, l2);
+        String description = "RidgeRegression.subsetTrainer[d=" + w.length + ", intercept=" + intercept + ", l2=" + l2
+                + ", n=" + copy.numExamples() + ", exact fit, data=" + Fingerprint.of(zero, copy).substring(0, 16)
+                + "]";
+        return new SubsetTrainer() {
+            @Override
+            public double[] measure(int[] subset, long seed, DataSet testPoints, Measurement measurement) {
+                Objects.requireNonNull(subset, "subset");
+                Objects.requireNonNull(measurement, "measurement");
+                if (measurement != Measurement.LOSS) {
+                    throw new IllegalArgumentException("measurement " + measurement + " does not apply to ridge "
+                            + "regression (regression has no margin); use Measurement.LOSS");
+                }
+                zero.losses(testPoints); // validates the test points before the fit
+                return fit(DataSets.subset(copy, subset.clone()), l2, intercept).losses(testPoints).toDoubleVector();
+            }
+
+            @Override
+            public boolean seedDependent() {
+                return false;
+            }
+
+            @Override
+            public String describe() {
+                return description;
+            }
+
+            @Override
+            public String toString() {
+                return description;
+            }
+        };
+    }
+
+    // ---- end of the linear datamodeling ground truth ------------------------------------------------------------
 
     /** Number of features {@code d}. */
     public int numFeatures() {

@@ -7,7 +7,9 @@ import java.util.Optional;
 
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.internal.Arguments;
+import org.influence4j.validation.Measurement;
 import org.influence4j.validation.Retrainer;
+import org.influence4j.validation.SubsetTrainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -167,6 +169,120 @@ public final class SoftmaxRegression implements InfluenceModel {
             return retrained.losses(testPoint).meanNumber().doubleValue();
         };
     }
+
+    // ---- linear datamodeling ground truth (subset trainer) ------------------------------------------------------
+
+    /** {@link #subsetTrainer(DataSet, NewtonOptions)} with {@link NewtonOptions#defaults()}. */
+    public SubsetTrainer subsetTrainer(DataSet train) {
+        return subsetTrainer(train, NewtonOptions.defaults());
+    }
+
+    /**
+     * Ground truth for the {@link org.influence4j.validation.LinearDatamodelingScore linear datamodeling score}: each
+     * call trains this model's objective (same {@code l2}, same class count) on the rows {@code subset} of (a copy of)
+     * {@code train}, <em>from scratch</em> ({@code θ = 0}) by Newton's method to {@code options.tolerance()} (see
+     * {@link #fit(DataSet, double, NewtonOptions)}), and measures every test example:
+     * <ul>
+     *   <li>{@link Measurement#LOSS}: {@code ℓ = −Σ_c y_c log p_c}, the per-example loss without regulariser
+     *       ({@link #losses});</li>
+     *   <li>{@link Measurement#MARGIN}: {@code z_y − log Σ_{c≠y} exp z_c} from the logits {@code z} with a stable
+     *       log-sum-exp, which equals {@code log p_y − log(1 − p_y)}; needs one-hot test labels.</li>
+     * </ul>
+     * With {@code l2 > 0} the objective is strictly convex in the weights and its optimum unique (up to the bias shift
+     * that changes no prediction), so the result does not depend on the seed: {@link SubsetTrainer#seedDependent()} is
+     * {@code false}. The description names {@code d}, {@code k}, {@code l2}, {@code n}, the Newton settings and a
+     * fingerprint of the training data, so that a checkpoint is not reused for other data. Thread-safe.
+     *
+     * @param train   the training data the scores index (features {@code [n, d]}, labels {@code [n, k]}); copied,
+     *                not modified
+     * @param options tolerance and iteration bound of each training
+     * @throws IllegalArgumentException if {@code train} does not fit this model (as {@link #retrainer})
+     */
+    public SubsetTrainer subsetTrainer(DataSet train, NewtonOptions options) {
+        Objects.requireNonNull(options, "options");
+        ModelArrays.features("train", train, d);
+        labels("train", train.getLabels(), train.getFeatures().size(0));
+        DataSet copy = new DataSet(train.getFeatures().dup(), train.getLabels().dup());
+        SoftmaxRegression zero = new SoftmaxRegression(d, k, new double[(d + 1) * k], l2);
+        String description = "SoftmaxRegression.subsetTrainer[d=" + d + ", k=" + k + ", l2=" + l2 + ", n="
+                + copy.numExamples() + ", Newton from 0, tolerance=" + options.tolerance() + ", maxIterations="
+                + options.maxIterations() + ", data=" + Fingerprint.of(zero, copy).substring(0, 16) + "]";
+        return new SubsetTrainer() {
+            @Override
+            public double[] measure(int[] subset, long seed, DataSet testPoints, Measurement measurement) {
+                Objects.requireNonNull(subset, "subset");
+                Objects.requireNonNull(measurement, "measurement");
+                zero.measured(testPoints, measurement); // validates the test points before the training
+                SoftmaxRegression trained = zero.refit(DataSets.subset(copy, subset.clone()), options).model();
+                return trained.measured(testPoints, measurement);
+            }
+
+            @Override
+            public boolean seedDependent() {
+                return false;
+            }
+
+            @Override
+            public String describe() {
+                return description;
+            }
+
+            @Override
+            public String toString() {
+                return description;
+            }
+        };
+    }
+
+    /** The measurement of every test example under this model, {@code [m]}. */
+    private double[] measured(DataSet testPoints, Measurement measurement) {
+        Forward f = forward("testPoints", testPoints);
+        if (measurement == Measurement.LOSS) {
+            return f.losses().toDoubleVector();
+        }
+        double[][] z = f.z.toDoubleMatrix();
+        double[][] y = f.y.toDoubleMatrix();
+        double[] margin = new double[z.length];
+        for (int i = 0; i < z.length; i++) {
+            int c = oneHotClass(y[i], i);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) {
+                if (j != c) {
+                    max = Math.max(max, z[i][j]);
+                }
+            }
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                if (j != c) {
+                    sum += Math.exp(z[i][j] - max); // ∈ (0, 1], the largest term is 1
+                }
+            }
+            margin[i] = z[i][c] - (max + Math.log(sum)); // z_y − logsumexp_{j≠y} z_j = log p_y − log(1 − p_y)
+        }
+        return margin;
+    }
+
+    /** The class of a one-hot label row (entries 0 or 1 within the label tolerance, exactly one 1). */
+    private static int oneHotClass(double[] row, int i) {
+        int c = -1;
+        for (int j = 0; j < row.length; j++) {
+            boolean one = Math.abs(row[j] - 1) <= Arguments.LABEL_TOLERANCE;
+            boolean zeroEntry = Math.abs(row[j]) <= Arguments.LABEL_TOLERANCE;
+            if (one && c < 0) {
+                c = j;
+            } else if (!zeroEntry) {
+                c = -2;
+                break;
+            }
+        }
+        if (c < 0) {
+            throw new IllegalArgumentException("testPoints labels row " + i + " " + Arrays.toString(row)
+                    + " is not one-hot; the margin needs the true class: pass one-hot labels or measure the loss");
+        }
+        return c;
+    }
+
+    // ---- end of the linear datamodeling ground truth ------------------------------------------------------------
 
     /** Number of features {@code d}. */
     public int numFeatures() {

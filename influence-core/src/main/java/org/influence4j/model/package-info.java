@@ -6,6 +6,8 @@
  * (exact normal-equation fit) and {@link org.influence4j.model.SoftmaxRegression} (L2 multinomial logistic
  * regression in DL4J's parameter layout, trained by a deterministic Newton method configured by
  * {@link org.influence4j.model.NewtonOptions} and reported as a {@link org.influence4j.model.TrainingResult}).
- * Both also provide a {@link org.influence4j.validation.Retrainer} for leave-one-out ground truth.
+ * Both also provide a {@link org.influence4j.validation.Retrainer} for leave-one-out ground truth and a
+ * {@link org.influence4j.validation.SubsetTrainer} (training from scratch on a subset) for the linear datamodeling
+ * score.
  */
 package org.influence4j.model;

@@ -6,5 +6,12 @@
  * {@link org.influence4j.validation.ValidationListener}), and correlation statistics
  * ({@link org.influence4j.validation.Correlations}: Pearson, Spearman with average ranks, Kendall tau-b).
  * The runner takes plain score vectors and depends on no estimator class.
+ *
+ * <p>The linear datamodeling score (Park et al. 2023): {@link org.influence4j.validation.LinearDatamodelingScore}
+ * trains a {@link org.influence4j.validation.SubsetTrainer} on random subsets of the training data, measures each
+ * test example ({@link org.influence4j.validation.Measurement}: loss or margin) and correlates the measurements with
+ * the summed scores; the result is a {@link org.influence4j.validation.DatamodelReport} with bootstrap intervals,
+ * progress goes to a {@link org.influence4j.validation.DatamodelListener}, and a checkpoint file makes long runs
+ * resumable.
  */
 package org.influence4j.validation;
