@@ -32,7 +32,10 @@ import org.influence4j.solver.KroneckerSolver;
 import org.influence4j.solver.LissaSolver;
 import org.influence4j.validation.Correlations;
 import org.influence4j.validation.LeaveOneOutValidation;
+import org.influence4j.validation.LinearDatamodelingScore;
+import org.influence4j.validation.Measurement;
 import org.influence4j.validation.Retrainer;
+import org.influence4j.validation.SubsetTrainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -111,6 +114,11 @@ class MisuseSuiteTest {
     static final InverseHvp CG = IHVPSolver.conjugateGradient().prepare(CURVATURE, 0.01);
     static final InverseHvp IDENTITY = IHVPSolver.identity().prepare(CURVATURE, 0.01);
     static final InverseHvp KFAC = IHVPSolver.kfac().prepare(CURVATURE, 0.01);
+    static final DataSet REG = new DataSet(TRAIN.getFeatures().dup(), TRAIN.getLabels().getColumn(0, true)
+            .reshape(N, 1).dup());
+    static final RidgeRegression RIDGE = RidgeRegression.fit(REG, 0.1, true);
+    static final DataSet SOFT_TEST = new DataSet(TEST.getFeatures().dup(), Nd4j.valueArrayOf(new long[] {2, K},
+            1.0 / K));
     static final Retrainer RETRAINER = MODEL.retrainer(TRAIN);
     static final double[] FINITE = TRAIN.getFeatures().getColumn(0).toDoubleVector();
 
@@ -182,7 +190,7 @@ class MisuseSuiteTest {
     static Object[] fixtures() {
         return new Object[] {TRAIN, TEST, GOOD, NAN, POS_INF, NEG_INF, SHORT, EMPTY_V, INTS, MATRIX_2P, ZERO_DIAGONAL,
             ROWS_WIDE, ROWS_NAN, ROWS_INF, ROWS_INT, WIDE, X_NAN, X_POS_INF, X_NEG_INF, Y_NAN, Y_NOT_DISTRIBUTION,
-            Y_WIDE, X_INT, ROWS_MISMATCH, SQUARE_ASYMMETRIC, NOT_SQUARE, SQUARE_NAN, MODEL.parameters()};
+            Y_WIDE, X_INT, ROWS_MISMATCH, SQUARE_ASYMMETRIC, NOT_SQUARE, SQUARE_NAN, MODEL.parameters(), REG, SOFT_TEST};
     }
 
     /**
@@ -295,6 +303,7 @@ class MisuseSuiteTest {
         solverCases(cs);
         sinkAndFileCases(cs);
         validationCases(cs);
+        datamodelingCases(cs);
         operatorAndModelCases(cs);
         return cs.stream();
     }
@@ -641,6 +650,94 @@ class MisuseSuiteTest {
         cs.add(c("Correlations.ranks", Bad.NULL, "null", () -> Correlations.ranks(null), NPE, "x"));
         cs.add(c("Correlations.ranks", Bad.NAN, "NaN", () -> Correlations.ranks(new double[] {1, Double.NaN}), IAE,
                 "x", "NaN", "index 1"));
+    }
+
+    static void datamodelingCases(List<Case> cs) {
+        LinearDatamodelingScore d = LinearDatamodelingScore.defaults().withSubsets(4).withBootstrap(0);
+        String e = "LinearDatamodelingScore.withSubsets";
+        cs.add(c(e, Bad.OUT_OF_RANGE, "2", () -> d.withSubsets(2), IAE, "subsets (2)", ">= 3"));
+        e = "LinearDatamodelingScore.withFraction";
+        cs.add(c(e, Bad.OUT_OF_RANGE, "0", () -> d.withFraction(0), IAE, "fraction (0.0)", "(0, 1)"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "1", () -> d.withFraction(1), IAE, "fraction (1.0)"));
+        cs.add(c(e, Bad.NAN, "NaN", () -> d.withFraction(Double.NaN), IAE, "fraction (NaN)"));
+        cs.add(c("LinearDatamodelingScore.withSeedsPerSubset", Bad.OUT_OF_RANGE, "0", () -> d.withSeedsPerSubset(0),
+                IAE, "seedsPerSubset (0)"));
+        cs.add(c("LinearDatamodelingScore.withBootstrap", Bad.OUT_OF_RANGE, "-1", () -> d.withBootstrap(-1), IAE,
+                "bootstrap resamples (-1)"));
+        e = "LinearDatamodelingScore.withConfidence";
+        cs.add(c(e, Bad.OUT_OF_RANGE, "0", () -> d.withConfidence(0), IAE, "confidence (0.0)"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "1", () -> d.withConfidence(1), IAE, "confidence (1.0)"));
+        cs.add(c(e, Bad.NAN, "NaN", () -> d.withConfidence(Double.NaN), IAE, "confidence (NaN)"));
+        cs.add(c("LinearDatamodelingScore.withThreads", Bad.OUT_OF_RANGE, "0", () -> d.withThreads(0), IAE,
+                "threads (0)"));
+        cs.add(c("LinearDatamodelingScore.withMeasurement", Bad.NULL, "null", () -> d.withMeasurement(null), NPE,
+                "measurement"));
+        cs.add(c("LinearDatamodelingScore.withListener", Bad.NULL, "null", () -> d.withListener(null), NPE,
+                "listener"));
+        e = "LinearDatamodelingScore.subsetSize";
+        cs.add(c(e, Bad.OUT_OF_RANGE, "fraction 0.01 of 40", () -> d.withFraction(0.01).subsetSize(N), IAE,
+                "fraction (0.01)", "n = " + N, "raise the fraction"));
+
+        double[][] scores = MATRIX.values().toDoubleMatrix(); // [2, N]: one row per test point
+        SubsetTrainer trainer = MODEL.subsetTrainer(TRAIN);
+        e = "LinearDatamodelingScore.run(double[][])";
+        cs.add(c(e, Bad.NULL, "null scores", () -> d.run((double[][]) null, trainer, TEST), NPE, "scores"));
+        cs.add(c(e, Bad.NULL, "null trainer", () -> d.run(scores, null, TEST), NPE, "trainer"));
+        cs.add(c(e, Bad.WRONG_WIDTH, "3 score rows, 2 test rows", () -> d.run(new double[][] {scores[0], scores[1],
+            scores[0]}, trainer, TEST), IAE, "scores has 3 rows", "testPoints has 2"));
+        cs.add(c(e, Bad.WRONG_WIDTH, "ragged rows", () -> d.run(new double[][] {scores[0], Arrays.copyOf(scores[1],
+                N - 1)}, trainer, TEST), IAE, "scores row 1 has length " + (N - 1), "length " + N));
+        cs.add(c(e, Bad.NAN, "NaN score", () -> d.run(new double[][] {scores[0], withValue(scores[1], 7, Double.NaN)},
+                trainer, TEST), IAE, "scores contains NaN at [1, 7]"));
+        cs.add(c(e, Bad.INFINITE, "+Inf score", () -> d.run(new double[][] {withValue(scores[0], 0,
+                Double.POSITIVE_INFINITY), scores[1]}, trainer, TEST), IAE, "scores contains Infinity at [0, 0]"));
+        cs.add(c(e, Bad.EMPTY, "rows of length 1", () -> d.run(new double[][] {{1.0}}, trainer, TEST.get(0)), IAE,
+                "scores rows have length 1"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "fraction 0.01 of 40", () -> d.withFraction(0.01).run(scores, trainer, TEST),
+                IAE, "fraction (0.01)", "n = " + N));
+        cs.add(c(e, Bad.NULL, "null testPoints", () -> d.run(scores, trainer, null), NPE, "testPoints"));
+        cs.add(c(e, Bad.EMPTY, "0 test rows", () -> d.run(new double[0][], trainer, EMPTY), IAE, "testPoints",
+                "empty"));
+        cs.add(c(e, Bad.NAN, "NaN test feature", () -> d.run(new double[][] {scores[0]}, trainer, X_NAN), IAE,
+                "testPoints features", "NaN"));
+        cs.add(c(e, Bad.NAN, "NaN test label", () -> d.run(new double[][] {scores[0]}, trainer, Y_NAN), IAE,
+                "testPoints labels", "NaN"));
+        cs.add(c(e, Bad.WRONG_WIDTH, "2 test feature rows, 1 label row", () -> d.run(scores, trainer, ROWS_MISMATCH),
+                IAE, "testPoints", "2 feature rows"));
+        cs.add(c(e, Bad.WRONG_WIDTH, "6 test features", () -> d.run(new double[][] {scores[0]}, trainer, WIDE), IAE,
+                "testPoints", "6", "5"));
+        cs.add(c(e, Bad.UNSUPPORTED, "trainer returns 1 value for 2 test rows", () -> d.run(scores,
+                (s, seed, t, m) -> new double[] {0.5}, TEST), ISE, "returned 1 values", "subset ", "seed ",
+                "expected 2"));
+        cs.add(c(e, Bad.NAN, "trainer returns NaN", () -> d.run(scores, (s, seed, t, m) -> new double[] {0.5,
+            Double.NaN}, TEST), ISE, "returned NaN for test example 1", "seed "));
+        cs.add(c(e, Bad.UNSUPPORTED, "checkpoint in a missing directory", () -> d.withCheckpoint(
+                MISSING_DIR.resolve("lds.txt")).run(scores, trainer, TEST), IAE, MISSING_DIR.toString(),
+                "does not exist"));
+        cs.add(c(e, Bad.UNSUPPORTED, "checkpoint is a directory", () -> d.withCheckpoint(DIR).run(scores, trainer,
+                TEST), IAE, DIR.toString(), "is a directory"));
+        cs.add(c(e, Bad.UNSUPPORTED, "checkpoint is another file", () -> d.withCheckpoint(NOT_FACTORS).run(scores,
+                trainer, TEST), IAE, NOT_FACTORS.toString(), "not a linear datamodeling checkpoint"));
+        e = "LinearDatamodelingScore.run(INDArray)";
+        cs.add(c(e, Bad.NULL, "null scores", () -> d.run((INDArray) null, trainer, TEST), NPE, "scores"));
+        cs.add(c(e, Bad.WRONG_WIDTH, "rank 1", () -> d.run(GOOD, trainer, TEST), IAE, "scores has shape [" + P + "]"));
+        cs.add(c(e, Bad.NAN, "NaN at [1, 4]", () -> d.run(ROWS_NAN, trainer, TEST), IAE, "scores", "NaN"));
+        cs.add(c(e, Bad.WRONG_DTYPE, "INT", () -> d.run(ROWS_INT, trainer, TEST), IAE, "scores", "INT"));
+
+        dataSetCases(cs, "SoftmaxRegression.subsetTrainer", "train", MODEL::subsetTrainer, true);
+        e = "SoftmaxRegression.subsetTrainer.measure";
+        int[] half = java.util.stream.IntStream.range(0, N / 2).toArray();
+        cs.add(c(e, Bad.UNSUPPORTED, "margin of soft labels", () -> trainer.measure(half, 0, SOFT_TEST,
+                Measurement.MARGIN), IAE, "testPoints labels row 0", "not one-hot"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "index n", () -> trainer.measure(new int[] {0, N}, 0, TEST, Measurement.LOSS),
+                IAE, "index " + N));
+        cs.add(c(e, Bad.WRONG_WIDTH, "6 test features", () -> trainer.measure(half, 0, WIDE, Measurement.LOSS), IAE,
+                "testPoints", "6", "5"));
+        e = "RidgeRegression.subsetTrainer";
+        cs.add(c(e, Bad.NULL, "null", () -> RIDGE.subsetTrainer(null), NPE, "train"));
+        cs.add(c(e, Bad.WRONG_WIDTH, "3 target columns", () -> RIDGE.subsetTrainer(TRAIN), IAE, "train", "3"));
+        cs.add(c("RidgeRegression.subsetTrainer.measure", Bad.UNSUPPORTED, "margin", () -> RIDGE.subsetTrainer(REG)
+                .measure(half, 0, REG, Measurement.MARGIN), IAE, "MARGIN", "no margin"));
     }
 
     static void operatorAndModelCases(List<Case> cs) {
