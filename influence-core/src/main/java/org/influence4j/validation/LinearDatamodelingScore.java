@@ -122,6 +122,8 @@ import org.slf4j.LoggerFactory;
  * run again; a last line without its newline (a crash while writing) is ignored, cut off and written again. A header
  * that does not match, or a corrupt complete line, is an {@link IllegalArgumentException} naming the file, the field
  * and the remedy, and the file is left untouched. A resumed run gives bit for bit the report of an uninterrupted one.
+ * The training data itself is not in the header: the trainer's description stands for it (see
+ * {@link SubsetTrainer#describe()}), so a trainer of one's own should include a fingerprint of its data there.
  *
  * <p>Cost: {@code M·R} trainings (minus those loaded), then {@code O(m·M log M)} for the correlations and
  * {@code O(B·m·M)} for the bootstrap. Immutable and thread-safe; each {@code withX} returns a copy. References: Park

@@ -35,7 +35,13 @@ public interface SubsetTrainer {
         return true;
     }
 
-    /** A one-line description of how subsets are trained (for reports); the default is the class name. */
+    /**
+     * A one-line description of how subsets are trained, for reports and for the header of a
+     * {@linkplain LinearDatamodelingScore#withCheckpoint checkpoint file}, where it decides whether recorded trainings
+     * are reused: it should name everything that determines a training (the model, its settings, a fingerprint of the
+     * training data), as the reference trainers of {@code SoftmaxRegression} and {@code RidgeRegression} do. The
+     * default is the class name.
+     */
     default String describe() {
         return getClass().getSimpleName();
     }
