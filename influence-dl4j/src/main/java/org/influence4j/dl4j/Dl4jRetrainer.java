@@ -122,9 +122,10 @@ public final class Dl4jRetrainer implements Retrainer {
         this.seed = b.seed;
         this.threads = b.threads;
         this.listener = b.listener;
-        if (protocol.kind() != TrainingProtocol.Kind.UPDATER && !(base instanceof MultiLayerNetwork)) {
+        if (protocol.kind().needsMultiLayerNetwork() && !(base instanceof MultiLayerNetwork)) {
             throw new IllegalArgumentException("protocol " + protocol.kind() + " needs a MultiLayerNetwork, but "
-                    + "network is a ComputationGraph; use TrainingProtocol.ownUpdater(iterations)");
+                    + "network is a ComputationGraph; use TrainingProtocol.ownUpdater(iterations) or "
+                    + "TrainingProtocol.minibatch(epochs, batchSize)");
         }
         this.layers = copy.layers();
         checkWidths("train", train);
@@ -211,7 +212,10 @@ public final class Dl4jRetrainer implements Retrainer {
             return this;
         }
 
-        /** Seed of ND4J's random generator set before every retraining (default 0). */
+        /**
+         * Seed of ND4J's random generator set before every retraining, and of the order of examples of the mini-batch
+         * protocol (default 0).
+         */
         public Builder seed(long value) {
             this.seed = value;
             return this;
@@ -400,10 +404,13 @@ public final class Dl4jRetrainer implements Retrainer {
         return params(copy).dup();
     }
 
-    /** Retrains {@code copy} (a clone of the private copy) in place on {@code data}, with a fixed ND4J seed. */
+    /**
+     * Retrains {@code copy} (a clone of the private copy) in place on {@code data}, with a fixed ND4J seed; the
+     * mini-batch protocol draws its order of examples from the same seed.
+     */
     private TrainingProtocol.Outcome retrainCopy(Object copy, DataSet data) {
         Nd4j.getRandom().setSeed(seed);
-        return Dl4jTraining.run(copy, data, protocol, protocol.retrainIterations());
+        return Dl4jTraining.run(copy, data, protocol, protocol.retrainIterations(), seed);
     }
 
     private double loss(INDArray theta, DataSet testPoint) {
