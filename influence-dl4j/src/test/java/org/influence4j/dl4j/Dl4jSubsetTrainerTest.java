@@ -462,6 +462,21 @@ class Dl4jSubsetTrainerTest {
     }
 
     @Test
+    void minibatchProtocol_keepsItsBatchSizeThroughTheWithers_andDescribesItself() {
+        TrainingProtocol p = TrainingProtocol.minibatch(50, 64);
+
+        assertThat(p.withIterations(10, 5).withLearningRate(0.1).withTolerance(1e-6).batchSize()).isEqualTo(64);
+        assertThat(p.withBatchSize(32)).isEqualTo(new TrainingProtocol(TrainingProtocol.Kind.MINIBATCH, 1e-8, 50, 50,
+                0.01, 32));
+        assertThat(p.kind().hasTolerance()).isFalse();
+        assertThat(p.kind().needsMultiLayerNetwork()).isFalse();
+        assertThat(p.kind().seedDependent()).isTrue();
+        assertThat(TrainingProtocol.lbfgs().batchSize()).isZero();
+        assertThat(p.updater()).isEqualTo(new Sgd(0.01));
+        assertThat(p.describe()).contains("mini-batches of 64", "50 epochs", "last partial batch kept");
+    }
+
+    @Test
     void minibatchProtocol_inTheRetrainer_isDeterministicPerSeed() {
         MultiLayerNetwork net = mlp();
         DataSet test = test();
