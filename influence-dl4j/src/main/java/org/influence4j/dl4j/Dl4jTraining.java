@@ -13,7 +13,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * tolerance, the network's own Adam for a fixed budget, or the network's own updater for a fixed budget of
  * {@code fit} steps; or the network's own updater on shuffled mini-batches for a number of epochs. The objective is
  * {@link TrainingObjective}'s ({@code R(θ)}, what {@code net.score()} reports); for small dense softmax networks the
- * full-batch protocols run in plain Java, chosen automatically by size. {@link Dl4jRetrainer} and
+ * full-batch protocols (with Adam or the network's own updater) and the mini-batch protocol (with {@code Sgd} or
+ * {@code Nesterovs}) run in plain Java, chosen automatically by size. {@link Dl4jRetrainer} and
  * {@link Dl4jSubsetTrainer} train with the same code.
  *
  * <p>The parameters of frozen layers ({@code FrozenLayer}, {@code FrozenLayerWithBackprop}) are constants of
@@ -142,7 +143,10 @@ public final class Dl4jTraining {
         }
         int steps = iterations;
         if (miniBatch) {
-            steps = miniBatchSteps(net, data, protocol.batchSize(), iterations, seed);
+            steps = MiniBatchSgd.run(net, data, protocol.batchSize(), iterations, seed); // small dense networks
+            if (steps < 0) {
+                steps = miniBatchSteps(net, data, protocol.batchSize(), iterations, seed);
+            }
         } else {
             FullBatchAdam.run(net, data, iterations); // = `iterations` calls of net.fit(data), faster for small MLPs
         }

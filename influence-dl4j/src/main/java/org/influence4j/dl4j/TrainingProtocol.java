@@ -36,8 +36,9 @@ import org.nd4j.linalg.learning.config.Sgd;
  *       call. Any network the adapter accepts, {@code ComputationGraph} included.</li>
  * </ul>
  * Fixed budgets have no tolerance: their outcome never "misses" one. For a constant-rate Adam on a small dense
- * network, {@code ADAM} and {@code UPDATER} run the same steps in plain Java (equal to {@code fit} to 1e-9, tested);
- * otherwise they call {@code fit}.
+ * network, {@code ADAM} and {@code UPDATER} run the same steps in plain Java (equal to {@code fit} to 1e-9, tested),
+ * and so does {@code MINIBATCH} for a constant-rate {@code Sgd} or {@code Nesterovs} (to 1e-10, tested); otherwise
+ * they call {@code fit}.
  *
  * <p>Defaults ({@link #defaults()}): {@code UPDATER}, 100 steps — the protocol of Koh &amp; Liang (2017): warm
  * start, fixed budget, the baseline retrained the same way so that the drift of continued training cancels. It
