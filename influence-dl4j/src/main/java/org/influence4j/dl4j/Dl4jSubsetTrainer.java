@@ -75,8 +75,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Never modifies the user's network, the training data or any argument. Thread-safe: every {@link #measure} call
  * trains its own network, and the same subset and seed give the same bits on any thread. Cost of a call: one
- * training (its protocol's iterations; the mini-batch protocol costs one DL4J {@code fit} per mini-batch), one
- * full-batch gradient on the subset for the outcome's {@code ‖∇R‖}, and one forward pass over the test examples.
+ * training (its protocol's iterations; the mini-batch protocol costs one DL4J {@code fit} per mini-batch, or the
+ * same step in plain Java for a small dense network with {@code Sgd} or {@code Nesterovs}), one full-batch gradient
+ * on the subset for the outcome's {@code ‖∇R‖}, and one forward pass over the test examples.
  * {@link #trainings()} keeps every training's outcome and wall time.
  */
 public final class Dl4jSubsetTrainer implements SubsetTrainer {
