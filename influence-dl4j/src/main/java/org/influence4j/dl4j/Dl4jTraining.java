@@ -24,10 +24,10 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code NoOp} updater is trained, as DL4J trains it (raw gradient steps).
  *
  * <p>Cost per iteration: one batch gradient (L-BFGS adds its line search's extra evaluations, usually none); the
- * mini-batch protocol costs one {@code fit} per mini-batch and one full-batch gradient at the end (for the outcome).
- * Deterministic (the mini-batch protocol for a given seed). Stateless; concurrent calls on different networks are
- * safe. The thread's interrupt is checked once
- * per iteration; an interrupted training ends with a {@link java.util.concurrent.CancellationException}.
+ * mini-batch protocol costs one {@code fit} (or its plain-Java step) per mini-batch and one full-batch gradient at the
+ * end, for the outcome. Deterministic (the mini-batch protocol for a given seed). Stateless; concurrent calls on
+ * different networks are safe. The thread's interrupt is checked once per iteration; an interrupted training ends
+ * with a {@link java.util.concurrent.CancellationException}.
  */
 public final class Dl4jTraining {
 

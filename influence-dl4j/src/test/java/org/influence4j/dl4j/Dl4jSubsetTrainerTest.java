@@ -369,6 +369,37 @@ class Dl4jSubsetTrainerTest {
         }
     }
 
+    @Test
+    void interruptedTraining_endsWithinOneSecond_onBothMiniBatchPaths() throws Exception {
+        MultiLayerNetwork adamMlp = mlp();                    // Adam: DL4J's fit per mini-batch
+        MultiLayerNetwork sgdRegression = softmaxRegression(2); // Sgd: the plain-Java steps
+        for (MultiLayerNetwork net : List.of(adamMlp, sgdRegression)) {
+            double[] before = TestNets.snapshot(net);
+            Dl4jSubsetTrainer trainer = Dl4jSubsetTrainer.builder(net, IRIS)
+                    .protocol(TrainingProtocol.minibatch(1_000_000, 8)).build(); // hours of work
+            java.util.concurrent.atomic.AtomicReference<Throwable> thrown =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            Thread worker = new Thread(() -> {
+                try {
+                    trainer.measure(every(2, 0, 150), 1, test(), Measurement.LOSS);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            worker.start();
+            Thread.sleep(500);
+            assertThat(worker.isAlive()).isTrue();
+            long t0 = System.nanoTime();
+            worker.interrupt();
+            worker.join(10_000);
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(1.0);
+            assertThat(thrown.get()).isInstanceOf(java.util.concurrent.CancellationException.class)
+                    .hasMessageContaining("interrupted after");
+            assertThat(trainer.trainings()).isEmpty();
+            assertThat(TestNets.snapshot(net)).containsExactly(before);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ graphs
 
     @Test
