@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -108,12 +107,7 @@ public final class Dl4jRetrainer implements Retrainer {
 
     private Dl4jRetrainer(Builder b) {
         this.updater = b.updater;
-        NetworkCopy copy = NetworkCopy.of(b.network, c -> {
-            if (b.updater != null && c.getLayer() instanceof BaseLayer bl) {
-                bl.setIUpdater(b.updater.clone());
-                bl.setBiasUpdater(null);
-            }
-        }, b.updater == null);
+        NetworkCopy copy = NetworkCopy.withUpdater(b.network, b.updater);
         this.base = copy.network();
         this.train = b.train;
         this.n = train.numExamples();
@@ -137,6 +131,11 @@ public final class Dl4jRetrainer implements Retrainer {
      * the training data when the retrainer is built and for every test point before any retraining.
      */
     private void checkWidths(String what, DataSet data) {
+        checkWidths(what, data, layers);
+    }
+
+    /** The width checks below against the first and the last of a private copy's {@code layers}. */
+    static void checkWidths(String what, DataSet data, List<NetworkCopy.LayerSpec> layers) {
         NetworkCopy.LayerSpec first = layers.get(0);
         checkWidths(what, data, first.conf(), first.preProcessor() != null, layers.get(layers.size() - 1).conf());
     }

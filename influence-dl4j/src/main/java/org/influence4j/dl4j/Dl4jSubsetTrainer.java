@@ -154,12 +154,7 @@ public final class Dl4jSubsetTrainer implements SubsetTrainer {
         this.start = b.start;
         this.protocol = b.protocol;
         this.listener = b.listener;
-        NetworkCopy copy = NetworkCopy.of(b.network, c -> {
-            if (b.updater != null && c.getLayer() instanceof BaseLayer bl) {
-                bl.setIUpdater(b.updater.clone());
-                bl.setBiasUpdater(null);
-            }
-        }, b.updater == null);
+        NetworkCopy copy = NetworkCopy.withUpdater(b.network, b.updater);
         this.base = copy.network();
         this.layers = copy.layers();
         this.train = b.train;
@@ -526,9 +521,7 @@ public final class Dl4jSubsetTrainer implements SubsetTrainer {
     }
 
     private void checkWidths(String what, DataSet data) {
-        NetworkCopy.LayerSpec first = layers.get(0);
-        Dl4jRetrainer.checkWidths(what, data, first.conf(), first.preProcessor() != null,
-                layers.get(layers.size() - 1).conf());
+        Dl4jRetrainer.checkWidths(what, data, layers);
     }
 
     // ------------------------------------------------------------------------------------------------ descriptions
