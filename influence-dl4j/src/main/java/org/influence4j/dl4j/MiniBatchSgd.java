@@ -51,9 +51,9 @@ final class MiniBatchSgd {
         int n = data.numExamples();
         IUpdater config = FullBatchAdam.sharedUpdater(net);
         boolean sgd = config instanceof Sgd s && s.getLearningRateSchedule() == null;
+        // (Nesterovs' deprecated momentum map is not read by DL4J 1.0.0-M2.1's update: only its ISchedule counts)
         boolean nesterovs = config instanceof Nesterovs nv && nv.getLearningRateSchedule() == null
-                && nv.getMomentumISchedule() == null
-                && (nv.getMomentumSchedule() == null || nv.getMomentumSchedule().isEmpty());
+                && nv.getMomentumISchedule() == null;
         if (!sgd && !nesterovs || net.numParams() * (long) Math.min(batchSize, n) > TrainingObjective.PLAIN_JAVA_LIMIT) {
             return -1;
         }
