@@ -58,8 +58,13 @@ final class DenseMlpObjective implements TrainingObjective {
     private final double[][] a;    // a[l]: n × fanOut[l] activations (a[L-1] holds p)
     private final double[][] delta;
 
-    private DenseMlpObjective(DataSet data, int[] fanIn, int[] fanOut, Act[] act, double[] l2, double clipEps) {
-        this.n = data.numExamples();
+    /**
+     * @param n the number of examples; {@code x} holds {@code n × fanIn[0]} features and {@code y}
+     *          {@code n × classes} labels, row-major (owned by the instance)
+     */
+    private DenseMlpObjective(int n, double[] x, double[] y, int[] fanIn, int[] fanOut, Act[] act, double[] l2,
+                              double clipEps) {
+        this.n = n;
         this.fanIn = fanIn;
         this.fanOut = fanOut;
         this.act = act;
@@ -67,8 +72,8 @@ final class DenseMlpObjective implements TrainingObjective {
         this.clipEps = clipEps;
         int layers = fanIn.length;
         this.classes = fanOut[layers - 1];
-        this.x = data.getFeatures().castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        this.y = data.getLabels().castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        this.x = x;
+        this.y = y;
         this.wOffset = new int[layers];
         this.bOffset = new int[layers];
         int off = 0;
@@ -145,7 +150,26 @@ final class DenseMlpObjective implements TrainingObjective {
                 || fanOut[layers - 1] != data.getLabels().size(1)) {
             return null;
         }
-        return new DenseMlpObjective(data, fanIn, fanOut, act, l2, clip);
+        return new DenseMlpObjective(data.numExamples(), data.getFeatures().castTo(DataType.DOUBLE).dup('c').data()
+                .asDouble(), data.getLabels().castTo(DataType.DOUBLE).dup('c').data().asDouble(), fanIn, fanOut, act, l2,
+                clip);
+    }
+
+    /**
+     * The same network's objective on the examples at {@code rows} of this objective's data (in that order, repeats
+     * allowed): a mini-batch, without DL4J arrays.
+     *
+     * @param rows at least one index in {@code [0, n)}; not modified
+     */
+    DenseMlpObjective rows(int[] rows) {
+        int in = fanIn[0];
+        double[] bx = new double[rows.length * in];
+        double[] by = new double[rows.length * classes];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(x, rows[r] * in, bx, r * in, in);
+            System.arraycopy(y, rows[r] * classes, by, r * classes, classes);
+        }
+        return new DenseMlpObjective(rows.length, bx, by, fanIn, fanOut, act, l2, clipEps);
     }
 
     private static Act activation(IActivation f) {

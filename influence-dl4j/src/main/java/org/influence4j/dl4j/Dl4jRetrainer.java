@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -108,12 +107,7 @@ public final class Dl4jRetrainer implements Retrainer {
 
     private Dl4jRetrainer(Builder b) {
         this.updater = b.updater;
-        NetworkCopy copy = NetworkCopy.of(b.network, c -> {
-            if (b.updater != null && c.getLayer() instanceof BaseLayer bl) {
-                bl.setIUpdater(b.updater.clone());
-                bl.setBiasUpdater(null);
-            }
-        }, b.updater == null);
+        NetworkCopy copy = NetworkCopy.withUpdater(b.network, b.updater);
         this.base = copy.network();
         this.train = b.train;
         this.n = train.numExamples();
@@ -122,9 +116,10 @@ public final class Dl4jRetrainer implements Retrainer {
         this.seed = b.seed;
         this.threads = b.threads;
         this.listener = b.listener;
-        if (protocol.kind() != TrainingProtocol.Kind.UPDATER && !(base instanceof MultiLayerNetwork)) {
+        if (protocol.kind().needsMultiLayerNetwork() && !(base instanceof MultiLayerNetwork)) {
             throw new IllegalArgumentException("protocol " + protocol.kind() + " needs a MultiLayerNetwork, but "
-                    + "network is a ComputationGraph; use TrainingProtocol.ownUpdater(iterations)");
+                    + "network is a ComputationGraph; use TrainingProtocol.ownUpdater(iterations) or "
+                    + "TrainingProtocol.minibatch(epochs, batchSize)");
         }
         this.layers = copy.layers();
         checkWidths("train", train);
@@ -136,6 +131,11 @@ public final class Dl4jRetrainer implements Retrainer {
      * the training data when the retrainer is built and for every test point before any retraining.
      */
     private void checkWidths(String what, DataSet data) {
+        checkWidths(what, data, layers);
+    }
+
+    /** The width checks below against the first and the last of a private copy's {@code layers}. */
+    static void checkWidths(String what, DataSet data, List<NetworkCopy.LayerSpec> layers) {
         NetworkCopy.LayerSpec first = layers.get(0);
         checkWidths(what, data, first.conf(), first.preProcessor() != null, layers.get(layers.size() - 1).conf());
     }
@@ -211,7 +211,10 @@ public final class Dl4jRetrainer implements Retrainer {
             return this;
         }
 
-        /** Seed of ND4J's random generator set before every retraining (default 0). */
+        /**
+         * Seed of ND4J's random generator set before every retraining, and of the order of examples of the mini-batch
+         * protocol (default 0).
+         */
         public Builder seed(long value) {
             this.seed = value;
             return this;
@@ -400,10 +403,13 @@ public final class Dl4jRetrainer implements Retrainer {
         return params(copy).dup();
     }
 
-    /** Retrains {@code copy} (a clone of the private copy) in place on {@code data}, with a fixed ND4J seed. */
+    /**
+     * Retrains {@code copy} (a clone of the private copy) in place on {@code data}, with a fixed ND4J seed; the
+     * mini-batch protocol draws its order of examples from the same seed.
+     */
     private TrainingProtocol.Outcome retrainCopy(Object copy, DataSet data) {
         Nd4j.getRandom().setSeed(seed);
-        return Dl4jTraining.run(copy, data, protocol, protocol.retrainIterations());
+        return Dl4jTraining.run(copy, data, protocol, protocol.retrainIterations(), seed);
     }
 
     private double loss(INDArray theta, DataSet testPoint) {

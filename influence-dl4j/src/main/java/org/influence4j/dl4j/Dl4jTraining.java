@@ -9,11 +9,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * The one entry point for training a DL4J network full batch under a {@link TrainingProtocol}: L-BFGS to a gradient
+ * The one entry point for training a DL4J network under a {@link TrainingProtocol}: full batch, L-BFGS to a gradient
  * tolerance, the network's own Adam for a fixed budget, or the network's own updater for a fixed budget of
- * {@code fit} steps. The objective is {@link TrainingObjective}'s ({@code R(θ)}, what {@code net.score()} reports);
- * for small dense softmax networks it runs in plain Java, chosen automatically by size. {@link Dl4jRetrainer}
- * retrains with the same code.
+ * {@code fit} steps; or the network's own updater on shuffled mini-batches for a number of epochs. The objective is
+ * {@link TrainingObjective}'s ({@code R(θ)}, what {@code net.score()} reports); for small dense softmax networks the
+ * full-batch protocols (with Adam or the network's own updater) and the mini-batch protocol (with {@code Sgd} or
+ * {@code Nesterovs}) run in plain Java, chosen automatically by size. {@link Dl4jRetrainer} and
+ * {@link Dl4jSubsetTrainer} train with the same code.
  *
  * <p>The parameters of frozen layers ({@code FrozenLayer}, {@code FrozenLayerWithBackprop}) are constants of
  * {@code R} and stay fixed bit for bit under every protocol: their gradient is zero (their regulariser is not part of
@@ -21,9 +23,11 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code FrozenLayerWithBackprop} that wraps a layer with {@code l2} or {@code weightDecay}. A layer with the
  * {@code NoOp} updater is trained, as DL4J trains it (raw gradient steps).
  *
- * <p>Cost per iteration: one batch gradient (L-BFGS adds its line search's extra evaluations, usually none).
- * Deterministic. Stateless; concurrent calls on different networks are safe. The thread's interrupt is checked once
- * per iteration; an interrupted training ends with a {@link java.util.concurrent.CancellationException}.
+ * <p>Cost per iteration: one batch gradient (L-BFGS adds its line search's extra evaluations, usually none); the
+ * mini-batch protocol costs one {@code fit} (or its plain-Java step) per mini-batch and one full-batch gradient at the
+ * end, for the outcome. Deterministic (the mini-batch protocol for a given seed). Stateless; concurrent calls on
+ * different networks are safe. The thread's interrupt is checked once per iteration; an interrupted training ends
+ * with a {@link java.util.concurrent.CancellationException}.
  */
 public final class Dl4jTraining {
 
@@ -31,12 +35,13 @@ public final class Dl4jTraining {
     }
 
     /**
-     * Trains {@code network} in place on {@code data} as one batch, for {@code protocol.trainIterations()}
-     * iterations at most, continuing from its current parameters (and updater state).
+     * Trains {@code network} in place on {@code data} for {@code protocol.trainIterations()} iterations at most
+     * (epochs for {@link TrainingProtocol.Kind#MINIBATCH}, whose order of examples is drawn with seed 0), continuing
+     * from its current parameters (and updater state).
      *
      * @param network  a DOUBLE {@code MultiLayerNetwork} (any protocol) or {@code ComputationGraph}
-     *                 ({@link TrainingProtocol.Kind#UPDATER} only); its parameters, updater state and iteration
-     *                 count are updated
+     *                 ({@link TrainingProtocol.Kind#UPDATER} and {@link TrainingProtocol.Kind#MINIBATCH}); its
+     *                 parameters, updater state and iteration count are updated
      * @param data     the training set; not modified
      * @param protocol how to train
      * @return the outcome, with {@code R} and {@code ‖∇R‖} at the final parameters
@@ -45,10 +50,27 @@ public final class Dl4jTraining {
      *                                  the remedy)
      */
     public static TrainingProtocol.Outcome trainInPlace(Object network, DataSet data, TrainingProtocol protocol) {
+        return trainInPlace(network, data, protocol, 0);
+    }
+
+    /**
+     * {@link #trainInPlace(Object, DataSet, TrainingProtocol)} with the seed of the training: the mini-batch protocol
+     * shuffles the examples with {@code java.util.SplittableRandom(seed)} (see {@link TrainingProtocol.Kind#MINIBATCH});
+     * the full-batch protocols do not use it.
+     *
+     * @param network  as for {@link #trainInPlace(Object, DataSet, TrainingProtocol)}; trained in place
+     * @param data     the training set; not modified
+     * @param protocol how to train
+     * @param seed     seed of the order of examples (mini-batch protocol)
+     * @return the outcome, with {@code R} and {@code ‖∇R‖} at the final parameters over the whole of {@code data}
+     * @throws IllegalArgumentException as for {@link #trainInPlace(Object, DataSet, TrainingProtocol)}
+     */
+    public static TrainingProtocol.Outcome trainInPlace(Object network, DataSet data, TrainingProtocol protocol,
+                                                        long seed) {
         Objects.requireNonNull(protocol, "protocol");
         Arguments.checkDataSet("data", data);
         checkWidths(network, data);
-        return run(network, data, protocol, protocol.trainIterations());
+        return run(network, data, protocol, protocol.trainIterations(), seed);
     }
 
     /** The data's widths against the network's first and last layer ({@link Dl4jRetrainer#checkWidths}). */
@@ -76,18 +98,34 @@ public final class Dl4jTraining {
         }
     }
 
-    /** Trains {@code network} in place for {@code iterations} (cap or budget) under {@code protocol}. */
+    /** {@link #run(Object, DataSet, TrainingProtocol, int, long)} with seed 0. */
     static TrainingProtocol.Outcome run(Object network, DataSet data, TrainingProtocol protocol, int iterations) {
+        return run(network, data, protocol, iterations, 0);
+    }
+
+    /**
+     * Trains {@code network} in place for {@code iterations} (cap, budget, or epochs of the mini-batch protocol)
+     * under {@code protocol}; {@code seed} draws the mini-batch protocol's order of examples.
+     */
+    static TrainingProtocol.Outcome run(Object network, DataSet data, TrainingProtocol protocol, int iterations,
+                                        long seed) {
         TrainingProtocol.Kind kind = protocol.kind();
+        boolean miniBatch = kind == TrainingProtocol.Kind.MINIBATCH;
         if (network instanceof ComputationGraph graph) {
-            if (kind != TrainingProtocol.Kind.UPDATER) {
+            if (kind.needsMultiLayerNetwork()) {
                 throw new IllegalArgumentException("protocol " + kind + " needs a MultiLayerNetwork, but network is a "
-                        + "ComputationGraph; use TrainingProtocol.ownUpdater(iterations)");
+                        + "ComputationGraph; use TrainingProtocol.ownUpdater(iterations) or "
+                        + "TrainingProtocol.minibatch(epochs, batchSize)");
             }
             checkDouble(graph.params().dataType());
-            fitSteps(graph, data, iterations);
+            int steps = iterations;
+            if (miniBatch) {
+                steps = miniBatchSteps(graph, data, protocol.batchSize(), iterations, seed);
+            } else {
+                fitSteps(graph, data, iterations);
+            }
             Dl4jInfluenceModel model = Dl4jInfluenceModel.of(graph);
-            return new TrainingProtocol.Outcome(kind, iterations, model.objective(data),
+            return new TrainingProtocol.Outcome(kind, steps, model.objective(data),
                     model.objectiveGradient(data).norm2Number().doubleValue(), true);
         }
         if (!(network instanceof MultiLayerNetwork net)) {
@@ -103,12 +141,20 @@ public final class Dl4jTraining {
                     + "every layer; build it with protocol.updater(), or use TrainingProtocol.ownUpdater(iterations) "
                     + "to train with the network's own updater");
         }
-        FullBatchAdam.run(net, data, iterations); // = `iterations` calls of net.fit(data), faster for small MLPs
+        int steps = iterations;
+        if (miniBatch) {
+            steps = MiniBatchSgd.run(net, data, protocol.batchSize(), iterations, seed); // small dense networks
+            if (steps < 0) {
+                steps = miniBatchSteps(net, data, protocol.batchSize(), iterations, seed);
+            }
+        } else {
+            FullBatchAdam.run(net, data, iterations); // = `iterations` calls of net.fit(data), faster for small MLPs
+        }
         TrainingObjective o = bind(net, data);
         double[] g = new double[o.dimension()];
         double f = o.evaluate(net.params().toDoubleVector(), g);
         double norm = Math.sqrt(java.util.Arrays.stream(g).map(x -> x * x).sum()); // compensated sum
-        return new TrainingProtocol.Outcome(kind, iterations, f, norm, true);
+        return new TrainingProtocol.Outcome(kind, steps, f, norm, true);
     }
 
     /**
@@ -142,6 +188,56 @@ public final class Dl4jTraining {
     }
 
     /**
+     * {@code epochs} passes of DL4J's own {@code fit} over mini-batches of {@code batchSize} examples (the last one
+     * partial), the order of examples shuffled every epoch ({@link #shuffle}) by one
+     * {@code SplittableRandom(seed)}; frozen parameters put back after each step as in {@link #fitSteps}, and the
+     * network's epoch count advanced after each epoch as DL4J's {@code fit(iterator, epochs)} does (schedules by
+     * epoch see the same count).
+     *
+     * @return the number of updates, {@code epochs·⌈n/batchSize⌉}
+     */
+    static int miniBatchSteps(org.deeplearning4j.nn.api.NeuralNetwork network, DataSet data, int batchSize,
+                              int epochs, long seed) {
+        FrozenLayers.Snapshot frozen = FrozenLayers.snapshot(network);
+        int n = data.numExamples();
+        int[] order = new int[n];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        int steps = 0;
+        for (int e = 0; e < epochs; e++) {
+            shuffle(order, rng);
+            for (int from = 0; from < n; from += batchSize) {
+                checkInterrupt(steps);
+                int[] rows = java.util.Arrays.copyOfRange(order, from, Math.min(n, from + batchSize));
+                network.fit(org.influence4j.model.DataSets.subset(data, rows));
+                frozen.restore(network.params());
+                steps++;
+            }
+            if (network instanceof MultiLayerNetwork net) {
+                net.incrementEpochCount();
+            } else if (network instanceof ComputationGraph graph) {
+                graph.incrementEpochCount();
+            }
+        }
+        return steps;
+    }
+
+    /**
+     * Sets {@code order} to the identity permutation and shuffles it by Fisher–Yates: for {@code i = n−1 … 1}, swap
+     * entries {@code i} and {@code rng.nextInt(i + 1)}.
+     */
+    static void shuffle(int[] order, java.util.SplittableRandom rng) {
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    /**
      * Ends training whose thread was interrupted with a {@link java.util.concurrent.CancellationException} (the
      * interrupt flag stays set); checked once per iteration.
      */
@@ -152,7 +248,8 @@ public final class Dl4jTraining {
         }
     }
 
-    private static boolean usesAdam(MultiLayerNetwork net) {
+    /** Whether every trainable layer of {@code net} has an Adam updater (protocol ADAM). */
+    static boolean usesAdam(MultiLayerNetwork net) {
         for (int l = 0; l < net.getnLayers(); l++) {
             // frozen layers are not BaseLayer configurations: their updater does not matter
             if (net.getLayerWiseConfigurations().getConf(l).getLayer()

@@ -14,6 +14,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 
 /**
@@ -96,23 +97,7 @@ final class FullBatchAdam {
 
     /** The single constant-rate Adam configuration of every layer, or {@code null} if the fast path does not apply. */
     static Adam supportedConfig(MultiLayerNetwork net) {
-        Adam found = null;
-        for (int l = 0; l < net.getnLayers(); l++) {
-            var nnc = net.getLayerWiseConfigurations().getConf(l);
-            if (!nnc.isMiniBatch() || !(nnc.getLayer() instanceof BaseLayer bl)) {
-                return null;
-            }
-            if (bl.getGradientNormalization() != null && bl.getGradientNormalization() != GradientNormalization.None
-                    || bl.getBiasUpdater() != null && !bl.getBiasUpdater().equals(bl.getIUpdater())
-                    || !(bl.getIUpdater() instanceof Adam adam) || adam.getLearningRateSchedule() != null
-                    || found != null && !found.equals(adam)
-                    || !bl.getRegularization().stream().allMatch(r -> r instanceof L2Regularization)
-                    || !bl.getRegularizationBias().isEmpty()) {
-                return null;
-            }
-            found = adam;
-        }
-        if (found == null) {
+        if (!(sharedUpdater(net) instanceof Adam adam) || adam.getLearningRateSchedule() != null) {
             return null;
         }
         for (UpdaterBlock b : blocks(net)) {
@@ -120,10 +105,36 @@ final class FullBatchAdam {
                 return null;
             }
         }
+        return adam;
+    }
+
+    /**
+     * The one updater configuration of every layer (weights and biases), where the plain-Java steps can reproduce
+     * DL4J's update around it: every layer a mini-batch {@code BaseLayer} without gradient normalisation, with
+     * {@code l2} as its only regulariser (DL4J adds {@code l2·W} to the gradient before the updater) and none on the
+     * biases. {@code null} otherwise; the caller then checks the updater's kind and schedules.
+     */
+    static IUpdater sharedUpdater(MultiLayerNetwork net) {
+        IUpdater found = null;
+        for (int l = 0; l < net.getnLayers(); l++) {
+            var nnc = net.getLayerWiseConfigurations().getConf(l);
+            if (!nnc.isMiniBatch() || !(nnc.getLayer() instanceof BaseLayer bl)) {
+                return null;
+            }
+            if (bl.getGradientNormalization() != null && bl.getGradientNormalization() != GradientNormalization.None
+                    || bl.getBiasUpdater() != null && !bl.getBiasUpdater().equals(bl.getIUpdater())
+                    || bl.getIUpdater() == null || found != null && !found.equals(bl.getIUpdater())
+                    || !bl.getRegularization().stream().allMatch(r -> r instanceof L2Regularization)
+                    || !bl.getRegularizationBias().isEmpty()) {
+                return null;
+            }
+            found = bl.getIUpdater();
+        }
         return found;
     }
 
-    private static List<UpdaterBlock> blocks(MultiLayerNetwork net) {
+    /** The network's updater blocks, their state initialised. */
+    static List<UpdaterBlock> blocks(MultiLayerNetwork net) {
         Updater u = net.getUpdater();
         if (!(u instanceof BaseMultiLayerUpdater<?> mlu)) {
             return List.of();
@@ -137,7 +148,8 @@ final class FullBatchAdam {
         return blocks;
     }
 
-    private static void copy(INDArray from, double[] to, int offset) {
+    /** Copies a state array ('f' order, as the flat parameter layout) into {@code to} from {@code offset}. */
+    static void copy(INDArray from, double[] to, int offset) {
         double[] values = from.dup('f').data().asDouble();
         System.arraycopy(values, 0, to, offset, values.length);
     }

@@ -86,7 +86,20 @@ abstract class NetworkCopy {
                 + "; a DL4J MultiLayerNetwork or ComputationGraph is required");
     }
 
-    static void checkDataType(String what, DataType type) {
+    /**
+     * The private copy for (re)training: with {@code updater} (fresh state) on every layer in place of the network's
+     * own, or, if {@code updater} is null, the network's own updater and its state.
+     */
+    static NetworkCopy withUpdater(Object net, org.nd4j.linalg.learning.config.IUpdater updater) {
+        return of(net, c -> {
+            if (updater != null && c.getLayer() instanceof BaseLayer bl) {
+                bl.setIUpdater(updater.clone());
+                bl.setBiasUpdater(null);
+            }
+        }, updater == null);
+    }
+
+        static void checkDataType(String what, DataType type) {
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException(what + " has data type " + type + "; FLOAT and DOUBLE networks are "
                     + "supported (HALF/BFLOAT16 parameters are too coarse for second-order analysis): train in FLOAT "

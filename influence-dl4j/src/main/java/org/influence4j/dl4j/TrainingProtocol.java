@@ -7,8 +7,10 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
- * How a DL4J network is trained ({@link Dl4jTraining#trainInPlace}) and retrained warm-started from θ̂
- * ({@link Dl4jRetrainer}). Every protocol works on the full training set as one batch, deterministically.
+ * How a DL4J network is trained ({@link Dl4jTraining#trainInPlace}), retrained warm-started from θ̂
+ * ({@link Dl4jRetrainer}) and trained on subsets ({@link Dl4jSubsetTrainer}). The first three kinds work on the full
+ * training set as one batch, deterministically; {@link Kind#MINIBATCH} takes mini-batches in an order drawn from the
+ * training seed, deterministically for a given seed.
  *
  * <ul>
  *   <li>{@link Kind#LBFGS}: full-batch L-BFGS on the exact objective {@code R(θ)} until {@code ‖∇R‖ ≤ tolerance} or
@@ -22,10 +24,21 @@ import org.nd4j.linalg.learning.config.Sgd;
  *       {@code MultiLayerNetwork} configured with Adam.</li>
  *   <li>{@link Kind#UPDATER}: a fixed budget of full-batch {@code fit} steps with the network's own updater and
  *       state, whatever it is (any network the adapter accepts, {@code ComputationGraph} included).</li>
+ *   <li>{@link Kind#MINIBATCH}: the SGD recipes of the data-attribution literature (dattri trains logistic regression
+ *       with SGD, learning rate 0.01, batch 32, 20 epochs; its MLP with momentum 0.9, batch 64, 50 epochs): for a
+ *       number of epochs, the training examples in an order shuffled anew every epoch, cut into mini-batches of
+ *       {@link #batchSize()} examples (the last, partial batch kept), one {@code fit} of the network's own updater
+ *       and state per mini-batch — {@code epochs·⌈n/batchSize⌉} updates. The order of epoch {@code e} is the
+ *       identity permutation shuffled by Fisher–Yates ({@code for i = n−1 … 1: swap(i, j)} with
+ *       {@code j = rng.nextInt(i + 1)}), {@code rng} one {@code java.util.SplittableRandom(seed)} for the whole
+ *       training, so that the batches can be reproduced outside DL4J. The seed is the training's: the one given to
+ *       {@code Dl4jTraining.trainInPlace}, {@link Dl4jRetrainer}'s, that of each {@link Dl4jSubsetTrainer#measure}
+ *       call. Any network the adapter accepts, {@code ComputationGraph} included.</li>
  * </ul>
  * Fixed budgets have no tolerance: their outcome never "misses" one. For a constant-rate Adam on a small dense
- * network, {@code ADAM} and {@code UPDATER} run the same steps in plain Java (equal to {@code fit} to 1e-9, tested);
- * otherwise they call {@code fit}.
+ * network, {@code ADAM} and {@code UPDATER} run the same steps in plain Java (equal to {@code fit} to 1e-9, tested),
+ * and so does {@code MINIBATCH} for a constant-rate {@code Sgd} or {@code Nesterovs} (to 1e-10, tested); otherwise
+ * they call {@code fit}.
  *
  * <p>Defaults ({@link #defaults()}): {@code UPDATER}, 100 steps — the protocol of Koh &amp; Liang (2017): warm
  * start, fixed budget, the baseline retrained the same way so that the drift of continued training cancels. It
@@ -34,17 +47,21 @@ import org.nd4j.linalg.learning.config.Sgd;
  * {@link Dl4jRetrainer#objectiveGradientNorm}). {@link #lbfgs()}: tolerance 1e-8 (close to round-off for
  * {@code R ≈ 0.1..1} in DOUBLE), at most 3000 iterations for training and 2000 per retraining (warm-started
  * retrainings of a converged network take tens). {@link #adam()}: learning rate 0.01, 3000 steps of training and
- * 300 per retraining.
+ * 300 per retraining. {@link #minibatch(int, int)}: the given epochs for training and for each retraining, learning
+ * rate 0.01 (dattri's) for {@link #updater()}.
  *
  * @param kind              the algorithm
  * @param tolerance         gradient-norm tolerance of L-BFGS (unused by fixed budgets), {@code > 0}
- * @param trainIterations   iteration cap (L-BFGS) or budget for training, {@code ≥ 1}
- * @param retrainIterations iteration cap or budget for each warm-started retraining, {@code ≥ 1}
+ * @param trainIterations   iteration cap (L-BFGS), budget (ADAM, UPDATER) or number of epochs (MINIBATCH) for
+ *                          training, {@code ≥ 1}
+ * @param retrainIterations iteration cap, budget or number of epochs for each warm-started retraining, {@code ≥ 1}
  * @param learningRate      learning rate of the updater {@link #updater()} builds networks with (the protocol
  *                          itself always uses the network's own updater), {@code > 0}
+ * @param batchSize         examples per mini-batch of {@link Kind#MINIBATCH}, {@code ≥ 1}; {@code 0} for the
+ *                          full-batch kinds
  */
 public record TrainingProtocol(Kind kind, double tolerance, int trainIterations, int retrainIterations,
-                               double learningRate) {
+                               double learningRate, int batchSize) {
 
     /** The training algorithm. */
     public enum Kind {
@@ -53,11 +70,26 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
         /** The network's own Adam updater for a fixed number of full-batch steps. */
         ADAM,
         /** The network's own updater for a fixed number of full-batch {@code fit} steps. */
-        UPDATER;
+        UPDATER,
+        /**
+         * The network's own updater on shuffled mini-batches for a fixed number of epochs; the iteration budgets of
+         * the protocol count epochs.
+         */
+        MINIBATCH;
 
         /** Whether this algorithm stops at a gradient tolerance (only L-BFGS; the others have a fixed budget). */
         public boolean hasTolerance() {
             return this == LBFGS;
+        }
+
+        /** Whether this algorithm needs a {@code MultiLayerNetwork} (L-BFGS and ADAM; the others take any network). */
+        public boolean needsMultiLayerNetwork() {
+            return this == LBFGS || this == ADAM;
+        }
+
+        /** Whether the result depends on the training seed (only MINIBATCH, whose order of examples is drawn). */
+        public boolean seedDependent() {
+            return this == MINIBATCH;
         }
     }
 
@@ -65,7 +97,7 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
      * The outcome of one training or retraining.
      *
      * @param kind         the algorithm that ran
-     * @param iterations   iterations done
+     * @param iterations   iterations done (for MINIBATCH: updates, one per mini-batch)
      * @param objective    {@code R(θ)} at the end
      * @param gradientNorm {@code ‖∇R(θ)‖₂} at the end
      * @param converged    whether the stopping rule was met: for {@link Kind#LBFGS} {@code ‖∇R‖ ≤ tolerance}; a
@@ -104,6 +136,28 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("learningRate (" + learningRate + ") must be > 0, e.g. 0.01");
         }
+        if (kind == Kind.MINIBATCH && batchSize < 1) {
+            throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= 1 for MINIBATCH; use "
+                    + "TrainingProtocol.minibatch(epochs, batchSize)");
+        }
+        if (kind != Kind.MINIBATCH && batchSize != 0) {
+            throw new IllegalArgumentException("batchSize (" + batchSize + ") must be 0 for " + kind + ", which "
+                    + "trains on the full batch; use TrainingProtocol.minibatch(epochs, batchSize) for mini-batches");
+        }
+    }
+
+    /**
+     * A full-batch protocol (batch size 0); validates the arguments as the canonical constructor does.
+     *
+     * @param kind              LBFGS, ADAM or UPDATER
+     * @param tolerance         gradient-norm tolerance of L-BFGS, {@code > 0}
+     * @param trainIterations   iteration cap or budget for training, {@code ≥ 1}
+     * @param retrainIterations iteration cap or budget for each retraining, {@code ≥ 1}
+     * @param learningRate      learning rate of {@link #updater()}, {@code > 0}
+     */
+    public TrainingProtocol(Kind kind, double tolerance, int trainIterations, int retrainIterations,
+                            double learningRate) {
+        this(kind, tolerance, trainIterations, retrainIterations, learningRate, 0);
     }
 
     /** The default (see the class comment): the network's own updater, 100 full-batch steps. */
@@ -126,24 +180,51 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
         return new TrainingProtocol(Kind.ADAM, 1e-8, 3000, 300, 0.01);
     }
 
-    /** A copy with other iteration caps/budgets for training and for each retraining. */
+    /**
+     * The network's own updater on shuffled mini-batches ({@link Kind#MINIBATCH}): {@code epochs} epochs of
+     * {@code batchSize} examples per update, for training and for each retraining; learning rate 0.01 for
+     * {@link #updater()}.
+     *
+     * @param epochs    passes over the training set, {@code ≥ 1}
+     * @param batchSize examples per mini-batch, {@code ≥ 1} (a set of {@code n} examples gives
+     *                  {@code ⌈n/batchSize⌉} updates per epoch, the last one on the remaining examples)
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public static TrainingProtocol minibatch(int epochs, int batchSize) {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs (" + epochs + ") must be >= 1");
+        }
+        return new TrainingProtocol(Kind.MINIBATCH, 1e-8, epochs, epochs, 0.01, batchSize);
+    }
+
+    /** A copy with other iteration caps/budgets (epochs for MINIBATCH) for training and for each retraining. */
     public TrainingProtocol withIterations(int train, int retrain) {
-        return new TrainingProtocol(kind, tolerance, train, retrain, learningRate);
+        return new TrainingProtocol(kind, tolerance, train, retrain, learningRate, batchSize);
     }
 
     /** A copy with another gradient tolerance (L-BFGS). */
     public TrainingProtocol withTolerance(double newTolerance) {
-        return new TrainingProtocol(kind, newTolerance, trainIterations, retrainIterations, learningRate);
+        return new TrainingProtocol(kind, newTolerance, trainIterations, retrainIterations, learningRate, batchSize);
     }
 
     /** A copy with another learning rate for {@link #updater()}. */
     public TrainingProtocol withLearningRate(double newLearningRate) {
-        return new TrainingProtocol(kind, tolerance, trainIterations, retrainIterations, newLearningRate);
+        return new TrainingProtocol(kind, tolerance, trainIterations, retrainIterations, newLearningRate, batchSize);
+    }
+
+    /**
+     * A copy with another mini-batch size, {@code ≥ 1} (MINIBATCH only).
+     *
+     * @throws IllegalArgumentException if the size is below 1 or this protocol trains full batch
+     */
+    public TrainingProtocol withBatchSize(int newBatchSize) {
+        return new TrainingProtocol(kind, tolerance, trainIterations, retrainIterations, learningRate, newBatchSize);
     }
 
     /**
      * A fresh DL4J updater to build networks for this protocol with: {@code Adam(learningRate)} for
-     * {@link Kind#ADAM}, {@code Sgd(learningRate)} otherwise (L-BFGS ignores the updater).
+     * {@link Kind#ADAM}, {@code Sgd(learningRate)} otherwise (L-BFGS ignores the updater; for the momentum of
+     * dattri's MLP recipe build the network with {@code Nesterovs} — DL4J has no heavy-ball momentum).
      */
     public IUpdater updater() {
         return kind == Kind.ADAM ? new Adam(learningRate) : new Sgd(learningRate);
@@ -158,6 +239,9 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
                     + "warm-started, %d iterations", learningRate, trainIterations, retrainIterations);
             case UPDATER -> String.format(Locale.ROOT, "the network's own updater, full batch, %d iterations; "
                     + "retraining warm-started, %d iterations", trainIterations, retrainIterations);
+            case MINIBATCH -> String.format(Locale.ROOT, "the network's own updater, mini-batches of %d (order "
+                    + "shuffled every epoch, last partial batch kept), %d epochs; retraining warm-started, %d epochs",
+                    batchSize, trainIterations, retrainIterations);
         };
     }
 }

@@ -26,6 +26,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.influence4j.InfluenceEstimator;
 import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.validation.Measurement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,8 +40,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
  * The misuse suite of influence-dl4j: every public entry point ({@link Dl4jInfluenceModel}'s factories, builder
- * options and {@code InfluenceModel} methods, {@link Dl4jRetrainer}'s builder and calls,
- * {@link Dl4jTraining#trainInPlace}, {@link TrainingProtocol}, {@link TrainingObjective}, {@link ParameterSubset}) ×
+ * options and {@code InfluenceModel} methods, {@link Dl4jRetrainer}'s builder and calls, {@link Dl4jSubsetTrainer}'s
+ * builder and {@code measure}, {@link Dl4jTraining#trainInPlace}, {@link TrainingProtocol}, {@link TrainingObjective},
+ * {@link ParameterSubset}) ×
  * each bad-input class that applies (null, NaN, ±Inf, empty, wrong width, out of range, wrong data type, unsupported
  * network or layer). Each case asserts the exception type, that the message names the argument and the value, and
  * that nothing the caller passed in changed: every data array bitwise, and every fixture network's parameters,
@@ -91,8 +93,10 @@ class MisuseSuiteTest {
             .layer(new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.SOFTSIGN).build())
             .layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(5).nOut(3).activation(Activation.SOFTMAX)
                     .build()));
+    static final MultiLayerNetwork MSE_NET = TestNets.mlp(8, DataType.DOUBLE, 4, new int[] {5}, 3, Activation.TANH,
+            Activation.IDENTITY, LossFunction.MSE, TestNets.Reg.NONE, 0);
     static final List<Model> NETWORKS = List.of(NET, FLOAT_NET, SGD_NET, GRAPH, TWO_OUTPUTS, HALF_NET, NAN_PARAMS,
-            INF_PARAMS, RECURRENT, BATCH_NORM, ALL_FROZEN, L1_NET, SOFTSIGN);
+            INF_PARAMS, RECURRENT, BATCH_NORM, ALL_FROZEN, L1_NET, SOFTSIGN, MSE_NET);
 
     static final DataSet TRAIN = TestNets.iris();
     static final Dl4jInfluenceModel MODEL = Dl4jInfluenceModel.of(NET);
@@ -100,12 +104,18 @@ class MisuseSuiteTest {
     static final HessianVectorProduct H = MODEL.hessian(TRAIN);
     static final Dl4jRetrainer RETRAINER = Dl4jRetrainer.builder(NET, TRAIN).build();
     static final DataSet POINT = TRAIN.get(0);
+    static final Dl4jSubsetTrainer SUBSET_TRAINER = Dl4jSubsetTrainer.builder(NET, TRAIN)
+            .protocol(TrainingProtocol.minibatch(1, 50)).build();
+    static final Dl4jSubsetTrainer MSE_SUBSET_TRAINER = Dl4jSubsetTrainer.builder(MSE_NET, TRAIN)
+            .protocol(TrainingProtocol.minibatch(1, 50)).build();
 
     static final DataSet EMPTY = new DataSet(Nd4j.create(DataType.DOUBLE, 0, 4), Nd4j.create(DataType.DOUBLE, 0, 3));
     static final DataSet WIDE = new DataSet(Nd4j.zeros(DataType.DOUBLE, 1, 5), POINT.getLabels().dup());
     static final DataSet LABELS_2 = new DataSet(POINT.getFeatures().dup(), Nd4j.createFromArray(new double[][] {{1, 0}}));
     static final DataSet NOT_DISTRIBUTION = new DataSet(POINT.getFeatures().dup(),
             Nd4j.createFromArray(new double[][] {{1.5, -0.5, 0}}));
+    static final DataSet SOFT_LABELS = new DataSet(POINT.getFeatures().dup(),
+            Nd4j.createFromArray(new double[][] {{0.5, 0.5, 0}}));
     static final DataSet X_NAN = withFeature(Double.NaN);
     static final DataSet X_POS_INF = withFeature(Double.POSITIVE_INFINITY);
     static final DataSet X_NEG_INF = withFeature(Double.NEGATIVE_INFINITY);
@@ -177,8 +187,8 @@ class MisuseSuiteTest {
     /** Everything a case could change: data arrays bitwise; networks' parameters, updater state and JSON. */
     static List<Object> state() {
         List<Object> s = new ArrayList<>();
-        for (DataSet d : List.of(TRAIN, POINT, EMPTY, WIDE, LABELS_2, NOT_DISTRIBUTION, X_NAN, X_POS_INF, X_NEG_INF,
-                X_INT, TRAIN_LABELS_2, TRAIN_NAN)) {
+        for (DataSet d : List.of(TRAIN, POINT, EMPTY, WIDE, LABELS_2, NOT_DISTRIBUTION, SOFT_LABELS, X_NAN, X_POS_INF,
+                X_NEG_INF, X_INT, TRAIN_LABELS_2, TRAIN_NAN)) {
             s.add(bits(d.getFeatures()));
             s.add(bits(d.getLabels()));
         }
@@ -253,6 +263,7 @@ class MisuseSuiteTest {
         adapterCases(cs);
         modelCases(cs);
         retrainerCases(cs);
+        subsetTrainerCases(cs);
         trainingCases(cs);
         return cs.stream();
     }
@@ -413,16 +424,78 @@ class MisuseSuiteTest {
 
     /** The test-point checks of the retrainer (labels are not required to be distributions there). */
     static void dataSetCasesForRetrainer(List<Case> cs, String entry, Consumer<DataSet> call) {
-        cs.add(c(entry, Bad.NULL, "null test point", () -> call.accept(null), NPE, "testPoint"));
-        cs.add(c(entry, Bad.EMPTY, "empty test point", () -> call.accept(EMPTY), IAE, "testPoint", "empty"));
-        cs.add(c(entry, Bad.NAN, "NaN feature", () -> call.accept(X_NAN), IAE, "testPoint features", "NaN"));
-        cs.add(c(entry, Bad.INFINITE, "-Inf feature", () -> call.accept(X_NEG_INF), IAE, "testPoint features",
+        testPointCases(cs, entry, "testPoint", call);
+    }
+
+    /** The checks of a test-point argument named {@code name}. */
+    static void testPointCases(List<Case> cs, String entry, String name, Consumer<DataSet> call) {
+        cs.add(c(entry, Bad.NULL, "null test point", () -> call.accept(null), NPE, name));
+        cs.add(c(entry, Bad.EMPTY, "empty test point", () -> call.accept(EMPTY), IAE, name, "empty"));
+        cs.add(c(entry, Bad.NAN, "NaN feature", () -> call.accept(X_NAN), IAE, name + " features", "NaN"));
+        cs.add(c(entry, Bad.INFINITE, "-Inf feature", () -> call.accept(X_NEG_INF), IAE, name + " features",
                 "-Infinity"));
         cs.add(c(entry, Bad.WRONG_WIDTH, "5 features", () -> call.accept(WIDE), IAE,
-                "testPoint features have 5 columns", "4 inputs"));
+                name + " features have 5 columns", "4 inputs"));
         cs.add(c(entry, Bad.WRONG_WIDTH, "2 label columns", () -> call.accept(LABELS_2), IAE,
-                "testPoint labels have 2 columns", "3 outputs"));
-        cs.add(c(entry, Bad.WRONG_DTYPE, "INT features", () -> call.accept(X_INT), IAE, "testPoint", "INT"));
+                name + " labels have 2 columns", "3 outputs"));
+        cs.add(c(entry, Bad.WRONG_DTYPE, "INT features", () -> call.accept(X_INT), IAE, name, "INT"));
+    }
+
+    static void subsetTrainerCases(List<Case> cs) {
+        String e = "Dl4jSubsetTrainer.builder";
+        cs.add(c(e, Bad.NULL, "null network", () -> Dl4jSubsetTrainer.builder(null, TRAIN), NPE, "network"));
+        cs.add(c(e, Bad.NULL, "null train", () -> Dl4jSubsetTrainer.builder(NET, null), NPE, "train"));
+        cs.add(c(e, Bad.EMPTY, "empty train", () -> Dl4jSubsetTrainer.builder(NET, EMPTY), IAE, "train", "empty"));
+        cs.add(c(e, Bad.NAN, "NaN in train", () -> Dl4jSubsetTrainer.builder(NET, TRAIN_NAN), IAE, "train features",
+                "NaN", "flat index 162"));
+        cs.add(c(e, Bad.WRONG_DTYPE, "INT train features", () -> Dl4jSubsetTrainer.builder(NET, X_INT), IAE, "train",
+                "INT"));
+        e = "Dl4jSubsetTrainer.Builder.build";
+        cs.add(c(e, Bad.WRONG_WIDTH, "2 label columns", () -> Dl4jSubsetTrainer.builder(NET, TRAIN_LABELS_2).build(),
+                IAE, "train labels have 2 columns", "3 outputs"));
+        cs.add(c(e, Bad.WRONG_WIDTH, "5 feature columns", () -> Dl4jSubsetTrainer.builder(NET, WIDE).build(), IAE,
+                "train features have 5 columns", "4 inputs"));
+        cs.add(c(e, Bad.UNSUPPORTED, "a String", () -> Dl4jSubsetTrainer.builder("net", TRAIN).build(), IAE,
+                "java.lang.String"));
+        cs.add(c(e, Bad.UNSUPPORTED, "not initialised", () -> Dl4jSubsetTrainer.builder(UNINITIALISED, TRAIN).build(),
+                IAE, "init()"));
+        cs.add(c(e, Bad.WRONG_DTYPE, "HALF network", () -> Dl4jSubsetTrainer.builder(HALF_NET, TRAIN).build(), IAE,
+                "HALF"));
+        cs.add(c(e, Bad.UNSUPPORTED, "L-BFGS on a ComputationGraph", () -> Dl4jSubsetTrainer.builder(GRAPH, TRAIN)
+                .protocol(TrainingProtocol.lbfgs()).build(), IAE, "protocol LBFGS", "ComputationGraph", "minibatch"));
+        cs.add(c(e, Bad.UNSUPPORTED, "ADAM on an Sgd network", () -> Dl4jSubsetTrainer.builder(SGD_NET, TRAIN)
+                .protocol(TrainingProtocol.adam()).build(), IAE, "protocol ADAM", "Adam updater", "Sgd"));
+        cs.add(c(e, Bad.UNSUPPORTED, "an l1 regulariser", () -> Dl4jSubsetTrainer.builder(L1_NET, TRAIN).build(), IAE,
+                "layer 0", "not quadratic"));
+        cs.add(c("Dl4jSubsetTrainer.Builder.start", Bad.NULL, "null", () -> Dl4jSubsetTrainer.builder(NET, TRAIN)
+                .start(null), NPE, "start"));
+        cs.add(c("Dl4jSubsetTrainer.Builder.protocol", Bad.NULL, "null", () -> Dl4jSubsetTrainer.builder(NET, TRAIN)
+                .protocol(null), NPE, "protocol"));
+        cs.add(c("Dl4jSubsetTrainer.Builder.listener", Bad.NULL, "null", () -> Dl4jSubsetTrainer.builder(NET, TRAIN)
+                .listener(null), NPE, "listener"));
+        int n = TRAIN.numExamples();
+        e = "Dl4jSubsetTrainer.measure";
+        Measurement loss = Measurement.LOSS;
+        cs.add(c(e, Bad.NULL, "null subset", () -> SUBSET_TRAINER.measure(null, 0, POINT, loss), NPE, "subset"));
+        cs.add(c(e, Bad.EMPTY, "empty subset", () -> SUBSET_TRAINER.measure(new int[0], 0, POINT, loss), IAE,
+                "subset is empty"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "index n", () -> SUBSET_TRAINER.measure(new int[] {1, n}, 0, POINT, loss), IAE,
+                "subset[1] (" + n + ")", "out of range for " + n));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "index -1", () -> SUBSET_TRAINER.measure(new int[] {-1, 2}, 0, POINT, loss),
+                IAE, "subset[0] (-1)", "out of range"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "decreasing", () -> SUBSET_TRAINER.measure(new int[] {5, 3}, 0, POINT, loss),
+                IAE, "subset[1] (3)", "subset[0] (5)", "increasing order"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "index 4 twice", () -> SUBSET_TRAINER.measure(new int[] {4, 4}, 0, POINT,
+                loss), IAE, "subset[1] (4)", "distinct"));
+        cs.add(c(e, Bad.NULL, "null measurement", () -> SUBSET_TRAINER.measure(new int[] {1}, 0, POINT, null), NPE,
+                "measurement"));
+        testPointCases(cs, e, "testPoints", d -> SUBSET_TRAINER.measure(new int[] {1, 2}, 0, d, loss));
+        cs.add(c(e, Bad.UNSUPPORTED, "MARGIN of an identity output", () -> MSE_SUBSET_TRAINER.measure(new int[] {1},
+                0, POINT, Measurement.MARGIN), IAE, "MARGIN", "softmax", "is identity", "Measurement.LOSS"));
+        cs.add(c(e, Bad.UNSUPPORTED, "MARGIN of soft labels", () -> SUBSET_TRAINER.measure(new int[] {1}, 0,
+                SOFT_LABELS, Measurement.MARGIN), IAE, "MARGIN", "one-hot", "row 0", "[0.5, 0.5, 0.0]",
+                "Measurement.LOSS"));
+        assertThat(SUBSET_TRAINER.trainings()).isEmpty(); // every case is rejected before any training
     }
 
     static void trainingCases(List<Case> cs) {
@@ -448,6 +521,8 @@ class MisuseSuiteTest {
                 lbfgs), IAE, "protocol LBFGS", "ComputationGraph"));
         cs.add(c(e, Bad.UNSUPPORTED, "ADAM on an Sgd network", () -> Dl4jTraining.trainInPlace(SGD_NET, TRAIN,
                 TrainingProtocol.adam().withIterations(1, 1)), IAE, "protocol ADAM", "Adam updater"));
+        cs.add(c(e, Bad.NAN, "NaN in data, mini-batches", () -> Dl4jTraining.trainInPlace(NET, TRAIN_NAN,
+                TrainingProtocol.minibatch(1, 10), 3), IAE, "data features", "NaN", "flat index 162"));
         e = "TrainingProtocol";
         cs.add(c(e, Bad.NULL, "null kind", () -> new TrainingProtocol(null, 1e-8, 1, 1, 0.1), IAE, "kind"));
         cs.add(c(e, Bad.OUT_OF_RANGE, "tolerance 0", () -> TrainingProtocol.lbfgs().withTolerance(0), IAE,
@@ -464,6 +539,16 @@ class MisuseSuiteTest {
                 "learningRate (0.0)"));
         cs.add(c(e, Bad.INFINITE, "learning rate -Inf", () -> TrainingProtocol.adam()
                 .withLearningRate(Double.NEGATIVE_INFINITY), IAE, "learningRate (-Infinity)"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "mini-batch 0 epochs", () -> TrainingProtocol.minibatch(0, 32), IAE,
+                "epochs (0)"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "mini-batch size 0", () -> TrainingProtocol.minibatch(20, 0), IAE,
+                "batchSize (0)", "MINIBATCH"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "mini-batch size -1", () -> TrainingProtocol.minibatch(20, 32)
+                .withBatchSize(-1), IAE, "batchSize (-1)"));
+        cs.add(c(e, Bad.UNSUPPORTED, "a batch size for L-BFGS", () -> TrainingProtocol.lbfgs().withBatchSize(32), IAE,
+                "batchSize (32)", "LBFGS", "minibatch(epochs, batchSize)"));
+        cs.add(c(e, Bad.OUT_OF_RANGE, "MINIBATCH without a batch size", () -> new TrainingProtocol(
+                TrainingProtocol.Kind.MINIBATCH, 1e-8, 5, 5, 0.01), IAE, "batchSize (0)", "minibatch(epochs, batchSize)"));
         e = "TrainingObjective.of";
         cs.add(c(e, Bad.NULL, "null network", () -> TrainingObjective.of(null, TRAIN), NPE, "net"));
         cs.add(c(e, Bad.NULL, "null data", () -> TrainingObjective.of(NET, null), NPE, "data"));

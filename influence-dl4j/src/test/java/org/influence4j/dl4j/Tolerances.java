@@ -27,6 +27,16 @@ final class Tolerances {
     /** Two representations of the same network (MLN vs graph): round-off only. */
     static final double SAME_NETWORK = 1e-12;
 
+    // ---------------------------------------------------------------- subset training (Dl4jSubsetTrainerTest)
+
+    /**
+     * Test measurements of L-BFGS to ‖∇R‖ ≤ 1e-9 vs Newton's optimum of the same convex objective: the parameter error
+     * is at most ‖∇R‖ over the smallest curvature off the bias null direction (≥ l2 = 0.01), so about 1e-7.
+     */
+    static final double CONVEX_OPTIMUM = 1e-6;
+    /** DL4J's mini-batch fit vs the hand-written loop over the same batches: round-off over a few dozen steps. */
+    static final double MINIBATCH_VS_PLAIN_JAVA = 1e-10;
+
     // ---------------------------------------------------------------- convolutional chains (CnnHvpTest)
 
     /**

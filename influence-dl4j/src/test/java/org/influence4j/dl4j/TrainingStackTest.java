@@ -21,7 +21,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 /**
  * The training stack against independent oracles: the plain-Java objective against {@code net.score()}, DL4J's batch
  * gradient and the adapter's {@code objective}/{@code objectiveGradient} (to 1e-12); plain-Java Adam against
- * {@code net.fit} (to 1e-9); L-BFGS against the adapter's gradient norm.
+ * {@code net.fit} (to 1e-9); plain-Java mini-batch SGD and Nesterov against {@code fit} per mini-batch (to 1e-10);
+ * L-BFGS against the adapter's gradient norm.
  */
 class TrainingStackTest {
 
@@ -131,6 +132,72 @@ class TrainingStackTest {
         }
         Dl4jTraining.run(b, rest, protocol, 50);
         assertThat(maxAbsDiff(a.params().toDoubleVector(), b.params().toDoubleVector())).isLessThan(1e-9);
+    }
+
+    /** A 4 → hidden → 3 softmax network with {@code l2(1e-2)} and the given updater (0 hidden layers: regression). */
+    private static MultiLayerNetwork withUpdater(int depth, Activation act, org.nd4j.linalg.learning.config.IUpdater u) {
+        return withUpdater(depth, 6, act, u);
+    }
+
+    private static MultiLayerNetwork withUpdater(int depth, int width, Activation act,
+                                                 org.nd4j.linalg.learning.config.IUpdater u) {
+        var list = new NeuralNetConfiguration.Builder().seed(4).dataType(DataType.DOUBLE).updater(u).l2(1e-2)
+                .weightInit(org.deeplearning4j.nn.weights.WeightInit.XAVIER).list();
+        int in = 4;
+        for (int l = 0; l < depth; l++) {
+            list.layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(in).nOut(width).activation(act)
+                    .build());
+            in = width;
+        }
+        list.layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(in).nOut(3).activation(Activation.SOFTMAX).build());
+        MultiLayerNetwork net = new MultiLayerNetwork(list.build());
+        net.init();
+        return net;
+    }
+
+    @ParameterizedTest(name = "depth {0} {1} momentum {2}")
+    @CsvSource({"0, TANH, 0", "0, TANH, 0.9", "2, TANH, 0.9", "3, RELU, 0.5", "1, SIGMOID, 0"})
+    void plainJavaMiniBatches_equalDl4jFitPerBatch_includingMomentumStateAndCounts(int depth, Activation act,
+                                                                                   double mu) {
+        var updater = mu == 0 ? new org.nd4j.linalg.learning.config.Sgd(0.05)
+                : new org.nd4j.linalg.learning.config.Nesterovs(0.05, mu);
+        MultiLayerNetwork viaFit = withUpdater(depth, act, updater);
+        MultiLayerNetwork plain = viaFit.clone();
+
+        int fitSteps = Dl4jTraining.miniBatchSteps(viaFit, IRIS, 16, 4, 9); // 150 rows: 10 batches, the last of 6
+        int plainSteps = MiniBatchSgd.run(plain, IRIS, 16, 4, 9);
+
+        assertThat(plainSteps).isEqualTo(fitSteps).isEqualTo(4 * 10);
+        assertThat(maxAbsDiff(plain.params().toDoubleVector(), viaFit.params().toDoubleVector())).isLessThan(1e-10);
+        if (mu != 0) { // Sgd has no state
+            assertThat(maxAbsDiff(plain.getUpdater().getStateViewArray().toDoubleVector(),
+                    viaFit.getUpdater().getStateViewArray().toDoubleVector())).isLessThan(1e-10);
+        }
+        assertThat(plain.getIterationCount()).isEqualTo(viaFit.getIterationCount()).isEqualTo(40);
+        assertThat(plain.getEpochCount()).isEqualTo(viaFit.getEpochCount()).isEqualTo(4);
+        // the state carries over: fit continuing from the plain path == the plain path continuing from fit
+        MultiLayerNetwork a = plain.clone();
+        MultiLayerNetwork b = viaFit.clone();
+        Dl4jTraining.miniBatchSteps(a, IRIS, 16, 2, 10);
+        MiniBatchSgd.run(b, IRIS, 16, 2, 10);
+        assertThat(maxAbsDiff(a.params().toDoubleVector(), b.params().toDoubleVector())).isLessThan(1e-10);
+    }
+
+    @Test
+    void plainJavaMiniBatches_declineWhatTheyDoNotReproduce_andDl4jFitRunsInstead() {
+        MultiLayerNetwork adam = withUpdater(1, Activation.TANH, new org.nd4j.linalg.learning.config.Adam(0.01));
+        MultiLayerNetwork big = withUpdater(2, 120, Activation.TANH, new org.nd4j.linalg.learning.config.Sgd(0.01));
+        double[] before = TestNets.snapshot(adam);
+
+        assertThat(MiniBatchSgd.run(adam, IRIS, 16, 1, 0)).isEqualTo(-1);
+        assertThat(big.numParams() * 150).isGreaterThan(TrainingObjective.PLAIN_JAVA_LIMIT);
+        assertThat(MiniBatchSgd.run(big, IRIS, 150, 1, 0)).isEqualTo(-1); // batch × parameters above the limit
+        assertThat(MiniBatchSgd.run(big, IRIS, 100, 1, 0)).isEqualTo(2); // below it: 2 updates per epoch
+        assertThat(TestNets.snapshot(adam)).isEqualTo(before);
+        TrainingProtocol.Outcome o = Dl4jTraining.trainInPlace(adam, IRIS, TrainingProtocol.minibatch(2, 16), 3);
+        assertThat(o.iterations()).isEqualTo(2 * 10);
+        assertThat(adam.getIterationCount()).isEqualTo(20);
+        assertThat(o.objective()).isCloseTo(adam.score(IRIS), org.assertj.core.data.Offset.offset(1e-12));
     }
 
     @Test
