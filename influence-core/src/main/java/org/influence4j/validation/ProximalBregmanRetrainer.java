@@ -363,9 +363,9 @@ public final class ProximalBregmanRetrainer implements Retrainer {
     @Override
     public double testLossWithout(int[] removed, DataSet testPoint) {
         List<Integer> k = key(removed);
-        checkTestPoint(testPoint);
+        double atStart = lossAtStart(testPoint); // checks the test point before any solve
         if (k.isEmpty()) {
-            return model.losses(testPoint).meanNumber().doubleValue();
+            return atStart;
         }
         INDArray theta = solved(k).theta();
         return model.withParameters(theta).orElseThrow().losses(testPoint).meanNumber().doubleValue();
@@ -643,10 +643,11 @@ public final class ProximalBregmanRetrainer implements Retrainer {
         return Arrays.stream(sorted).boxed().toList();
     }
 
-    private void checkTestPoint(DataSet testPoint) {
+    /** The mean test loss at θ̂; an IAE naming the test point if it does not fit the model. */
+    private double lossAtStart(DataSet testPoint) {
         Arguments.checkDataSet("testPoint", testPoint);
         try {
-            model.losses(testPoint);
+            return model.losses(testPoint).meanNumber().doubleValue();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("testPoint does not fit the model " + model.describe() + ": "
                     + e.getMessage() + "; pass test examples shaped like the training data", e);

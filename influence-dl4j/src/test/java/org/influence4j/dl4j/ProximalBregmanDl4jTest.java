@@ -16,6 +16,7 @@ import org.influence4j.InfluenceEstimator;
 import org.influence4j.model.DataSets;
 import org.influence4j.solver.IHVPSolver;
 import org.influence4j.testdata.DenseOracle;
+import org.influence4j.testdata.Snapshot;
 import org.influence4j.validation.Correlations;
 import org.influence4j.validation.LeaveOneOutValidation;
 import org.influence4j.validation.ProximalBregmanRetrainer;
@@ -156,6 +157,7 @@ class ProximalBregmanDl4jTest {
      */
     static Agreement agreement(MultiLayerNetwork net, int replicate) {
         double[] before = TestNets.snapshot(net);
+        Snapshot data = Snapshot.of(train, heldOut);
         Dl4jInfluenceModel model = Dl4jInfluenceModel.of(net);
         Dl4jInfluenceModel gn = Dl4jInfluenceModel.builder(net).hvpMode(HvpMode.GAUSS_NEWTON).build();
         DataSet testPoint = hardestHeldOut(model);
@@ -202,6 +204,7 @@ class ProximalBregmanDl4jTest {
                         + "), same points: GN influence vs PBRF " + replicated.all() + "\n");
         assertThat(pbrf.unconvergedSolves()).isZero();
         assertThat(TestNets.snapshot(net)).as("the user's network").isEqualTo(before);
+        data.assertUnchanged();
         return a;
     }
 
@@ -246,6 +249,29 @@ class ProximalBregmanDl4jTest {
                 .parametersWithout(new int[] {7});
         assertThat(TestNets.rel(a, b)).isLessThan(1e-10);
         assertThat(TestNets.snapshot(cg)).isEqualTo(before);
+    }
+
+    @Test
+    void misuse_isRejectedBeforeAnySolve_namingTheArgument() {
+        Dl4jInfluenceModel model = Dl4jInfluenceModel.of(converged);
+        ProximalBregmanRetrainer pbrf = ProximalBregmanRetrainer.builder(model, train).damping(LAMBDA).build();
+        DataSet narrow = new DataSet(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 1, 3),
+                org.nd4j.linalg.factory.Nd4j.createFromArray(new double[][] {{1, 0, 0}}));
+        assertThatThrownBy(() -> pbrf.testLossWithout(new int[] {1}, narrow))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("testPoint does not fit the model Dl4jInfluenceModel[")
+                .hasMessageContaining("[1, 3]")
+                .hasMessageContaining("pass test examples shaped like the training data");
+        assertThatThrownBy(() -> pbrf.testLossWithout(new int[] {135}, heldOut))
+                .hasMessageContaining("removed contains 135, out of range for 135 training examples");
+        assertThatThrownBy(() -> ProximalBregmanRetrainer.builder(model, train).damping(-1))
+                .hasMessageContaining("damping (-1.0) must be finite and >= 0");
+        DataSet wideTrain = new DataSet(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 5, 6),
+                train.getLabels().getRows(0, 1, 2, 3, 4));
+        assertThatThrownBy(() -> ProximalBregmanRetrainer.builder(model, wideTrain).damping(0).build())
+                .hasMessageContaining("train does not fit the model Dl4jInfluenceModel[")
+                .hasMessageContaining("[5, 6]");
+        assertThat(pbrf.solves()).isEmpty();
     }
 
     @Test
