@@ -76,8 +76,9 @@ import org.slf4j.LoggerFactory;
  *       loss: the Hessian of {@code R_soft} at θ̂ is exactly {@code G + ∇²Ω} (the soft targets zero the residual
  *       terms). Hence the test-loss change it reports is what {@code Δ ≈ −score/n} predicts for an estimator with
  *       Gauss–Newton curvature and damping λ, up to {@code O(1/n²)}. The remaining gap of such an estimator is its
- *       solver error; the gap of an exact-Hessian estimator to PBRF is its curvature error (the residual terms of
- *       the Hessian); neither contains an error of the retraining.</li>
+ *       solver error plus those second-order terms (the response's own nonlinearity, which shrinks as the removal
+ *       weight {@code r/n} does); the gap of an exact-Hessian estimator to PBRF adds its curvature error (the
+ *       residual terms of the Hessian). Neither contains an error of the retraining.</li>
  *   <li><b>Sign convention.</b> {@code score = I_up,loss(z, z_test) = −∇ℓ_testᵀ H⁻¹ ∇ℓ(z)}; removing {@code z}
  *       changes the test loss by {@code Δ ≈ −score/n}; {@code testLossWithout(R) − testLossWithout({})} is that
  *       change under PBRF.</li>
@@ -115,8 +116,8 @@ import org.slf4j.LoggerFactory;
  * {@code withParameters}.
  *
  * <p>Defaults: relative tolerance {@value #DEFAULT_RELATIVE_TOLERANCE}, at most {@value #DEFAULT_MAX_ITERATIONS}
- * iterations per solve (warm-started solves of small models take tens), one thread, no listener; the damping has no
- * default.
+ * iterations per solve (warm-started solves of small models take tens to a few hundred), one thread, no listener;
+ * the damping has no default.
  */
 public final class ProximalBregmanRetrainer implements Retrainer {
 
