@@ -115,6 +115,60 @@ public interface InfluenceModel {
         return java.util.Optional.empty();
     }
 
+    /**
+     * The same model at other parameters {@code θ}: same architecture, data layout, regulariser, analysed parameters
+     * and curvature settings, with {@code parameters()} equal to {@code θ}. Ground truths that re-optimise the
+     * objective without retraining a framework model (the proximal Bregman response function,
+     * {@link org.influence4j.validation.ProximalBregmanRetrainer}) evaluate {@link #objective},
+     * {@link #objectiveGradient}, {@link #losses} and {@link #meanLossGradient} of the returned model.
+     *
+     * <p>Support never depends on {@code θ}: a model either returns a model for every valid {@code θ} or, like this
+     * default, always an empty optional. The returned model is independent of this one (neither changes the other)
+     * and obeys the same contract; for an adapter that analyses a subset of a framework model's parameters, the
+     * parameters outside the subset keep their values.
+     *
+     * @param theta parameters in this model's flat layout, length {@link #numParameters()}, finite; not modified
+     * @return the model at {@code theta}, or empty if this model cannot be moved (the default)
+     * @throws IllegalArgumentException if {@code theta} has the wrong length or non-finite entries (only by models
+     *                                  that support the capability)
+     */
+    default java.util.Optional<InfluenceModel> withParameters(INDArray theta) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * The Bregman targets of {@code data}: a copy of {@code data} whose labels are replaced by the model's own
+     * predictions {@code t̂ᵢ = act(ẑᵢ)} at θ̂, where {@code ẑᵢ} is the output (pre-activation of the output layer) and
+     * {@code act} the output activation of a <em>canonical-link</em> loss. Empty (the default) unless the loss is
+     * such a pair.
+     *
+     * <p><b>Why the targets give the Bregman divergence.</b>
+     * A canonical-link loss has the form {@code ℓ(z; y) = c·(F(z) − yᵀz) + h(y)} with {@code ∇F = act} and a constant
+     * {@code c > 0}, so {@code ∇_z ℓ(z; y) = c·(act(z) − y)} and the Hessian in {@code z} does not depend on
+     * {@code y}. The Bregman divergence of {@code L(z) = ℓ(z; y)} between {@code z} and {@code ẑ},
+     * {@code D_ℓ(z, ẑ; y) = L(z) − L(ẑ) − ∇L(ẑ)ᵀ(z − ẑ) = c·(F(z) − F(ẑ) − act(ẑ)ᵀ(z − ẑ))}, is therefore the same
+     * for every label, and with {@code t̂ = act(ẑ)}:
+     * <pre>
+     *   D_ℓ(z, ẑ; y) = ℓ(z; t̂) − ℓ(ẑ; t̂)
+     * </pre>
+     * — the loss at the model's own soft targets, relative to its value at {@code ẑ}. The pairs:
+     * <pre>
+     *   softmax + cross-entropy   ℓ = lse(z) − yᵀz              c = 1      F = lse        (label rows sum to 1)
+     *   sigmoid + binary x-ent.   ℓ = Σⱼ softplus(zⱼ) − yⱼzⱼ    c = 1      F = Σ softplus
+     *   identity + MSE (k outputs) ℓ = (1/k)‖z − y‖²           c = 2/k    F = ½‖z‖²
+     *   identity + squared error  ℓ = ‖z − y‖² (or ½‖z − y‖²)   c = 2 (1)  F = ½‖z‖²
+     * </pre>
+     * The scale {@code c} needs no special care (the targets are {@code act(ẑ)} whatever {@code c}: MSE's
+     * {@code 1/k} and a squared error's factor are kept by the loss itself). A softmax loss whose label rows have mass
+     * {@code s ≠ 1} has {@code c = s}; its targets are {@code s·act(ẑ)}, which keeps the row's mass.
+     *
+     * @param data features and labels the model accepts; not modified
+     * @return a fresh data set (the features copied, the labels the targets, same shape as the labels), or empty
+     */
+    default java.util.Optional<DataSet> bregmanTargets(DataSet data) {
+        return java.util.Optional.empty();
+    }
+
     /** A short description for diagnostics (model kind, parameter count, HVP mode). */
     default String describe() {
         return getClass().getSimpleName() + "[p=" + numParameters() + "]";

@@ -6,7 +6,8 @@ import java.util.function.DoubleFunction;
 
 /**
  * Backtracking line search with the Armijo (sufficient decrease) condition, shared by the deterministic trainers
- * of this library (Newton's method of the reference models, and the full-batch L-BFGS of the DL4J adapter).
+ * of this library (Newton's method of the reference models, and the L-BFGS of {@code internal.Lbfgs} behind the DL4J
+ * adapter's full-batch trainer and the proximal Bregman response function).
  *
  * <p>From a point with objective {@code f} and directional derivative {@code slope = ∇Rᵀd < 0} along the search
  * direction {@code d}, trial step lengths {@code α = 1, ½, ¼, …} (at most {@code maxHalvings} trials) are evaluated

@@ -293,6 +293,36 @@ public final class RidgeRegression implements InfluenceModel {
         return new Hessian(intercept ? ModelArrays.withOnes(x) : x, l2, intercept);
     }
 
+    // ------------------------------------------------------------ the proximal Bregman response function's needs
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The ridge regression with the same {@code l2} and intercept setting at {@code theta}
+     * ({@link #at(INDArray, double, boolean)}).
+     */
+    @Override
+    public Optional<InfluenceModel> withParameters(INDArray theta) {
+        Arguments.checkVector("theta", theta, numParameters());
+        return Optional.of(at(theta, l2, intercept));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The squared error {@code ℓ = ½(z − y)²} with the identity output is a canonical-link pair
+     * ({@code ∇_z ℓ = z − y}): the targets are the predictions {@code ẑᵢ = wᵀxᵢ + b} at θ̂, and
+     * {@code ℓ(z; ẑ) − ℓ(ẑ; ẑ) = ½(z − ẑ)²}. The labels keep the shape of {@code data}'s targets ({@code [n]} or
+     * {@code [n, 1]}). Always present.
+     */
+    @Override
+    public Optional<DataSet> bregmanTargets(DataSet data) {
+        INDArray x = ModelArrays.features("data", data, w.length);
+        targets("data", data.getLabels(), x.size(0)); // same validation as the other methods
+        INDArray z = linear(x);
+        return Optional.of(new DataSet(x, z.reshape(data.getLabels().shape())));
+    }
+
     @Override
     public String describe() {
         return "RidgeRegression[d=" + w.length + ", intercept=" + intercept + ", l2=" + l2 + ", p="

@@ -484,6 +484,35 @@ public final class SoftmaxRegression implements InfluenceModel {
         return p.length - 1;
     }
 
+    // ------------------------------------------------------------ the proximal Bregman response function's needs
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The softmax regression with the same features, classes and {@code l2} at {@code theta}
+     * ({@link #at(INDArray, int, double)}).
+     */
+    @Override
+    public Optional<InfluenceModel> withParameters(INDArray theta) {
+        Arguments.checkVector("theta", theta, this.theta.length);
+        return Optional.of(at(theta, k, l2));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Softmax with cross-entropy is a canonical-link pair: the targets are {@code sᵢ·pᵢ}, the class probabilities
+     * at θ̂ times the label mass {@code sᵢ = Σ_c y_ic} of the row (1 for one-hot labels), because
+     * {@code ℓ(z; y) = sᵢ·lse(z) − yᵀz} has {@code ∇_z ℓ = sᵢp − y}: then
+     * {@code ℓ(z; sᵢpᵢ) − ℓ(ẑ; sᵢpᵢ) = sᵢ(lse(z) − lse(ẑ) − pᵢᵀ(z − ẑ))}, the Bregman divergence of the loss for the
+     * row's labels. Always present.
+     */
+    @Override
+    public Optional<DataSet> bregmanTargets(DataSet data) {
+        Forward f = forward("data", data);
+        return Optional.of(new DataSet(f.x.dup(), f.p.mulColumnVector(f.s)));
+    }
+
     @Override
     public String describe() {
         return "SoftmaxRegression[d=" + d + ", k=" + k + ", l2=" + l2 + ", p=" + theta.length + "]";

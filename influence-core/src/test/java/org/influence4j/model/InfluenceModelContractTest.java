@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
 
@@ -264,6 +265,113 @@ abstract class InfluenceModelContractTest {
         assumeTrue(atValidatesTheta(), "at(θ) is test scaffolding here, not a library factory");
         assertThatThrownBy(() -> at(Nd4j.zeros(DataType.DOUBLE, 1, 1, 1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("theta");
+    }
+
+    // --- the capabilities of the proximal Bregman response function -------------------------------------
+
+    /**
+     * The Bregman identity against its definition: divergences are differences of O(1) losses (absolute round-off
+     * ~1e-15) and have norm ≥ 1e-3 at the perturbation used, so the two computations agree to ~1e-12 relative.
+     */
+    static final double BREGMAN_RELATIVE = 1e-10;
+    /** Norm of the parameter perturbation of the capability tests: outputs move by O(0.1..1). */
+    static final double PERTURBATION = 0.5;
+
+    /**
+     * The model's outputs and loss, computed by the test independently of the model's code: {@link #outputs} the
+     * pre-activations of the output layer {@code z(θ)} ({@code [n, k]}), {@link #losses} the per-example loss
+     * {@code ℓ(zᵢ; yᵢ)} and {@link #lossGradient} its gradient in {@code z}. Fixtures of models whose loss is a
+     * canonical-link pair provide one ({@link #outputOracle}); the Bregman-target contract is checked against it.
+     */
+    interface OutputOracle {
+        INDArray outputs(InfluenceModel m, DataSet data);
+
+        INDArray losses(INDArray z, INDArray labels);
+
+        INDArray lossGradient(INDArray z, INDArray labels);
+    }
+
+    /** The fixture's {@link OutputOracle}; empty (the default) skips the Bregman-target contract. */
+    protected Optional<OutputOracle> outputOracle() {
+        return Optional.empty();
+    }
+
+    /** θ̂ plus a seeded Gaussian direction of norm {@link #PERTURBATION}. */
+    static INDArray perturbed(INDArray theta) {
+        INDArray d = Vectors.gaussian(new SplittableRandom(11), theta.length());
+        return theta.add(d.muli(PERTURBATION / d.norm2Number().doubleValue()));
+    }
+
+    @Test
+    void withParameters_isTheModelAtThoseParameters_andItsGradientMatchesCentralDifferences() {
+        InfluenceModel m = model();
+        DataSet data = data();
+        INDArray theta0 = m.parameters();
+        INDArray theta = perturbed(theta0);
+        Snapshot snap = Snapshot.of(theta, data);
+        Optional<InfluenceModel> moved = m.withParameters(theta);
+        if (moved.isEmpty()) { // unsupported: empty for every θ, never an exception
+            assertThat(m.withParameters(theta0)).isEmpty();
+            return;
+        }
+        InfluenceModel mt = moved.get();
+        assertThat(mt.parameters().toDoubleVector()).isEqualTo(theta.toDoubleVector());
+        assertThat(m.parameters().toDoubleVector()).as("this model unchanged").isEqualTo(theta0.toDoubleVector());
+        InfluenceModel reference = at(theta);
+        assertThat(mt.objective(data)).isCloseTo(reference.objective(data),
+                org.assertj.core.data.Offset.offset(roundOffTolerance() * Math.abs(reference.objective(data))));
+        assertRelativelyClose(mt.objectiveGradient(data), reference.objectiveGradient(data), roundOffTolerance());
+        assertRelativelyClose(mt.losses(data), reference.losses(data), roundOffTolerance());
+        INDArray fd = centralDifferences(theta, t -> m.withParameters(t).orElseThrow().objective(data));
+        assertRelativelyClose(mt.objectiveGradient(data), fd, finiteDifferenceGradientTolerance());
+        // at θ̂ itself the moved model is this model, its curvature (mode) included
+        InfluenceModel same = m.withParameters(theta0).orElseThrow();
+        INDArray v = Vectors.gaussian(new SplittableRandom(12), m.numParameters());
+        assertThat(same.objective(data)).isEqualTo(m.objective(data));
+        assertRelativelyClose(same.hessian(data).apply(v), m.hessian(data).apply(v), roundOffTolerance());
+        snap.assertUnchanged();
+        long p = m.numParameters();
+        assertThatThrownBy(() -> m.withParameters(Nd4j.zeros(DataType.DOUBLE, p + 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("theta has shape")
+                .hasMessageContaining(String.valueOf(p + 1));
+        INDArray nan = theta0.dup();
+        nan.putScalar(0, Double.NaN);
+        assertThatThrownBy(() -> m.withParameters(nan))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("theta contains NaN");
+    }
+
+    /**
+     * {@code D_ℓ(z, ẑ; y) = ℓ(z; t̂) − ℓ(ẑ; t̂)} with the model's targets {@code t̂}, against the definition
+     * {@code L(z) − L(ẑ) − ∇L(ẑ)ᵀ(z − ẑ)} for the true labels, computed from the oracle's outputs, loss and gradient.
+     */
+    @Test
+    void bregmanTargets_turnTheLossIntoItsBregmanDivergence_forTheTrueLabels() {
+        Optional<OutputOracle> oracle = outputOracle();
+        assumeTrue(oracle.isPresent(), "no output oracle for this fixture");
+        InfluenceModel m = model();
+        DataSet data = data();
+        Snapshot snap = Snapshot.of(data);
+        DataSet targets = m.bregmanTargets(data).orElseThrow(() -> new AssertionError("a canonical-link model "
+                + "must offer Bregman targets"));
+        assertThat(targets.getLabels().shape()).isEqualTo(data.getLabels().shape());
+        assertRelativelyClose(targets.getFeatures(), data.getFeatures(), 0);
+        assertThat(targets.getLabels().castTo(DataType.DOUBLE).distance2(data.getLabels().castTo(DataType.DOUBLE)))
+                .as("the targets differ from the labels (or the identity would be trivial)").isGreaterThan(0.1);
+        InfluenceModel mt = m.withParameters(perturbed(m.parameters())).orElseThrow();
+
+        OutputOracle o = oracle.get();
+        INDArray y = data.getLabels().castTo(DataType.DOUBLE);
+        y = y.rank() == 1 ? y.reshape(y.length(), 1) : y;
+        INDArray zHat = o.outputs(m, data);
+        INDArray z = o.outputs(mt, data);
+        INDArray definition = o.losses(z, y).sub(o.losses(zHat, y))
+                .subi(o.lossGradient(zHat, y).mul(z.sub(zHat)).sum(1));
+        INDArray viaTargets = mt.losses(targets).sub(m.losses(targets));
+        assertThat(definition.minNumber().doubleValue()).as("a Bregman divergence of a convex loss is >= 0")
+                .isGreaterThanOrEqualTo(-1e-14);
+        assertThat(definition.norm2Number().doubleValue()).isGreaterThan(1e-3);
+        assertRelativelyClose(viaTargets, definition, BREGMAN_RELATIVE);
+        snap.assertUnchanged();
     }
 
     static void assertRelativelyClose(INDArray actual, INDArray expected, double relative) {

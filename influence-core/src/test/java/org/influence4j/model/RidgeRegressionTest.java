@@ -50,6 +50,11 @@ class RidgeRegressionTest extends InfluenceModelContractTest {
     }
 
     @Override
+    protected java.util.Optional<OutputOracle> outputOracle() {
+        return java.util.Optional.of(ReferenceOutputOracles.ridge(true));
+    }
+
+    @Override
     DataSet data() {
         return randomData(1, false);
     }
@@ -65,6 +70,11 @@ class RidgeRegressionTest extends InfluenceModelContractTest {
         @Override
         InfluenceModel at(INDArray theta) {
             return RidgeRegression.at(theta, L2, false);
+        }
+
+        @Override
+        protected java.util.Optional<OutputOracle> outputOracle() {
+            return java.util.Optional.of(ReferenceOutputOracles.ridge(false));
         }
 
         @Override

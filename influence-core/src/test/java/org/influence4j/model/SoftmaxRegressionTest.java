@@ -73,6 +73,11 @@ class SoftmaxRegressionTest extends InfluenceModelContractTest {
     }
 
     @Override
+    protected java.util.Optional<OutputOracle> outputOracle() {
+        return java.util.Optional.of(ReferenceOutputOracles.softmax(K));
+    }
+
+    @Override
     DataSet data() {
         return randomData(3, false);
     }
@@ -88,6 +93,11 @@ class SoftmaxRegressionTest extends InfluenceModelContractTest {
         @Override
         InfluenceModel at(INDArray theta) {
             return SoftmaxRegression.at(theta, K, L2);
+        }
+
+        @Override
+        protected java.util.Optional<OutputOracle> outputOracle() {
+            return java.util.Optional.of(ReferenceOutputOracles.softmax(K));
         }
 
         @Override

@@ -89,8 +89,16 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
     private final long cacheBudget;
 
     private Dl4jInfluenceModel(Builder b) {
+        this(b, null);
+    }
+
+    /** The model of {@code b}'s network, with the copy's flat parameters replaced by {@code fullParameters} if given. */
+    private Dl4jInfluenceModel(Builder b, INDArray fullParameters) {
         long t0 = System.nanoTime();
         this.net = NetworkCopy.of(b.network);
+        if (fullParameters != null) {
+            net.setParams(fullParameters);
+        }
         this.copyNanos = System.nanoTime() - t0;
         this.subset = b.subset;
         this.requestedMode = b.mode;
@@ -726,6 +734,72 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
             return (gaussNewton ? "GaussNewtonHvp" : "ExactHvp") + "[p=" + kappa.length() + ", n=" + pass.n() + ", "
                     + chain + "]";
         }
+    }
+
+    // ------------------------------------------------------------ the proximal Bregman response function's needs
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A new adapter over a new private copy of this model's network (configuration and parameters copied again,
+     * the analysed parameters set to {@code theta}, the others unchanged) with the same builder options: HVP mode
+     * as requested, parameter subset, finite-difference step, cache budget and progress listener. Neither the user's
+     * network nor this model's copy is changed. Cost: one network copy (a configuration JSON round trip) plus the
+     * chain's construction, a few milliseconds for a small network.
+     */
+    @Override
+    public java.util.Optional<InfluenceModel> withParameters(INDArray theta) {
+        Arguments.checkVector("theta", theta, numParameters());
+        INDArray full = layout.scatter(thetaFull, Arguments.toDoubleVector(theta));
+        Builder b = builder(net.network()).hvpMode(requestedMode).parameters(subset).finiteDifferenceStep(fdStep)
+                .progressListener(progress).cacheBudget(cacheBudget);
+        synchronized (net) { // the copy is read under its lock (finite differences perturb it under the same lock)
+            return java.util.Optional.of(new Dl4jInfluenceModel(b, full));
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Present when the output layer ({@code OutputLayer} or {@code LossLayer}) is one of the canonical pairs of the
+     * exact products: softmax with {@code MCXENT}/{@code NEGATIVELOGLIKELIHOOD}, sigmoid with {@code XENT}, identity
+     * with {@code MSE} or {@code SQUARED_LOSS}/{@code L2} (all without loss weights); empty for every other output
+     * (another activation, a weighted loss, a non-convex loss), whatever the HVP mode. The targets are the network's
+     * own outputs {@code act(ẑ)} at θ̂ in inference mode, computed on the private copy. DL4J clips probabilities
+     * inside its cross-entropy scores ({@code 1e-10} softmax, {@code 1e-5} sigmoid), which the identity
+     * {@code D_ℓ = ℓ(z; t̂) − ℓ(ẑ; t̂)} ignores: it holds exactly for outputs that are not saturated.
+     */
+    @Override
+    public java.util.Optional<DataSet> bregmanTargets(DataSet data) {
+        Data d = prepare("data", data);
+        if (canonicalOutputHead().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        INDArray targets;
+        synchronized (net) {
+            try {
+                INDArray out = net.network() instanceof MultiLayerNetwork m ? m.output(d.x(), false)
+                        : ((ComputationGraph) net.network()).outputSingle(false, d.x());
+                targets = out.castTo(DataType.DOUBLE).dup();
+                net.model().clear();
+            } catch (DL4JException e) {
+                throw misfit("data", e);
+            }
+        }
+        return java.util.Optional.of(new DataSet(d.x(), targets.reshape(d.y().shape())));
+    }
+
+    /** The output layer's activation and loss when they are a canonical pair ({@link LossHead}), else empty. */
+    private java.util.Optional<LossHead> canonicalOutputHead() {
+        List<NetworkCopy.LayerSpec> layers = net.layers();
+        var last = layers.get(layers.size() - 1).conf();
+        if (last instanceof BaseOutputLayer o) {
+            return LossHead.of(o.getActivationFn(), o.getLossFn());
+        }
+        if (last instanceof LossLayer l) {
+            return LossHead.of(l.getActivationFn(), l.getLossFn());
+        }
+        return java.util.Optional.empty();
     }
 
     // ------------------------------------------------------------------------------------------------ accessors

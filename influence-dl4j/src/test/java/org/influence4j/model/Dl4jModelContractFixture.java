@@ -78,6 +78,40 @@ abstract class Dl4jModelContractFixture extends InfluenceModelContractTest {
         return false;
     }
 
+    /**
+     * DL4J's own view of the output layer: {@code z = a·W + b} from the input {@code a} of the output layer (DL4J's
+     * {@code feedForward} of a clone at the model's parameters), and the configured {@code ILossFunction}'s
+     * per-example score and gradient with respect to {@code z} — none of it the adapter's code. Every fixture here
+     * ends in a canonical pair; one that does not overrides this with an empty optional.
+     */
+    @Override
+    protected java.util.Optional<OutputOracle> outputOracle() {
+        var conf = (org.deeplearning4j.nn.conf.layers.BaseOutputLayer) net.getOutputLayer().conf().getLayer();
+        var loss = conf.getLossFn();
+        var activation = conf.getActivationFn();
+        return java.util.Optional.of(new OutputOracle() {
+            @Override
+            public INDArray outputs(InfluenceModel m, DataSet d) {
+                MultiLayerNetwork at = withAnalysedParameters(m.parameters());
+                int last = at.getnLayers() - 1;
+                INDArray in = at.feedForward(d.getFeatures(), false).get(last).castTo(DataType.DOUBLE);
+                INDArray w = at.getLayer(last).getParam("W").castTo(DataType.DOUBLE);
+                INDArray b = at.getLayer(last).getParam("b").castTo(DataType.DOUBLE);
+                return in.mmul(w).addiRowVector(b.reshape(b.length()));
+            }
+
+            @Override
+            public INDArray losses(INDArray z, INDArray labels) {
+                return loss.computeScoreArray(labels.dup(), z.dup(), activation, null).reshape(z.size(0));
+            }
+
+            @Override
+            public INDArray lossGradient(INDArray z, INDArray labels) {
+                return loss.computeGradient(labels.dup(), z.dup(), activation, null);
+            }
+        });
+    }
+
     @AfterEach
     void originalNetwork_isBitwiseUnchanged() {
         assertThat(net.params().dup().toDoubleVector()).isEqualTo(netBefore);
@@ -100,8 +134,8 @@ abstract class Dl4jModelContractFixture extends InfluenceModelContractTest {
     }
 
     /**
-     * {@code n} examples for {@code network}: standard-normal features; one-hot labels for a softmax head, else
-     * standard-normal targets.
+     * {@code n} examples for {@code network}: standard-normal features; one-hot labels for a softmax head, independent
+     * 0/1 labels for a sigmoid head, else standard-normal targets.
      */
     static DataSet randomData(long seed, int n, MultiLayerNetwork network) {
         long nIn = network.layerInputSize(0);
@@ -109,8 +143,10 @@ abstract class Dl4jModelContractFixture extends InfluenceModelContractTest {
         SplittableRandom rng = new SplittableRandom(seed);
         INDArray x = Nd4j.create(DataType.DOUBLE, n, nIn);
         INDArray y = Nd4j.zeros(DataType.DOUBLE, n, nOut);
-        boolean softmax = network.getOutputLayer().conf().getLayer() instanceof OutputLayer o
-                && o.getActivationFn().toString().toLowerCase(java.util.Locale.ROOT).contains("softmax");
+        String activation = network.getOutputLayer().conf().getLayer() instanceof OutputLayer o
+                ? o.getActivationFn().toString().toLowerCase(java.util.Locale.ROOT) : "";
+        boolean softmax = activation.contains("softmax");
+        boolean sigmoid = activation.contains("sigmoid");
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < nIn; j++) {
                 x.putScalar(i, j, rng.nextGaussian());
@@ -119,7 +155,7 @@ abstract class Dl4jModelContractFixture extends InfluenceModelContractTest {
                 y.putScalar(i, rng.nextInt((int) nOut), 1.0);
             } else {
                 for (int k = 0; k < nOut; k++) {
-                    y.putScalar(i, k, rng.nextGaussian());
+                    y.putScalar(i, k, sigmoid ? rng.nextInt(2) : rng.nextGaussian());
                 }
             }
         }
