@@ -78,6 +78,14 @@ final class FragilityCommand implements Callable<Integer> {
     @Option(names = "--random", description = "Additional random training points retrained.")
     Integer random;
 
+    @Option(names = "--pbrf", negatable = true, description = "Also solve the proximal Bregman response for the "
+            + "same removals and report it next to leave-one-out (on in the full preset; --no-pbrf turns it off).")
+    Boolean pbrf;
+
+    @Option(names = "--lds", paramLabel = "SUBSETS", description = "Linear datamodeling score of every solver over "
+            + "all test examples on this many subsets of half the training set (0: off; full preset 30).")
+    Integer lds;
+
     @Option(names = "--solvers", split = ",", description = "exact, cg, lissa, kfac, ekfac, identity "
             + "(comma-separated).")
     List<String> solvers;
@@ -108,7 +116,8 @@ final class FragilityCommand implements Callable<Integer> {
                 weightDecays != null ? weightDecays : sw.weightDecays(), seeds != null ? seeds : sw.seeds()));
         FragilityStudy.Config.Validation v = c.validation();
         c = c.withValidation(new FragilityStudy.Config.Validation(testPoints != null ? testPoints : v.testPoints(),
-                topK != null ? topK : v.topK(), random != null ? random : v.randomSample()));
+                topK != null ? topK : v.topK(), random != null ? random : v.randomSample(),
+                pbrf != null ? pbrf : v.pbrf(), lds != null ? lds : v.ldsSubsets()));
         FragilityStudy.Config.Influence inf = c.influence();
         if (solvers != null || damping != null) {
             c = c.withInfluence(inf.with(solvers != null ? solvers.stream().map(FragilityCommand::solver).toList()

@@ -108,6 +108,39 @@ public final class Plots {
     }
 
     /**
+     * Scatter plot of two measurements of the same items, without a reference line (the quantities need not share a
+     * scale): e.g. the summed influence scores of each subset against the test loss of the model trained on it.
+     *
+     * @param file    the PNG to write
+     * @param x       values on the x axis; not modified
+     * @param y       values on the y axis, as many as {@code x}; not modified
+     * @param points  legend label of the points, e.g. "subsets"
+     * @param options title, axis titles (both required), size ({@code logY} must be false)
+     * @return {@code file}
+     * @throws IOException if the file cannot be written
+     */
+    public static Path scatter(Path file, double[] x, double[] y, String points, PlotOptions options)
+            throws IOException {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(points, "points");
+        if (x.length != y.length || x.length == 0) {
+            throw new IllegalArgumentException("x (" + x.length + ") and y (" + y.length
+                    + ") must have the same, non-zero length");
+        }
+        if (options.logY() || options.xAxisTitle().isEmpty() || options.yAxisTitle().isEmpty()) {
+            throw new IllegalArgumentException("a scatter plot needs both axis titles and a linear y axis");
+        }
+        requireFinite(x, "x");
+        requireFinite(y, "y");
+        XYChart chart = newChart(options);
+        XYSeries s = chart.addSeries(points + " (" + x.length + ")", x.clone(), y.clone());
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        s.setMarker(SeriesMarkers.CIRCLE);
+        s.setMarkerColor(BLUE);
+        return write(chart, file);
+    }
+
+    /**
      * A title with correlations appended, e.g. {@code "Iris, depth 2 (Pearson 0.912, Spearman 0.874)"}.
      *
      * @param base     the title text

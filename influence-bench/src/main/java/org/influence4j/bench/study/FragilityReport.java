@@ -42,7 +42,13 @@ public final class FragilityReport {
             "spearman_vs_first_solver", "top_k", "pearson_top_k", "spearman_top_k", "kendall_top_k",
             "retrained", "pearson_all", "spearman_all", "kendall_all", "max_retrain_grad_norm",
             "unconverged_retrainings", "network_seconds", "retraining_noise", "median_abs_actual_top_k", "left_basin",
-            "pearson_top_k_with_left_basin", "spearman_top_k_with_left_basin");
+            "pearson_top_k_with_left_basin", "spearman_top_k_with_left_basin", "pbrf_pearson_top_k",
+            "pbrf_spearman_top_k", "pbrf_pearson_all", "pbrf_spearman_all");
+
+    /** Columns of {@code lds.csv} (written when the study computed the linear datamodeling score), in order. */
+    public static final List<String> LDS_COLUMNS = List.of("protocol", "depth", "width", "weight_decay", "seed",
+            "parameters", "solver", "lds", "lds_low", "lds_high", "test_points", "excluded_test_points", "subsets",
+            "subset_size", "trainings_run");
 
     private FragilityReport() {
     }
@@ -64,6 +70,9 @@ public final class FragilityReport {
         files.add(resultsTable(results).write(dir.resolve("results.csv")));
         files.add(networksTable(results).write(dir.resolve("networks.csv")));
         files.add(pointsTable(results).write(dir.resolve("points.csv")));
+        if (!results.datamodels().isEmpty()) {
+            files.add(ldsTable(results).write(dir.resolve("lds.csv")));
+        }
         List<Path> plots = plots(results, dir);
         files.addAll(plots);
         Files.writeString(report, markdown(results, command, dir, plots));
@@ -86,7 +95,23 @@ public final class FragilityReport {
                     r.topK().kendall(), r.all().count(), r.all().pearson(), r.all().spearman(), r.all().kendall(),
                     n.maxRetrainGradNorm(), n.unconverged(), n.seconds(), c.retrainingNoise(),
                     c.medianAbsActualTopK(), r.leftBasinCount(), r.topKAllPoints().pearson(),
-                    r.topKAllPoints().spearman());
+                    r.topKAllPoints().spearman(), c.pbrf() == null ? Double.NaN : c.pbrf().topK().pearson(),
+                    c.pbrf() == null ? Double.NaN : c.pbrf().topK().spearman(),
+                    c.pbrf() == null ? Double.NaN : c.pbrf().all().pearson(),
+                    c.pbrf() == null ? Double.NaN : c.pbrf().all().spearman());
+        }
+        return t;
+    }
+
+    /** One row per (network, solver) datamodeling score, columns {@link #LDS_COLUMNS}. */
+    public static CsvTable ldsTable(Results results) {
+        CsvTable t = CsvTable.withHeader(LDS_COLUMNS.toArray(String[]::new));
+        for (FragilityStudy.Datamodel d : results.datamodels()) {
+            Network n = d.network();
+            org.influence4j.validation.DatamodelReport r = d.report();
+            t.row(protocol(n), n.depth(), n.width(), n.weightDecay(), n.seed(), n.parameters(), d.solver().label(),
+                    r.lds(), r.ldsLow(), r.ldsHigh(), r.testPointCount(), r.excludedCount(), r.subsetCount(),
+                    r.subsetSize(), r.trainingsRun());
         }
         return t;
     }
@@ -141,6 +166,13 @@ public final class FragilityReport {
                             PlotOptions.titled("Largest Hessian eigenvalue vs depth, width " + cfg.sweep().baseWidth())
                                     .withAxisTitles("hidden layers", "λmax(H) (mean over seeds)").withLogY(true)));
                 }
+            }
+            if (cfg.sweep().depths().size() > 1 && !results.datamodels().isEmpty()) {
+                out.add(Plots.lineChart(dir.resolve("lds_vs_depth.png"), ldsSeries(results, main,
+                        n -> n.width() == cfg.sweep().baseWidth(), Network::depth), PlotOptions.titled("Linear "
+                        + "datamodeling score (" + main.label() + ", " + cfg.validation().ldsSubsets() + " subsets) vs "
+                        + "depth, width " + cfg.sweep().baseWidth()).withAxisTitles("hidden layers",
+                        "mean LDS over test points and seeds")));
             }
             if (cfg.sweep().widths().size() > 1) {
                 out.add(Plots.lineChart(dir.resolve("correlation_vs_width.png"),
@@ -203,6 +235,29 @@ public final class FragilityReport {
                 double[] ys = byX.values().stream().mapToDouble(FragilityReport::meanOrZero).toArray();
                 if (xs.length > 0) {
                     out.add(new Series(protocolName(p) + ", wd " + FragilityStudy.fmt(wd), xs, ys));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Series> ldsSeries(Results results, FragilityStudy.SolverKind solver, Predicate<Network> onSweep,
+                                          Function<Network, Integer> x) {
+        List<Series> out = new ArrayList<>();
+        for (TrainingProtocol p : results.config().model().protocols()) {
+            for (double wd : results.config().sweep().weightDecays()) {
+                Map<Integer, List<Double>> byX = new java.util.TreeMap<>();
+                for (FragilityStudy.Datamodel d : results.datamodels()) {
+                    Network n = d.network();
+                    if (d.solver() == solver && n.protocol().equals(p) && n.weightDecay() == wd && onSweep.test(n)
+                            && Double.isFinite(d.report().lds())) {
+                        byX.computeIfAbsent(x.apply(n), k -> new ArrayList<>()).add(d.report().lds());
+                    }
+                }
+                if (!byX.isEmpty()) {
+                    out.add(new Series(protocolName(p) + ", wd " + FragilityStudy.fmt(wd),
+                            byX.keySet().stream().mapToDouble(Integer::doubleValue).toArray(),
+                            byX.values().stream().mapToDouble(FragilityReport::meanOrZero).toArray()));
                 }
             }
         }
@@ -301,6 +356,55 @@ public final class FragilityReport {
             md.append(depthByTopK(results));
         }
 
+        if (results.comparisons().stream().anyMatch(c -> c.pbrf() != null)) {
+            md.append("## Leave-one-out and the proximal Bregman response\n\n");
+            md.append("The same removals with the proximal Bregman response (PBRF: the objective influence with "
+                    + "Gauss–Newton curvature approximates, solved around θ̂ with the same damping) as ground truth. "
+                    + "Where the estimator agrees with PBRF but not with leave-one-out, the gap is the retraining's "
+                    + "(non-convexity, a non-stationary θ̂); where it misses both, it is the estimator's. Mean top-k "
+                    + "\\|Spearman\\| over seeds and test points.\n\n");
+            MarkdownTable pb = MarkdownTable.withHeader("protocol", "depth", "width", "wd", "solver",
+                    "LOO \\|Spearman\\|", "PBRF \\|Spearman\\|", "LOO Pearson", "PBRF Pearson", "runs");
+            for (List<Comparison> g : groups.values()) {
+                Network n = g.get(0).network();
+                List<Comparison> withPbrf = g.stream().filter(c -> c.pbrf() != null).toList();
+                if (withPbrf.isEmpty()) {
+                    continue;
+                }
+                pb.row(protocol(n), n.depth(), n.width(), FragilityStudy.fmt(n.weightDecay()),
+                        g.get(0).solver().label(),
+                        num(meanAbs(withPbrf.stream().mapToDouble(c -> c.report().topK().spearman()).toArray())),
+                        num(meanAbs(withPbrf.stream().mapToDouble(c -> c.pbrf().topK().spearman()).toArray())),
+                        num(mean(withPbrf.stream().mapToDouble(c -> c.report().topK().pearson()).toArray())),
+                        num(mean(withPbrf.stream().mapToDouble(c -> c.pbrf().topK().pearson()).toArray())),
+                        withPbrf.size());
+            }
+            md.append(pb).append("\n");
+        }
+        if (!results.datamodels().isEmpty()) {
+            md.append("## Linear datamodeling score\n\n");
+            md.append("Per network and solver: Spearman, over ").append(cfg.validation().ldsSubsets())
+                    .append(" random halves of the training set (each trained from a fresh initialisation by the "
+                            + "network's protocol), between the summed influence of a subset and the test loss of the "
+                            + "network trained on it; averaged over every test example, then over seeds. A ground "
+                            + "truth that does not depend on one removed point.\n\n");
+            MarkdownTable lt = MarkdownTable.withHeader("protocol", "depth", "width", "wd", "solver", "mean LDS",
+                    "LDS range over seeds", "runs");
+            Map<String, List<FragilityStudy.Datamodel>> byNet = results.datamodels().stream().collect(
+                    Collectors.groupingBy(d -> protocol(d.network()) + "|" + d.network().depth() + "|"
+                            + d.network().width() + "|" + d.network().weightDecay() + "|" + d.solver(),
+                            LinkedHashMap::new, Collectors.toList()));
+            for (List<FragilityStudy.Datamodel> g : byNet.values()) {
+                Network n = g.get(0).network();
+                double[] v = g.stream().mapToDouble(d -> d.report().lds()).filter(Double::isFinite).toArray();
+                lt.row(protocol(n), n.depth(), n.width(), FragilityStudy.fmt(n.weightDecay()),
+                        g.get(0).solver().label(), num(mean(v)), v.length == 0 ? "n/a"
+                                : String.format(Locale.ROOT, "%.2f … %.2f", Arrays.stream(v).min().orElseThrow(),
+                                        Arrays.stream(v).max().orElseThrow()), g.size());
+            }
+            md.append(lt).append("\n");
+        }
+
         md.append("## Agreement by test point\n\n");
         md.append("Per test-point kind (\"accuracy varies by test point\"): mean \\|Spearman\\| and its spread over all "
                 + "networks.\n\n");
@@ -323,6 +427,10 @@ public final class FragilityReport {
         md.append("* `results.csv` — one row per network × test point × solver (").append(results.comparisons().size())
                 .append(" rows)\n* `networks.csv` — one row per trained network (‖∇R(θ̂)‖, eigenvalues, retraining "
                 + "convergence)\n* `points.csv` — every retrained training point (score, predicted, actual)\n");
+        if (!results.datamodels().isEmpty()) {
+            md.append("* `lds.csv` — the linear datamodeling score of every network and solver, with its 95% "
+                    + "bootstrap interval\n");
+        }
         for (Path p : plots) {
             md.append("* `").append(dir.relativize(p).toString().replace('\\', '/')).append("`\n");
         }

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.influence4j.InfluenceEstimator;
+import org.influence4j.InfluenceMatrix;
 import org.influence4j.InfluenceScores;
 import org.influence4j.bench.data.ClassificationData;
 import org.influence4j.bench.data.Datasets;
@@ -19,6 +20,7 @@ import org.influence4j.bench.data.TrainTestData;
 import org.influence4j.bench.progress.Progress;
 import org.influence4j.dl4j.Dl4jInfluenceModel;
 import org.influence4j.dl4j.Dl4jRetrainer;
+import org.influence4j.dl4j.Dl4jSubsetTrainer;
 import org.influence4j.dl4j.Dl4jTraining;
 import org.influence4j.dl4j.ParameterSubset;
 import org.influence4j.dl4j.TrainingProtocol;
@@ -27,7 +29,9 @@ import org.influence4j.solver.EigenvaluePolicy;
 import org.influence4j.solver.IHVPSolver;
 import org.influence4j.solver.SolverResult;
 import org.influence4j.validation.Correlations;
+import org.influence4j.validation.DatamodelReport;
 import org.influence4j.validation.LeaveOneOutValidation;
+import org.influence4j.validation.LinearDatamodelingScore;
 import org.influence4j.validation.ValidationReport;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -207,13 +211,25 @@ public final class FragilityStudy {
          * @param testPoints   test points per trained network (highest-loss, median-loss, then random)
          * @param topK         points retrained by largest |influence|
          * @param randomSample additional random points retrained
+         * @param pbrf         whether the proximal Bregman response is solved for the same removals (reported next to
+         *                     leave-one-out: how much of the gap is the estimator, how much the retraining)
+         * @param ldsSubsets   subsets of half the training set for the linear datamodeling score of every solver over
+         *                     all test examples, each trained from a fresh initialisation by the network's protocol
+         *                     (0: no LDS)
          */
-        public record Validation(int testPoints, int topK, int randomSample) {
+        public record Validation(int testPoints, int topK, int randomSample, boolean pbrf, int ldsSubsets) {
             /** Validates. */
             public Validation {
                 require(testPoints >= 1, "test points (" + testPoints + ") must be >= 1");
                 require(topK >= 1, "top-k (" + topK + ") must be >= 1");
                 require(randomSample >= 0, "random sample (" + randomSample + ") must be >= 0");
+                require(ldsSubsets == 0 || ldsSubsets >= 3, "LDS subsets (" + ldsSubsets + ") must be 0 (off) or "
+                        + ">= 3");
+            }
+
+            /** Leave-one-out only: no PBRF, no LDS. */
+            public Validation(int testPoints, int topK, int randomSample) {
+                this(testPoints, topK, randomSample, false, 0);
             }
         }
 
@@ -272,8 +288,9 @@ public final class FragilityStudy {
 
         /**
          * The full Iris preset: width 5 and depths 1–8, depth 1 and widths 5–50, weight decay 0 and 5e-3, five
-         * seeds, three test points, top-20 plus 10 random points, exact, CG and LiSSA solvers (they share the
-         * retrainings), converged L-BFGS and fixed-budget Adam (3000 iterations, 300 per retraining). 220 networks:
+         * seeds, three test points, top-20 plus 10 random points with leave-one-out and the proximal Bregman
+         * response, the linear datamodeling score over all 50 test examples on 30 subsets of half the training set,
+         * exact, CG and LiSSA solvers (they share the retrainings), converged L-BFGS and fixed-budget Adam (3000 iterations, 300 per retraining). 220 networks:
          * {@code fragility --preset full} (see docs/reproduction.md).
          */
         public static Config full() {
@@ -282,7 +299,7 @@ public final class FragilityStudy {
                             List.of(TrainingProtocol.lbfgs(), TrainingProtocol.adam()), false),
                     new Sweep(List.of(1, 2, 3, 4, 5, 6, 7, 8), 5, List.of(5, 10, 20, 50), 1, List.of(0.0, 5e-3),
                             List.of(1L, 2L, 3L, 4L, 5L)),
-                    new Validation(3, 20, 10),
+                    new Validation(3, 20, 10, true, 30),
                     new Influence(List.of(SolverKind.EXACT, SolverKind.CG, SolverKind.LISSA), 0.01,
                             EigenvaluePolicy.TRUNCATE, 2000, 2000),
                     new Run(Datasets.DEFAULT_SEED, 2));
@@ -450,13 +467,15 @@ public final class FragilityStudy {
      * @param agreementPearson  Pearson correlation of this solver's influence scores on <em>all</em> training points
      *                          with the first configured solver's scores for the same test point (1 for the first)
      * @param agreementSpearman the same as a Spearman correlation
+     * @param pbrf              the same comparison with the proximal Bregman response instead of retraining (null
+     *                          when not computed)
      * @param retrainingNoise   the protocol's noise floor at this test point,
      *                          {@link Dl4jRetrainer#retrainingNoise}: how much the test loss moves when the
      *                          baseline retraining starts from a θ̂ perturbed by 1e-10 (relative)
      */
     public record Comparison(Network network, TestPoints.Choice testPoint, SolverKind solver, SolverResult solve,
                              ValidationReport report, double solveSeconds, double agreementPearson,
-                             double agreementSpearman, double retrainingNoise) {
+                             double agreementSpearman, double retrainingNoise, ValidationReport pbrf) {
 
         /** Median {@code |actual Δ|} over the top-k retrained points (NaN if none). */
         public double medianAbsActualTopK() {
@@ -480,9 +499,21 @@ public final class FragilityStudy {
      * @param config      the configuration
      * @param networks    the trained networks, in sweep order
      * @param comparisons all comparisons
+     * @param datamodels  the linear datamodeling score of every (network, solver), when configured
      * @param seconds     wall time
      */
-    public record Results(Config config, List<Network> networks, List<Comparison> comparisons, double seconds) {
+    public record Results(Config config, List<Network> networks, List<Comparison> comparisons,
+                          List<Datamodel> datamodels, double seconds) {
+    }
+
+    /**
+     * The linear datamodeling score of one solver on one network, over every test example.
+     *
+     * @param network the network
+     * @param solver  the solver
+     * @param report  the datamodeling score's report (per test point, mean, interval)
+     */
+    public record Datamodel(Network network, SolverKind solver, DatamodelReport report) {
     }
 
     private final Config config;
@@ -506,13 +537,14 @@ public final class FragilityStudy {
         DataSet test = data.test().data();
         List<Network> networks = new ArrayList<>();
         List<Comparison> comparisons = new ArrayList<>();
+        List<Datamodel> datamodels = new ArrayList<>();
         try (Progress sweep = Progress.start("fragility " + config.name(), config.networks(), showProgress)) {
             for (TrainingProtocol protocol : config.model().protocols()) {
                 for (int[] shape : config.shapes()) {
                     for (double wd : config.sweep().weightDecays()) {
                         for (long s : config.sweep().seeds()) {
                             runOne(protocol, shape[0], shape[1], wd, s, data, train, test, networks, comparisons,
-                                    showProgress);
+                                    datamodels, showProgress);
                             Network n = networks.get(networks.size() - 1);
                             sweep.step();
                             sweep.message(n.label());
@@ -522,7 +554,8 @@ public final class FragilityStudy {
                 }
             }
         }
-        return new Results(config, List.copyOf(networks), List.copyOf(comparisons), (System.nanoTime() - t0) / 1e9);
+        return new Results(config, List.copyOf(networks), List.copyOf(comparisons), List.copyOf(datamodels),
+                (System.nanoTime() - t0) / 1e9);
     }
 
     /**
@@ -560,13 +593,20 @@ public final class FragilityStudy {
     /** Trains, computes influence, validates by retraining, and records one network's results. */
     private void runOne(TrainingProtocol protocol, int depth, int width, double wd, long netSeed, TrainTestData data,
                         DataSet train, DataSet test, List<Network> networks, List<Comparison> comparisons,
-                        boolean showProgress) {
+                        List<Datamodel> datamodels, boolean showProgress) {
         long t0 = System.nanoTime();
         Trained trained = train(protocol, depth, width, wd, netSeed, data, train, test);
         Influenced influenced = influence(trained.model(), netSeed, train, test);
+        String label = label(depth, width, wd, netSeed);
         LeaveOneOutRuns.Run loo = validate(trained.net(), protocol, netSeed, train, influenced.scored(),
-                "retrain " + protocol.kind() + " " + label(depth, width, wd, netSeed), showProgress);
-        record(protocol, depth, width, wd, netSeed, trained, influenced, loo, t0, networks, comparisons);
+                "retrain " + protocol.kind() + " " + label, showProgress);
+        List<ValidationReport> pbrf = config.validation().pbrf()
+                ? pbrf(trained.model(), netSeed, train, influenced.scored(), "PBRF " + label, showProgress) : null;
+        record(protocol, depth, width, wd, netSeed, trained, influenced, loo, pbrf, t0, networks, comparisons);
+        if (config.validation().ldsSubsets() > 0) {
+            datamodels.addAll(datamodels(networks.get(networks.size() - 1), trained, protocol, netSeed, train, test,
+                    "LDS " + label, showProgress));
+        }
     }
 
     /** Phase 1: build the network, train it with the protocol, measure its accuracy and wrap it for influence. */
@@ -625,10 +665,62 @@ public final class FragilityStudy {
                 scored.stream().map(Scored::testPoint).toList(), task, showProgress);
     }
 
+    /** Phase 3b: the proximal Bregman response for the same removals as leave-one-out. */
+    private List<ValidationReport> pbrf(Dl4jInfluenceModel model, long netSeed, DataSet train, List<Scored> scored,
+                                        String task, boolean showProgress) {
+        LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withTopK(config.validation().topK())
+                .withRandomSample(config.validation().randomSample()).withSeed(config.run().seed() + netSeed);
+        return LeaveOneOutRuns.runPbrf(model, train, config.influence().damping(), config.run().threads(), loo,
+                scored.stream().map(Scored::scores).toList(), scored.stream().map(Scored::testPoint).toList(), task,
+                showProgress).reports();
+    }
+
+    /**
+     * Phase 5: the linear datamodeling score of every solver over all test examples; the subsets are trained once
+     * (from a fresh initialisation with the network's protocol) and shared by the solvers through a temporary
+     * checkpoint file.
+     */
+    private List<Datamodel> datamodels(Network network, Trained trained, TrainingProtocol protocol, long netSeed,
+                                       DataSet train, DataSet test, String task, boolean showProgress) {
+        Dl4jSubsetTrainer trainer = Dl4jSubsetTrainer.builder(trained.net(), train)
+                .start(Dl4jSubsetTrainer.Start.FROM_SCRATCH).protocol(protocol).build();
+        InfluenceEstimator estimator = InfluenceEstimator.forModel(trained.model()).withTrainingData(train)
+                .withDamping(config.influence().damping());
+        java.nio.file.Path checkpoint = null;
+        try {
+            checkpoint = java.nio.file.Files.createTempFile("influence4j-lds-", ".txt");
+            java.nio.file.Files.delete(checkpoint); // the datamodeling score creates it
+            LinearDatamodelingScore lds = LinearDatamodelingScore.defaults()
+                    .withSubsets(config.validation().ldsSubsets()).withSeed(config.run().seed() + netSeed)
+                    .withThreads(config.run().threads()).withCheckpoint(checkpoint);
+            List<Datamodel> out = new ArrayList<>();
+            for (SolverKind k : config.influence().solvers()) {
+                InfluenceMatrix m = estimator.withSolver(solver(k, netSeed)).influenceOnEach(test);
+                double[][] scores = new double[m.queries()][];
+                for (int q = 0; q < scores.length; q++) {
+                    scores[q] = m.scores(q).toDoubleArray();
+                }
+                out.add(new Datamodel(network, k, DatamodelRuns.run(lds, trainer, scores, test, task,
+                        showProgress && out.isEmpty())));
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot use a temporary file for the LDS trainings", e);
+        } finally {
+            if (checkpoint != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(checkpoint);
+                } catch (java.io.IOException ignored) {
+                    // a temporary file; the system cleans it
+                }
+            }
+        }
+    }
+
     /** Phase 4: the network's record and one comparison per (test point, solver). */
     private void record(TrainingProtocol protocol, int depth, int width, double wd, long netSeed, Trained trained,
-                        Influenced influenced, LeaveOneOutRuns.Run loo, long t0, List<Network> networks,
-                        List<Comparison> comparisons) {
+                        Influenced influenced, LeaveOneOutRuns.Run loo, List<ValidationReport> pbrf, long t0,
+                        List<Network> networks, List<Comparison> comparisons) {
         Dl4jRetrainer retrainer = loo.retrainer();
         List<Scored> scored = influenced.scored();
         double[] noise = new double[scored.size()]; // retrains once (cached): part of the network's time
@@ -646,7 +738,7 @@ public final class FragilityStudy {
             Scored ref = scored.get(i - i % solvers);
             comparisons.add(new Comparison(n, sc.point(), sc.solver(), sc.solve(), loo.reports().get(i), sc.seconds(),
                     Correlations.pearson(sc.scores(), ref.scores()), Correlations.spearman(sc.scores(), ref.scores()),
-                    noise[i]));
+                    noise[i], pbrf == null ? null : pbrf.get(i)));
         }
         networks.add(n);
     }

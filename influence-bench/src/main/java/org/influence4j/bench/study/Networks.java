@@ -87,16 +87,42 @@ public final class Networks {
      */
     public static MultiLayerNetwork mlp(int inputs, int classes, int depth, int width, HiddenActivation activation,
                                         double weightDecay, long seed, IUpdater updater) {
-        check(inputs >= 1, "inputs (" + inputs + ") must be >= 1");
-        check(classes >= 2, "classes (" + classes + ") must be >= 2");
         check(depth >= 0, "depth (" + depth + ") must be >= 0");
         check(width >= 1, "width (" + width + ") must be >= 1");
+        int[] widths = new int[depth];
+        java.util.Arrays.fill(widths, width);
+        return mlp(inputs, classes, widths, activation, weightDecay, seed, updater);
+    }
+
+    /**
+     * A multilayer perceptron {@code inputs → widths[0] → … → classes} with hidden layers of different widths (for
+     * example dattri's MNIST MLP, 784-128-64-10). Initialised with the default updater (SGD), like
+     * {@link #mlp(int, int, int, int, HiddenActivation, double, long)}.
+     *
+     * @param inputs      number of input features, {@code ≥ 1}
+     * @param classes     number of classes, {@code ≥ 2}
+     * @param widths      units per hidden layer, each {@code ≥ 1}; empty is softmax regression; not modified
+     * @param activation  hidden activation
+     * @param weightDecay PyTorch-style weight decay {@code wd ≥ 0}
+     * @param seed        initialisation seed
+     * @return an initialised network
+     */
+    public static MultiLayerNetwork mlp(int inputs, int classes, int[] widths, HiddenActivation activation,
+                                        double weightDecay, long seed) {
+        return mlp(inputs, classes, widths, activation, weightDecay, seed, new Sgd(0.1));
+    }
+
+    private static MultiLayerNetwork mlp(int inputs, int classes, int[] widths, HiddenActivation activation,
+                                         double weightDecay, long seed, IUpdater updater) {
+        check(inputs >= 1, "inputs (" + inputs + ") must be >= 1");
+        check(classes >= 2, "classes (" + classes + ") must be >= 2");
         check(weightDecay >= 0, "weightDecay (" + weightDecay + ") must be >= 0");
         NeuralNetConfiguration.ListBuilder b = base(weightDecay, seed, updater).list();
         int in = inputs;
-        for (int l = 0; l < depth; l++) {
-            b.layer(new DenseLayer.Builder().nIn(in).nOut(width).activation(activation.dl4j()).build());
-            in = width;
+        for (int w : widths) {
+            check(w >= 1, "widths " + java.util.Arrays.toString(widths) + " contain " + w + "; each must be >= 1");
+            b.layer(new DenseLayer.Builder().nIn(in).nOut(w).activation(activation.dl4j()).build());
+            in = w;
         }
         b.layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(in).nOut(classes).activation(Activation.SOFTMAX)
                 .build());

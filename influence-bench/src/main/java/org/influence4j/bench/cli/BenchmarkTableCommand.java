@@ -1,0 +1,82 @@
+package org.influence4j.bench.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.influence4j.bench.study.GroundTruthTable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code influence4j benchmark-table}: every curvature against leave-one-out and the linear datamodeling score on
+ * softmax regression and an MLP, in the setting of dattri's MNIST-10 benchmark (docs/ground-truths.md).
+ */
+@Command(name = "benchmark-table", mixinStandardHelpOptions = true,
+        description = {"Scores test points with every curvature (exact, CG, LiSSA, K-FAC, EK-FAC, identity) and "
+                + "compares them with leave-one-out retraining and the linear datamodeling score (LDS), with "
+                + "bootstrap intervals, for softmax regression and an MLP on small MNIST (dattri's MNIST-10 setting;"
+                + " with --quick: Iris, about a minute).",
+                "Writes table.csv, table.md, lds.png, loo.png and lds_scatter_<model>.png; the subset trainings go to"
+                        + " lds_trainings_<model>.txt, from which a rerun with the same settings resumes."})
+final class BenchmarkTableCommand implements Callable<Integer> {
+
+    static final List<String> OUTPUTS = List.of("table.csv", "table.md", "lds.png", "loo.png", "lds_scatter_*.png");
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--quick", description = "The CI-sized table on Iris instead of small MNIST.")
+    boolean quick;
+
+    @Option(names = "--model", split = ",", description = "Only these models, comma-separated: softmax, mlp "
+            + "(default: both).")
+    List<String> models = List.of();
+
+    @Option(names = "--test-points", paramLabel = "N", description = "Overrides the number of test points (the "
+            + "first N test examples).")
+    int testPoints;
+
+    @Option(names = "--loo-removals", paramLabel = "N", description = "Overrides the number of training examples "
+            + "removed one at a time for leave-one-out.")
+    int looRemovals;
+
+    @Option(names = "--subsets", paramLabel = "N", description = "Overrides the number of LDS subsets of every "
+            + "model.")
+    int subsets;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        for (String[] o : new String[][] {{"--test-points", "" + testPoints, "3"},
+                {"--loo-removals", "" + looRemovals, "3"}, {"--subsets", "" + subsets, "3"}}) {
+            int v = Integer.parseInt(o[1]);
+            if (v != 0 && v < Integer.parseInt(o[2])) {
+                throw new IllegalArgumentException(o[0] + " (" + v + ") must be >= " + o[2]);
+            }
+        }
+        GroundTruthTable.Config config = (quick ? GroundTruthTable.quick() : GroundTruthTable.mnist())
+                .onlyModels(models.stream().map(m -> m.trim().toLowerCase(Locale.ROOT)).toList())
+                .withSizes(testPoints, looRemovals, subsets);
+        Path dir = common.apply("out/benchmark-table", OUTPUTS);
+        GroundTruthTable.Result r = GroundTruthTable.run(config, dir, common.threads, !common.quiet, line -> {
+            if (!common.quiet) {
+                out.println(line);
+                out.flush();
+            }
+        });
+        out.printf(Locale.ROOT, "%d rows in %.1f s; wrote %s%n", r.rows().size(), r.seconds(),
+                dir.resolve("table.md"));
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,594 @@
+package org.influence4j.bench.study;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.influence4j.InfluenceEstimator;
+import org.influence4j.InfluenceMatrix;
+import org.influence4j.bench.data.Datasets;
+import org.influence4j.bench.data.TrainTestData;
+import org.influence4j.bench.progress.Progress;
+import org.influence4j.bench.report.CsvTable;
+import org.influence4j.bench.report.MarkdownTable;
+import org.influence4j.bench.report.PlotOptions;
+import org.influence4j.bench.report.Plots;
+import org.influence4j.dl4j.Dl4jInfluenceModel;
+import org.influence4j.dl4j.Dl4jRetrainer;
+import org.influence4j.dl4j.Dl4jSubsetTrainer;
+import org.influence4j.dl4j.Dl4jTraining;
+import org.influence4j.dl4j.TrainingProtocol;
+import org.influence4j.model.DataSets;
+import org.influence4j.solver.EigenvaluePolicy;
+import org.influence4j.solver.IHVPSolver;
+import org.influence4j.validation.Correlations;
+import org.influence4j.validation.DatamodelReport;
+import org.influence4j.validation.LeaveOneOutValidation;
+import org.influence4j.validation.LinearDatamodelingScore;
+import org.influence4j.validation.ValidationReport;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Influence against the field's ground truths, in the setting of dattri's MNIST-10 benchmark: for softmax regression
+ * and an MLP, every curvature choice (exact, CG, LiSSA, K-FAC, EK-FAC, identity) is scored on the same test points and
+ * compared with two ground truths that the curvatures share —
+ * <ul>
+ *   <li><b>leave-one-out</b>: a seeded random sample of training examples, each removed in turn and the network
+ *       retrained warm-started by its protocol ({@link Dl4jRetrainer}); per test point, Pearson and Spearman between
+ *       the predicted change {@code −score/n} and the actual change over the removed examples (dattri: Pearson over
+ *       all of them); averaged over test points;</li>
+ *   <li><b>linear datamodeling score</b> ({@link LinearDatamodelingScore}): random halves of the training set, each
+ *       trained by a {@link Dl4jSubsetTrainer}; per test point, Spearman between the summed scores of a subset and the
+ *       test loss of the model trained on it; averaged over test points.</li>
+ * </ul>
+ * Every number comes with a 95% bootstrap interval (over test points for leave-one-out; over subsets and test points
+ * for the LDS). The subsets are trained once per model: the curvatures reuse them through the datamodeling score's
+ * checkpoint file. Uses the public API only.
+ *
+ * <p>Outputs: {@code table.csv} (one row per model and curvature), {@code table.md} (the same with dattri's published
+ * values next to ours), {@code lds.png} (LDS per curvature, one bar series per model), {@code loo.png} (leave-one-out
+ * Pearson likewise), one {@code lds_scatter_<model>.png} (summed scores vs the measured loss over subsets for the first
+ * test point, best curvature), and the checkpoint files {@code lds_trainings_<model>.txt} (a rerun with the same
+ * settings resumes from them).
+ */
+public final class GroundTruthTable {
+
+    /** dattri's published MNIST-10 values (read off its charts, ±0.02) that the table is compared with. */
+    static final String DATTRI_NOTE = "dattri (published, MNIST-10, SGD without weight decay, damping tuned on the "
+            + "metric, 10-step CG): logistic regression LOO ≈ 0.88 and LDS ≈ 0.80 for explicit/CG; MLP LDS ≈ 0.26 for "
+            + "CG, LOO ≈ 0.02";
+
+    /**
+     * One model of the table.
+     *
+     * @param name         label (file names use it)
+     * @param hidden       hidden-layer widths (empty: softmax regression)
+     * @param activation   hidden activation
+     * @param weightDecay  PyTorch-style weight decay ({@code ½·wd·‖W‖²} in the objective)
+     * @param protocol     training protocol; its retrain budget is used for leave-one-out and warm-started subsets
+     * @param warmSubsets  whether LDS subsets are trained warm-started from θ̂ (exact for a convex, regularised model:
+     *                     the optimum is unique) instead of from a fresh initialisation
+     * @param subsets      LDS subsets
+     * @param curvatures   curvature names, from {@link #CURVATURES}
+     */
+    public record ModelSpec(String name, int[] hidden, Networks.HiddenActivation activation, double weightDecay,
+                            TrainingProtocol protocol, boolean warmSubsets, int subsets, List<String> curvatures) {
+
+        /** Validates and copies. */
+        public ModelSpec {
+            Objects.requireNonNull(name, "name");
+            hidden = hidden.clone();
+            Objects.requireNonNull(activation, "activation");
+            Objects.requireNonNull(protocol, "protocol");
+            curvatures = List.copyOf(curvatures);
+            for (String c : curvatures) {
+                if (!CURVATURES.contains(c)) {
+                    throw new IllegalArgumentException("unknown curvature '" + c + "'; known: " + CURVATURES);
+                }
+            }
+        }
+
+        @Override
+        public int[] hidden() {
+            return hidden.clone();
+        }
+
+        /** "784-128-64-10" style architecture label. */
+        String architecture(int inputs, int classes) {
+            StringBuilder b = new StringBuilder().append(inputs);
+            for (int w : hidden) {
+                b.append('-').append(w);
+            }
+            return b.append('-').append(classes).toString();
+        }
+    }
+
+    /**
+     * The table's settings.
+     *
+     * @param name          label
+     * @param data          the data
+     * @param trainExamples the first this many training examples are used ({@code 0}: all)
+     * @param testPoints    the first this many test examples are the test points
+     * @param damping       λ of every curvature
+     * @param looRemovals   training examples removed one at a time (a seeded random sample, shared by all test
+     *                      points and curvatures)
+     * @param fraction      LDS subset fraction α
+     * @param bootstrap     bootstrap resamples of every interval
+     * @param lissaDepth    LiSSA's recursion depth
+     * @param models        the models
+     * @param seed          seed of the samples, the subsets and the bootstrap
+     */
+    public record Config(String name, Supplier<TrainTestData> data, int trainExamples, int testPoints, double damping,
+                         int looRemovals, double fraction, int bootstrap, int lissaDepth, List<ModelSpec> models,
+                         long seed) {
+
+        /** Validates and copies. */
+        public Config {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(data, "data");
+            models = List.copyOf(models);
+            if (testPoints < 3 || looRemovals < 3 || bootstrap < 0 || !(damping >= 0) || lissaDepth < 1
+                    || models.isEmpty()) {
+                throw new IllegalArgumentException("test points (" + testPoints + ") and leave-one-out removals ("
+                        + looRemovals + ") must be >= 3, bootstrap (" + bootstrap + ") >= 0, damping (" + damping
+                        + ") >= 0, and at least one model given");
+            }
+        }
+
+        /** A copy with only the models whose name is listed (all if {@code names} is empty). */
+        public Config onlyModels(List<String> names) {
+            if (names.isEmpty()) {
+                return this;
+            }
+            List<ModelSpec> kept = models.stream().filter(m -> names.contains(m.name())).toList();
+            if (kept.size() != names.size()) {
+                throw new IllegalArgumentException("unknown model in " + names + "; this table has "
+                        + models.stream().map(ModelSpec::name).toList());
+            }
+            return new Config(name, data, trainExamples, testPoints, damping, looRemovals, fraction, bootstrap,
+                    lissaDepth, kept, seed);
+        }
+
+        /** A copy with other sample sizes ({@code ≤ 0} keeps the current value). */
+        public Config withSizes(int newTestPoints, int newLooRemovals, int newSubsets) {
+            List<ModelSpec> ms = models.stream().map(m -> newSubsets <= 0 ? m : new ModelSpec(m.name(), m.hidden(),
+                    m.activation(), m.weightDecay(), m.protocol(), m.warmSubsets(), newSubsets, m.curvatures()))
+                    .toList();
+            return new Config(name, data, trainExamples, newTestPoints > 0 ? newTestPoints : testPoints, damping,
+                    newLooRemovals > 0 ? newLooRemovals : looRemovals, fraction, bootstrap, lissaDepth, ms, seed);
+        }
+    }
+
+    /** Every curvature the table knows, in table order. */
+    public static final List<String> CURVATURES = List.of("exact", "cg", "lissa", "kfac", "ekfac", "identity");
+
+    /**
+     * The CI-sized table (about a minute on 2 cores): Iris (100 training examples, the first 25 of the 50 test
+     * examples as test points, standardised), softmax regression and a 4-16-16-3 tanh MLP, weight decay 5e-3, trained
+     * to ‖∇R‖ ≤ 1e-8 by L-BFGS; λ = 0.01; every curvature (LiSSA with depth 500); 30 leave-one-out removals; 40 LDS
+     * subsets of half the data, warm-started (softmax regression) or from a fresh initialisation (MLP).
+     */
+    public static Config quick() {
+        TrainingProtocol lbfgs = TrainingProtocol.lbfgs().withIterations(3000, 300);
+        return new Config("quick", () -> Datasets.iris(Datasets.DEFAULT_SEED).standardized(), 0, 25, 0.01, 30, 0.5,
+                1000, 500, List.of(
+                        new ModelSpec("softmax", new int[0], Networks.HiddenActivation.TANH, 5e-3, lbfgs, true, 40,
+                                CURVATURES),
+                        new ModelSpec("mlp", new int[] {16, 16}, Networks.HiddenActivation.TANH, 5e-3, lbfgs, false,
+                                40, CURVATURES)),
+                Datasets.DEFAULT_SEED);
+    }
+
+    /**
+     * The MNIST table in dattri's setting, under influence4j's protocol: the bundled small MNIST (the first 5,000 of
+     * its 5,500 training images, pixels in [0, 1]; the first 100 of its 1,000 test images as test points), softmax
+     * regression (7,850 parameters) and the 784-128-64-10 ReLU MLP (109,386 parameters), weight decay 1e-3, trained
+     * full batch by L-BFGS (softmax regression to ‖∇R‖ ≤ 1e-8; the MLP capped at 1,000 iterations, 200 per
+     * retraining); λ = 0.01 (LiSSA with depth 1,000); leave-one-out on 100 random training examples; LDS on 100 (softmax regression,
+     * warm-started: the regularised convex optimum is unique) and 50 (MLP, from a fresh initialisation, as dattri's
+     * published MLP ground truth) subsets of half the data. The exact solver is left out for the MLP (109,386²
+     * doubles do not fit in memory).
+     */
+    public static Config mnist() {
+        List<String> noExact = CURVATURES.subList(1, CURVATURES.size());
+        return new Config("mnist", Datasets::smallMnist, 5000, 100, 0.01, 100, 0.5, 1000, 1000, List.of(
+                new ModelSpec("softmax", new int[0], Networks.HiddenActivation.RELU, 1e-3,
+                        TrainingProtocol.lbfgs().withIterations(3000, 1000), true, 100, CURVATURES),
+                new ModelSpec("mlp", new int[] {128, 64}, Networks.HiddenActivation.RELU, 1e-3,
+                        TrainingProtocol.lbfgs().withIterations(1000, 200), false, 50, noExact)),
+                Datasets.DEFAULT_SEED);
+    }
+
+    /**
+     * One row of the table.
+     *
+     * @param model           model name
+     * @param architecture    e.g. 784-128-64-10
+     * @param parameters      number of parameters
+     * @param curvature       curvature name
+     * @param scoringSeconds  wall time of the influence of every test point (preparation included)
+     * @param looPearson      mean leave-one-out Pearson over test points, with its interval
+     * @param looSpearman     mean leave-one-out Spearman over test points, with its interval
+     * @param lds             mean LDS over test points, with its interval
+     */
+    public record Row(String model, String architecture, long parameters, String curvature, double scoringSeconds,
+                      Interval looPearson, Interval looSpearman, Interval lds) {
+    }
+
+    /**
+     * A mean with a percentile bootstrap interval.
+     *
+     * @param mean the estimate
+     * @param low  lower bound (NaN without bootstrap)
+     * @param high upper bound (NaN without bootstrap)
+     */
+    public record Interval(double mean, double low, double high) {
+        @Override
+        public String toString() {
+            return Double.isFinite(low) ? String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", mean, low, high)
+                    : String.format(Locale.ROOT, "%.3f", mean);
+        }
+    }
+
+    /**
+     * Per-model facts reported next to the rows.
+     *
+     * @param model              model name
+     * @param trainSeconds       training time
+     * @param gradientNorm       ‖∇R(θ̂)‖ after training
+     * @param testAccuracy       accuracy on the whole test set
+     * @param looNoise           median retraining noise floor over test points (|ΔL| of a 1e-10 perturbation)
+     * @param looMedianActual    median |actual change| of the leave-one-out retrainings
+     * @param looSeconds         wall time of the leave-one-out retrainings
+     * @param ldsSeconds         wall time of the LDS trainings (0 when all were loaded from the checkpoint)
+     * @param ldsSubsets         number of subsets
+     * @param subsetStart        "warm start" or "fresh initialisation"
+     */
+    public record ModelFacts(String model, double trainSeconds, double gradientNorm, double testAccuracy,
+                             double looNoise, double looMedianActual, double looSeconds, double ldsSeconds,
+                             int ldsSubsets, String subsetStart) {
+    }
+
+    /**
+     * The table.
+     *
+     * @param config  the settings
+     * @param rows    one per model and curvature
+     * @param facts   one per model
+     * @param seconds total wall time
+     */
+    public record Result(Config config, List<Row> rows, List<ModelFacts> facts, double seconds) {
+    }
+
+    private GroundTruthTable() {
+    }
+
+    /**
+     * Runs the table and writes its files into {@code out}.
+     *
+     * @param config  the settings
+     * @param out     output directory (created)
+     * @param threads threads for retraining
+     * @param show    whether to draw progress bars
+     * @param log     progress lines
+     * @return the result
+     * @throws IOException if an output cannot be written
+     */
+    public static Result run(Config config, Path out, int threads, boolean show, Consumer<String> log)
+            throws IOException {
+        Files.createDirectories(out);
+        long t0 = System.nanoTime();
+        TrainTestData all = config.data().get();
+        DataSet train = all.train().data();
+        if (config.trainExamples() > 0 && config.trainExamples() < train.numExamples()) {
+            train = DataSets.subset(train, range(config.trainExamples()));
+        }
+        DataSet testAll = all.test().data();
+        if (config.testPoints() > testAll.numExamples()) {
+            throw new IllegalArgumentException("test points (" + config.testPoints() + ") exceed the test set ("
+                    + testAll.numExamples() + " examples)");
+        }
+        DataSet tests = DataSets.subset(testAll, range(config.testPoints()));
+        int n = train.numExamples();
+        int inputs = (int) train.getFeatures().size(1);
+        int classes = (int) train.getLabels().size(1);
+        List<Row> rows = new ArrayList<>();
+        List<ModelFacts> facts = new ArrayList<>();
+        for (ModelSpec m : config.models()) {
+            rows.addAll(runModel(config, m, train, tests, testAll, n, inputs, classes, out, threads, show, log,
+                    facts));
+        }
+        Result result = new Result(config, rows, facts, (System.nanoTime() - t0) / 1e9);
+        write(result, out);
+        return result;
+    }
+
+    private static List<Row> runModel(Config config, ModelSpec m, DataSet train, DataSet tests, DataSet testAll,
+                                      int n, int inputs, int classes, Path out, int threads, boolean show,
+                                      Consumer<String> log, List<ModelFacts> facts) throws IOException {
+        String arch = m.architecture(inputs, classes);
+        MultiLayerNetwork net = Networks.mlp(inputs, classes, m.hidden(), m.activation(), m.weightDecay(), 1);
+        long t = System.nanoTime();
+        TrainingProtocol.Outcome o;
+        try (Progress p = Progress.start("train " + m.name(), 1, show)) {
+            o = Dl4jTraining.trainInPlace(net, train, m.protocol());
+            p.step();
+        }
+        double trainSeconds = (System.nanoTime() - t) / 1e9;
+        double accuracy = accuracy(net, testAll);
+        log.accept(String.format(Locale.ROOT, "%s (%s, %,d parameters): trained in %.1f s, %d iterations, ‖∇R‖ = %.2e, "
+                + "test accuracy %.3f", m.name(), arch, net.numParams(), trainSeconds, o.iterations(),
+                o.gradientNorm(), accuracy));
+        Dl4jInfluenceModel im = Dl4jInfluenceModel.of(net);
+        InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train)
+                .withDamping(config.damping());
+
+        // influence of every test point, per curvature
+        LinkedHashMap<String, double[][]> scores = new LinkedHashMap<>();
+        LinkedHashMap<String, Double> seconds = new LinkedHashMap<>();
+        for (String c : m.curvatures()) {
+            long tc = System.nanoTime();
+            InfluenceMatrix mat;
+            try (Progress p = Progress.start(m.name() + ": " + c, 1, show)) {
+                mat = est.withSolver(solver(c, config.seed(), config.lissaDepth())).influenceOnEach(tests);
+                p.step();
+            }
+            double s = (System.nanoTime() - tc) / 1e9;
+            double[][] sc = new double[mat.queries()][];
+            for (int q = 0; q < sc.length; q++) {
+                sc[q] = mat.scores(q).toDoubleArray();
+            }
+            scores.put(c, sc);
+            seconds.put(c, s);
+            log.accept(String.format(Locale.ROOT, "  %-8s influence of %d test points in %.1f s", c, sc.length, s));
+        }
+
+        // leave-one-out on one random sample of training examples, shared by every test point and curvature
+        int[] removals = sample(n, config.looRemovals(), config.seed());
+        LeaveOneOutValidation loo = LeaveOneOutValidation.defaults().withIndices(removals);
+        List<DataSet> testList = new ArrayList<>();
+        for (int q = 0; q < tests.numExamples(); q++) {
+            testList.add(DataSets.subset(tests, new int[] {q}));
+        }
+        long tl = System.nanoTime();
+        LinkedHashMap<String, List<ValidationReport>> looReports = new LinkedHashMap<>();
+        Dl4jRetrainer retrainer = null;
+        for (String c : m.curvatures()) {
+            List<double[]> sc = Arrays.asList(scores.get(c));
+            if (retrainer == null) {
+                LeaveOneOutRuns.Run run = LeaveOneOutRuns.run(Dl4jRetrainer.builder(net, train)
+                        .protocol(m.protocol()).threads(threads), loo, sc, testList,
+                        m.name() + ": leave-one-out", show);
+                retrainer = run.retrainer();
+                looReports.put(c, run.reports());
+            } else {
+                looReports.put(c, loo.runAll(sc, retrainer, testList));
+            }
+        }
+        double looSeconds = (System.nanoTime() - tl) / 1e9;
+        double[] noise = new double[testList.size()];
+        for (int q = 0; q < noise.length; q++) {
+            noise[q] = retrainer.retrainingNoise(testList.get(q));
+        }
+        double[] actualAbs = looReports.values().iterator().next().stream()
+                .flatMapToDouble(r -> Arrays.stream(r.actual()).map(Math::abs)).toArray();
+        log.accept(String.format(Locale.ROOT, "  leave-one-out: %d retrainings in %.1f s; median |actual change| %.2e,"
+                + " median noise floor %.2e", removals.length + 1, looSeconds, median(actualAbs), median(noise)));
+
+        // linear datamodeling score: subsets trained once, reused through the checkpoint file
+        Path checkpoint = out.resolve("lds_trainings_" + m.name() + ".txt");
+        Dl4jSubsetTrainer trainer = Dl4jSubsetTrainer.builder(net, train)
+                .start(m.warmSubsets() ? Dl4jSubsetTrainer.Start.WARM_START : Dl4jSubsetTrainer.Start.FROM_SCRATCH)
+                .protocol(m.protocol()).build();
+        LinearDatamodelingScore lds = LinearDatamodelingScore.defaults().withSubsets(m.subsets())
+                .withFraction(config.fraction()).withSeed(config.seed()).withBootstrap(config.bootstrap())
+                .withThreads(threads).withCheckpoint(checkpoint);
+        LinkedHashMap<String, DatamodelReport> ldsReports = new LinkedHashMap<>();
+        long td = System.nanoTime();
+        for (String c : m.curvatures()) {
+            ldsReports.put(c, DatamodelRuns.run(lds, trainer, scores.get(c), tests, m.name() + ": LDS subsets",
+                    show && ldsReports.isEmpty()));
+        }
+        double ldsSeconds = (System.nanoTime() - td) / 1e9;
+        log.accept(String.format(Locale.ROOT, "  LDS: %d subsets (%s) in %.1f s", m.subsets(),
+                m.warmSubsets() ? "warm start" : "fresh initialisation", ldsSeconds));
+
+        List<Row> rows = new ArrayList<>();
+        String best = null;
+        double bestLds = Double.NEGATIVE_INFINITY;
+        for (String c : m.curvatures()) {
+            List<ValidationReport> rs = looReports.get(c);
+            double[] pearson = rs.stream().mapToDouble(r -> r.all().pearson()).toArray();
+            double[] spearman = rs.stream().mapToDouble(r -> r.all().spearman()).toArray();
+            DatamodelReport d = ldsReports.get(c);
+            Row row = new Row(m.name(), arch, net.numParams(), c, seconds.get(c),
+                    meanWithInterval(pearson, config.bootstrap(), config.seed()),
+                    meanWithInterval(spearman, config.bootstrap(), config.seed()),
+                    new Interval(d.lds(), d.ldsLow(), d.ldsHigh()));
+            rows.add(row);
+            log.accept(String.format(Locale.ROOT, "  %-8s LOO Pearson %s, Spearman %s; LDS %s", c, row.looPearson(),
+                    row.looSpearman(), row.lds()));
+            if (d.lds() > bestLds) {
+                bestLds = d.lds();
+                best = c;
+            }
+        }
+        if (best != null) {
+            DatamodelReport d = ldsReports.get(best);
+            double[][] pred = d.predicted();
+            double[][] act = d.actual();
+            double[] px = new double[pred.length];
+            double[] ay = new double[pred.length];
+            for (int j = 0; j < pred.length; j++) {
+                px[j] = pred[j][0];
+                ay[j] = act[j][0];
+            }
+            Plots.scatter(out.resolve("lds_scatter_" + m.name() + ".png"), px, ay, "subsets",
+                    PlotOptions.titled(Plots.correlationTitle(m.name() + " (" + best + "), test point 0: summed "
+                            + "scores vs test loss over " + pred.length + " subsets", Correlations.pearson(px, ay),
+                            Correlations.spearman(px, ay))).withAxisTitles("summed influence over the subset",
+                            "test loss of the model trained on the subset"));
+        }
+        facts.add(new ModelFacts(m.name(), trainSeconds, o.gradientNorm(), accuracy, median(noise),
+                median(actualAbs), looSeconds, ldsSeconds, m.subsets(),
+                m.warmSubsets() ? "warm start" : "fresh initialisation"));
+        return rows;
+    }
+
+    /** The solver a curvature name stands for (the command line's settings). */
+    static IHVPSolver solver(String curvature, long seed, int lissaDepth) {
+        return switch (curvature) {
+            case "exact" -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE);
+            case "cg" -> IHVPSolver.conjugateGradient().withMaxIterations(2000);
+            case "lissa" -> IHVPSolver.lissa().withDepth(lissaDepth).withSeed(seed);
+            case "kfac" -> IHVPSolver.kfac().withSeed(seed);
+            case "ekfac" -> IHVPSolver.ekfac().withSeed(seed);
+            case "identity" -> IHVPSolver.identity();
+            default -> throw new IllegalArgumentException("unknown curvature '" + curvature + "'; known: "
+                    + CURVATURES);
+        };
+    }
+
+    /** The mean and a percentile bootstrap interval (95%) over the values' indices; NaN values are left out. */
+    static Interval meanWithInterval(double[] values, int resamples, long seed) {
+        double[] v = Arrays.stream(values).filter(Double::isFinite).toArray();
+        if (v.length == 0) {
+            return new Interval(Double.NaN, Double.NaN, Double.NaN);
+        }
+        double mean = Arrays.stream(v).average().orElse(Double.NaN);
+        if (resamples == 0 || v.length < 2) {
+            return new Interval(mean, Double.NaN, Double.NaN);
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] means = new double[resamples];
+        for (int b = 0; b < resamples; b++) {
+            double s = 0;
+            for (int i = 0; i < v.length; i++) {
+                s += v[rng.nextInt(v.length)];
+            }
+            means[b] = s / v.length;
+        }
+        Arrays.sort(means);
+        return new Interval(mean, means[(int) Math.floor(0.025 * (resamples - 1))],
+                means[(int) Math.ceil(0.975 * (resamples - 1))]);
+    }
+
+    private static int[] range(int k) {
+        return java.util.stream.IntStream.range(0, k).toArray();
+    }
+
+    /** {@code k} distinct indices below {@code n}, sorted, seeded. */
+    static int[] sample(int n, int k, long seed) {
+        if (k > n) {
+            throw new IllegalArgumentException("leave-one-out removals (" + k + ") exceed the training examples ("
+                    + n + ")");
+        }
+        int[] perm = range(n);
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        int[] out = Arrays.copyOf(perm, k);
+        Arrays.sort(out);
+        return out;
+    }
+
+    private static double median(double[] v) {
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+    }
+
+    private static double accuracy(MultiLayerNetwork net, DataSet test) {
+        int correct = 0;
+        int m = test.numExamples();
+        for (int start = 0; start < m; start += 500) {
+            int[] idx = java.util.stream.IntStream.range(start, Math.min(m, start + 500)).toArray();
+            DataSet part = DataSets.subset(test, idx);
+            int[] predicted = net.output(part.getFeatures()).argMax(1).toIntVector();
+            int[] actual = part.getLabels().argMax(1).toIntVector();
+            for (int i = 0; i < predicted.length; i++) {
+                correct += predicted[i] == actual[i] ? 1 : 0;
+            }
+        }
+        return (double) correct / m;
+    }
+
+    private static void write(Result result, Path out) throws IOException {
+        CsvTable csv = CsvTable.withHeader("model", "architecture", "parameters", "curvature", "scoring_seconds",
+                "loo_pearson", "loo_pearson_low", "loo_pearson_high", "loo_spearman", "loo_spearman_low",
+                "loo_spearman_high", "lds", "lds_low", "lds_high");
+        for (Row r : result.rows()) {
+            csv.row(r.model(), r.architecture(), r.parameters(), r.curvature(), r.scoringSeconds(),
+                    r.looPearson().mean(), r.looPearson().low(), r.looPearson().high(), r.looSpearman().mean(),
+                    r.looSpearman().low(), r.looSpearman().high(), r.lds().mean(), r.lds().low(), r.lds().high());
+        }
+        csv.write(out.resolve("table.csv"));
+        Config c = result.config();
+        StringBuilder md = new StringBuilder();
+        md.append("# Ground-truth table (").append(c.name()).append(")\n\n");
+        md.append(String.format(Locale.ROOT, "%d test points, damping λ = %s, leave-one-out on %d random training "
+                + "examples, LDS on subsets of a fraction %s, 95%% bootstrap intervals (%d resamples); %.1f s in all.%n%n",
+                c.testPoints(), c.damping(), c.looRemovals(), c.fraction(), c.bootstrap(), result.seconds()));
+        MarkdownTable t = MarkdownTable.withHeader("model", "parameters", "curvature", "LOO Pearson", "LOO Spearman",
+                "LDS", "scoring s");
+        for (Row r : result.rows()) {
+            t.row(r.model() + " (" + r.architecture() + ")", r.parameters(), r.curvature(), r.looPearson().toString(),
+                    r.looSpearman().toString(), r.lds().toString(),
+                    String.format(Locale.ROOT, "%.1f", r.scoringSeconds()));
+        }
+        md.append(t).append('\n');
+        MarkdownTable f = MarkdownTable.withHeader("model", "train s", "‖∇R(θ̂)‖", "test accuracy",
+                "median \\|LOO change\\|", "median noise floor", "LOO s", "LDS subsets", "subsets trained by", "LDS s");
+        for (ModelFacts x : result.facts()) {
+            f.row(x.model(), String.format(Locale.ROOT, "%.1f", x.trainSeconds()),
+                    String.format(Locale.ROOT, "%.2e", x.gradientNorm()),
+                    String.format(Locale.ROOT, "%.3f", x.testAccuracy()),
+                    String.format(Locale.ROOT, "%.2e", x.looMedianActual()),
+                    String.format(Locale.ROOT, "%.2e", x.looNoise()),
+                    String.format(Locale.ROOT, "%.1f", x.looSeconds()), x.ldsSubsets(), x.subsetStart(),
+                    String.format(Locale.ROOT, "%.1f", x.ldsSeconds()));
+        }
+        md.append(f).append('\n').append(DATTRI_NOTE).append(".\n");
+        Files.writeString(out.resolve("table.md"), md.toString());
+        List<String> curvatures = CURVATURES;
+        LinkedHashMap<String, double[]> ldsBars = new LinkedHashMap<>();
+        LinkedHashMap<String, double[]> looBars = new LinkedHashMap<>();
+        for (ModelSpec m : c.models()) {
+            double[] l = new double[curvatures.size()];
+            double[] p = new double[curvatures.size()];
+            for (int i = 0; i < curvatures.size(); i++) {
+                String k = curvatures.get(i);
+                Row r = result.rows().stream().filter(x -> x.model().equals(m.name()) && x.curvature().equals(k))
+                        .findFirst().orElse(null);
+                l[i] = r == null ? Double.NaN : r.lds().mean();
+                p[i] = r == null ? Double.NaN : r.looPearson().mean();
+            }
+            ldsBars.put(m.name(), l);
+            looBars.put(m.name(), p);
+        }
+        Plots.barChart(out.resolve("lds.png"), curvatures, ldsBars, PlotOptions.titled("Linear datamodeling score "
+                + "per curvature (mean over test points)").withAxisTitles("curvature", "LDS (Spearman)")
+                .withSize(1000, 600));
+        Plots.barChart(out.resolve("loo.png"), curvatures, looBars, PlotOptions.titled("Leave-one-out agreement per "
+                + "curvature (mean Pearson over test points)").withAxisTitles("curvature", "Pearson")
+                .withSize(1000, 600));
+    }
+}
