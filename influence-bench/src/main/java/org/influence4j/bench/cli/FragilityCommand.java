@@ -172,6 +172,8 @@ final class FragilityCommand implements Callable<Integer> {
         require(testPoints == null || testPoints >= 1, "--test-points (" + testPoints + ") must be >= 1");
         require(topK == null || topK >= 1, "-k/--top-k (" + topK + ") must be >= 1");
         require(random == null || random >= 0, "--random (" + random + ") must be >= 0");
+        require(lds == null || lds == 0 || lds >= 3, "--lds (" + lds + ") must be 0 (off) or >= 3 (a Spearman "
+                + "correlation over subsets)");
         require(damping == null || damping >= 0 && !Double.isInfinite(damping), "--damping (" + damping
                 + ") must be finite and >= 0");
         require(trainExamples == null || trainExamples >= 0, "--train-examples (" + trainExamples + ") must be >= 0 "

@@ -208,7 +208,32 @@ class CliMisuseTest {
         cs.add(c("validate", "-k", List.of("-k/--top-k + --random (95 + 10)", "(100)"), outQuiet("-k", "95")));
         cs.add(c("validate", "--test-point", List.of("--test-point 50", "out of range"), outQuiet("--test-point",
                 "highest-loss,50")));
+        cs.add(c("validate", "--ground-truth", List.of("--ground-truth 'retrain'", "loo, pbrf, lds"),
+                outQuiet("--ground-truth", "loo,retrain")));
+        cs.add(c("validate", "--subsets", List.of("--subsets (2)"), outQuiet("--ground-truth", "lds", "--subsets", "2")));
+        cs.add(c("validate", "--fraction", List.of("--fraction (1.0)"), outQuiet("--ground-truth", "lds", "--fraction",
+                "1")));
+        cs.add(c("validate", "--fraction", List.of("--fraction (NaN)"), outQuiet("--ground-truth", "lds", "--fraction",
+                "NaN")));
+        cs.add(c("validate", "--seeds-per-subset", List.of("--seeds-per-subset (0)"), outQuiet("--ground-truth", "lds",
+                "--seeds-per-subset", "0")));
+        cs.add(c("validate", "--measurement", List.of("--measurement 'median'", "loss or margin"),
+                outQuiet("--ground-truth", "lds", "--measurement", "median")));
+        cs.add(c("validate", "--subset-start", List.of("--subset-start 'cold'", "scratch or warm"),
+                outQuiet("--ground-truth", "lds", "--subset-start", "cold")));
+        cs.add(c("validate", "--bootstrap", List.of("--bootstrap (-1)"), outQuiet("--ground-truth", "lds",
+                "--bootstrap", "-1")));
+        // the ground-truth table
+        cs.add(c("benchmark-table", "--model", List.of("unknown model in [softmax, cnn]", "[softmax, mlp]"),
+                outQuiet("--quick", "--model", "softmax,cnn")));
+        cs.add(c("benchmark-table", "--test-points", List.of("--test-points (2)"), outQuiet("--quick", "--test-points",
+                "2")));
+        cs.add(c("benchmark-table", "--loo-removals", List.of("--loo-removals (-4)"), outQuiet("--quick",
+                "--loo-removals", "-4")));
+        cs.add(c("benchmark-table", "--subsets", List.of("--subsets (1)"), outQuiet("--quick", "--subsets", "1")));
+        cs.add(c("benchmark-table", "--threads", List.of("--threads (0)"), outQuiet("--quick", "--threads", "0")));
         // the fragility study
+        cs.add(c("fragility", "--lds", List.of("--lds (2)"), outQuiet("--lds", "2")));
         cs.add(c("fragility", "--preset", List.of("--preset 'huge'"), outQuiet("--preset", "huge")));
         cs.add(c("fragility", "--dataset", List.of("unknown dataset 'nope'"), outQuiet("--dataset", "nope")));
         cs.add(c("fragility", "--solvers", List.of("solver 'newton'"), outQuiet("--solvers", "exact,newton")));
@@ -280,7 +305,7 @@ class CliMisuseTest {
     void theTable_coversEverySubcommand() {
         List<Case> all = cases().toList();
         assertThat(all.stream().map(Case::command).distinct()).containsExactlyInAnyOrder("explain", "validate",
-                "fragility", "curvatures", "datasets");
+                "fragility", "curvatures", "benchmark-table", "datasets");
         assertThat(all.stream().map(Case::toString).distinct().count()).isEqualTo(all.size());
     }
 }

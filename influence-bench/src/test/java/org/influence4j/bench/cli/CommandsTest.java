@@ -101,6 +101,93 @@ class CommandsTest {
     }
 
     @Test
+    void validate_everyGroundTruth_lds_matchesItsSubsetsFile_andResumes() throws Exception {
+        Path out = dir.resolve("truths");
+        String[] args = {"validate", "--optimizer", "lbfgs", "--test-point", "highest-loss,3", "-k", "5", "--random",
+            "2", "--ground-truth", "lds,pbrf,loo", "--subsets", "12", "--bootstrap", "200", "--out", out.toString(),
+            "--quiet"};
+
+        CliRun r = run(args);
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("PBRF: damping").contains("mean LDS").contains("12 trainings run, 0 loaded");
+        // loo and pbrf share the removals: one summary row per (ground truth, test point), in --ground-truth order
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        assertThat(summary).hasSize(1 + 4);
+        assertThat(summary.get(1)).startsWith("loo,");
+        assertThat(summary.get(3)).startsWith("pbrf,");
+        List<String> points = Files.readAllLines(out.resolve("validation.csv"));
+        assertThat(points).hasSize(1 + 4 * 7);
+        // the same training indices were removed for both ground truths, with the same predictions
+        for (int i = 1; i <= 14; i++) {
+            String[] loo = points.get(i).split(",");
+            String[] pbrf = points.get(i + 14).split(",");
+            assertThat(pbrf[0]).isEqualTo("pbrf");
+            assertThat(pbrf[2]).isEqualTo(loo[2]);
+            assertThat(pbrf[5]).isEqualTo(loo[5]);
+        }
+        // each LDS value is the Spearman correlation of its test point's rows in lds_subsets.csv (an independent
+        // recomputation from the written per-subset values)
+        List<String> lds = Files.readAllLines(out.resolve("lds.csv"));
+        List<String> subsets = Files.readAllLines(out.resolve("lds_subsets.csv"));
+        assertThat(lds).hasSize(3);
+        assertThat(subsets).hasSize(1 + 12 * 2);
+        for (String row : lds.subList(1, 3)) {
+            String[] f = row.split(",");
+            String test = f[0];
+            double[][] xy = subsets.stream().skip(1).map(l -> l.split(",")).filter(c -> c[1].equals(test))
+                    .map(c -> new double[] {Double.parseDouble(c[2]), Double.parseDouble(c[3])})
+                    .toArray(double[][]::new);
+            assertThat(xy).hasNumberOfRows(12);
+            double spearman = org.influence4j.validation.Correlations.spearman(
+                    java.util.Arrays.stream(xy).mapToDouble(p -> p[0]).toArray(),
+                    java.util.Arrays.stream(xy).mapToDouble(p -> p[1]).toArray());
+            assertThat(Double.parseDouble(f[3])).isEqualTo(spearman, within(1e-12));
+            assertThat(Double.parseDouble(f[4])).isLessThanOrEqualTo(Double.parseDouble(f[5]));
+            // a converged one-hidden-layer Iris network: summed influence ranks the subsets' test losses well
+            assertThat(spearman).isGreaterThan(0.5);
+        }
+        assertPng(out.resolve("lds_scatter_test3.png"), 800, 600);
+        assertPng(out.resolve("scatter_pbrf_test3.png"), 800, 600);
+
+        // a rerun into the same directory resumes every training from lds_trainings.txt and reproduces lds.csv
+        String[] again = java.util.Arrays.copyOf(args, args.length + 1);
+        again[args.length] = "--overwrite";
+        again[10] = "lds";
+        CliRun resumed = run(again);
+
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("0 trainings run, 12 loaded");
+        assertThat(Files.readAllLines(out.resolve("lds.csv"))).isEqualTo(lds);
+    }
+
+    @Test
+    void benchmarkTable_tinyQuickTable_exactAndCgAgree_andTheFilesAreWritten() throws Exception {
+        Path out = dir.resolve("table");
+
+        CliRun r = run("benchmark-table", "--quick", "--model", "softmax", "--test-points", "5", "--loo-removals", "6",
+                "--subsets", "8", "--out", out.toString(), "--quiet");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> rows = Files.readAllLines(out.resolve("table.csv"));
+        assertThat(rows).hasSize(1 + 6);
+        List<String> header = List.of(rows.get(0).split(","));
+        int lds = header.indexOf("lds");
+        int loo = header.indexOf("loo_pearson");
+        String[] exact = rows.get(1).split(",");
+        String[] cg = rows.get(2).split(",");
+        assertThat(exact[3]).isEqualTo("exact");
+        assertThat(cg[3]).isEqualTo("cg");
+        // CG to tolerance and the exact solve rank the training examples the same way on a convex model
+        assertThat(Double.parseDouble(cg[lds])).isEqualTo(Double.parseDouble(exact[lds]), within(1e-9));
+        assertThat(Double.parseDouble(cg[loo])).isEqualTo(Double.parseDouble(exact[loo]), within(1e-6));
+        assertThat(Files.readString(out.resolve("table.md"))).contains("| softmax (4-3)").contains("dattri");
+        assertPng(out.resolve("lds.png"), 1000, 600);
+        assertPng(out.resolve("loo.png"), 1000, 600);
+        assertThat(out.resolve("lds_trainings_softmax.txt")).exists();
+    }
+
+    @Test
     void fragility_tinySweep_writesTableReportAndPlots() throws Exception {
         Path out = dir.resolve("fragility");
 
@@ -120,6 +207,40 @@ class CommandsTest {
         assertPng(out.resolve("top_eigenvalue_vs_depth.png"), 800, 600);
         assertPng(out.resolve("spectrum_lbfgs_d2_w5_wd0.005_s1.png"), 800, 600);
         assertPng(out.resolve("scatter/lbfgs_d1_w5_wd0.005_s1_exact.png"), 800, 600);
+    }
+
+    @Test
+    void fragility_withPbrfAndLds_reportsBothNextToLeaveOneOut() throws Exception {
+        Path out = dir.resolve("fragility-truths");
+
+        CliRun r = run("fragility", "--quick", "--depths", "1,2", "--seeds", "1", "--weight-decays", "0.005",
+                "--protocols", "lbfgs", "--test-points", "1", "-k", "5", "--random", "0", "--pbrf", "--lds", "6",
+                "--out", out.toString(), "--quiet");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> rows = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(rows).hasSize(1 + 2);
+        List<String> header = List.of(rows.get(0).split(","));
+        for (String row : rows.subList(1, 3)) {
+            double pbrf = Double.parseDouble(row.split(",")[header.indexOf("pbrf_spearman_top_k")]);
+            // a converged network with the exact solver: PBRF (what influence approximates) agrees in rank
+            assertThat(pbrf).isBetween(0.5, 1.0);
+        }
+        List<String> lds = Files.readAllLines(out.resolve("lds.csv"));
+        assertThat(lds).hasSize(1 + 2);
+        assertThat(lds.get(0)).isEqualTo(String.join(",", FragilityReport.LDS_COLUMNS));
+        List<String> ldsHeader = List.of(lds.get(0).split(","));
+        for (String row : lds.subList(1, 3)) {
+            String[] f = row.split(",");
+            assertThat(Integer.parseInt(f[ldsHeader.indexOf("test_points")])).isEqualTo(50);
+            assertThat(Integer.parseInt(f[ldsHeader.indexOf("subsets")])).isEqualTo(6);
+            double v = Double.parseDouble(f[ldsHeader.indexOf("lds")]);
+            assertThat(v).isBetween(Double.parseDouble(f[ldsHeader.indexOf("lds_low")]) - 1e-12,
+                    Double.parseDouble(f[ldsHeader.indexOf("lds_high")]) + 1e-12);
+        }
+        assertThat(Files.readString(out.resolve("report.md"))).contains("## Linear datamodeling score")
+                .contains("## Leave-one-out and the proximal Bregman response");
+        assertPng(out.resolve("lds_vs_depth.png"), 800, 600);
     }
 
     @Test
