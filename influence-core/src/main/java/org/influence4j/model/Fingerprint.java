@@ -11,8 +11,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
-/** SHA-256 digests identifying a model's parameters and its training data (for persisted work). */
-final class Fingerprint {
+/**
+ * SHA-256 digests identifying a model's parameters and its training data, so that persisted work (factor files,
+ * checkpoint files) is reused only for what it was computed from.
+ */
+public final class Fingerprint {
 
     private Fingerprint() {
     }
@@ -27,6 +30,23 @@ final class Fingerprint {
         update(md, model.parameters());
         update(md, data.getFeatures());
         update(md, data.getLabels());
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /**
+     * The digest of a text (e.g. a configuration) followed by arrays (shapes and values as doubles; a null array
+     * counts as one zero byte), in hexadecimal (64 characters).
+     *
+     * @param text   any text; not null
+     * @param arrays the arrays, in order; not modified
+     * @return the digest
+     */
+    public static String of(String text, INDArray... arrays) {
+        MessageDigest md = sha256();
+        md.update(text.getBytes(StandardCharsets.UTF_8));
+        for (INDArray a : arrays) {
+            update(md, a);
+        }
         return HexFormat.of().formatHex(md.digest());
     }
 

@@ -1,5 +1,5 @@
 /**
- * Leave-one-out validation of influence estimates: the {@link org.influence4j.validation.Retrainer} SPI,
+ * Ground truths for influence estimates. Leave-one-out validation: the {@link org.influence4j.validation.Retrainer} SPI,
  * the runner {@link org.influence4j.validation.LeaveOneOutValidation} that follows the protocol of
  * Koh &amp; Liang (2017) and Basu, Pope &amp; Feizi (2021) and returns a
  * {@link org.influence4j.validation.ValidationReport} (progress through a
@@ -13,5 +13,12 @@
  * the summed scores; the result is a {@link org.influence4j.validation.DatamodelReport} with bootstrap intervals,
  * progress goes to a {@link org.influence4j.validation.DatamodelListener}, and a checkpoint file makes long runs
  * resumable.
+ *
+ * <p>The proximal Bregman response function (Bae et al. 2022):
+ * {@link org.influence4j.validation.ProximalBregmanRetrainer} is a {@code Retrainer} that, instead of retraining,
+ * minimises the proximal Bregman objective around θ̂ with the estimator's damping — the objective influence functions
+ * with Gauss–Newton curvature approximate to first order, which separates the estimator's error from the
+ * retraining's. It needs the model capabilities {@code InfluenceModel.withParameters} and
+ * {@code InfluenceModel.bregmanTargets}.
  */
 package org.influence4j.validation;

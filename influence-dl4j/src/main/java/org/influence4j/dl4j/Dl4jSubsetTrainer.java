@@ -147,6 +147,7 @@ public final class Dl4jSubsetTrainer implements SubsetTrainer {
     private final IUpdater updater;
     private final Listener listener;
     private final String summary;
+    private final String fingerprint;
     private final Queue<Training> trainings = new ConcurrentLinkedQueue<>();
 
     private Dl4jSubsetTrainer(Builder b) {
@@ -186,6 +187,10 @@ public final class Dl4jSubsetTrainer implements SubsetTrainer {
                 ? logitsJson(configuration, base instanceof MultiLayerNetwork) : null;
         this.frozen = FrozenLayers.snapshot(base);
         this.summary = summary(copy);
+        // what decides the trainings: the configuration, the training data and, warm-started, the start θ̂
+        this.fingerprint = org.influence4j.model.Fingerprint.of(configuration, train.getFeatures(), train.getLabels(),
+                start == Start.WARM_START ? (base instanceof MultiLayerNetwork m ? m.params()
+                        : ((ComputationGraph) base).params()) : null).substring(0, 16);
     }
 
     /**
@@ -332,7 +337,7 @@ public final class Dl4jSubsetTrainer implements SubsetTrainer {
                 : "warm-started from the trained parameters";
         String upd = protocol.kind() == TrainingProtocol.Kind.LBFGS ? "no updater (L-BFGS)"
                 : "updater " + (updater == null ? "(the network's own) " : "") + updaterText();
-        return "DL4J " + summary + ", " + from + ", " + how + ", " + upd;
+        return "DL4J " + summary + ", " + from + ", " + how + ", " + upd + ", fingerprint " + fingerprint;
     }
 
     /** Statistics of every training so far, in the order they finished. */

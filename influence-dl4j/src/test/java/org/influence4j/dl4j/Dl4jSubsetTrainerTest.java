@@ -475,6 +475,29 @@ class Dl4jSubsetTrainerTest {
     }
 
     @Test
+    void describe_fingerprintsTheDataAndTheWarmStart_soThatACheckpointIsNotReusedForOtherWork() {
+        MultiLayerNetwork net = mlp();
+        DataSet otherLabels = IRIS.copy();
+        INDArray label = otherLabels.getLabels().getRow(0);
+        label.assign(label.eq(0).castTo(label.dataType()).div(label.length() - 1)); // one label moved elsewhere
+        MultiLayerNetwork moved = net.clone();
+        moved.params().addi(1e-3);
+
+        String scratch = Dl4jSubsetTrainer.builder(net, IRIS).build().describe();
+        String warm = Dl4jSubsetTrainer.builder(net, IRIS).start(Dl4jSubsetTrainer.Start.WARM_START).build()
+                .describe();
+
+        assertThat(Dl4jSubsetTrainer.builder(net.clone(), IRIS.copy()).build().describe()).isEqualTo(scratch);
+        assertThat(otherLabels.getLabels()).isNotEqualTo(IRIS.getLabels());
+        assertThat(Dl4jSubsetTrainer.builder(net, otherLabels).build().describe()).isNotEqualTo(scratch);
+        // from scratch the trained parameters do not matter; warm-started they are the start
+        assertThat(Dl4jSubsetTrainer.builder(moved, IRIS).build().describe()).isEqualTo(scratch);
+        assertThat(Dl4jSubsetTrainer.builder(moved, IRIS).start(Dl4jSubsetTrainer.Start.WARM_START).build()
+                .describe()).isNotEqualTo(warm);
+        assertThat(scratch).containsPattern("fingerprint [0-9a-f]{16}$");
+    }
+
+    @Test
     void describe_namesNetworkStartProtocolAndUpdater_andDefaultsAreDocumented() {
         MultiLayerNetwork net = mlp();
         Dl4jSubsetTrainer defaults = Dl4jSubsetTrainer.builder(net, IRIS).build();

@@ -54,6 +54,10 @@ final class BenchmarkTableCommand implements Callable<Integer> {
             + "model.")
     int subsets;
 
+    @Option(names = "--subset-start", description = "Overrides how every model's LDS subsets are trained: scratch "
+            + "(a fresh seeded initialisation) or warm (warm-started from the trained network).")
+    String subsetStart;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -67,6 +71,14 @@ final class BenchmarkTableCommand implements Callable<Integer> {
         GroundTruthTable.Config config = (quick ? GroundTruthTable.quick() : GroundTruthTable.mnist())
                 .onlyModels(models.stream().map(m -> m.trim().toLowerCase(Locale.ROOT)).toList())
                 .withSizes(testPoints, looRemovals, subsets);
+        if (subsetStart != null) {
+            switch (subsetStart.toLowerCase(Locale.ROOT)) {
+                case "scratch" -> config = config.withWarmSubsets(false);
+                case "warm" -> config = config.withWarmSubsets(true);
+                default -> throw new IllegalArgumentException("unknown --subset-start '" + subsetStart
+                        + "'; use scratch or warm");
+            }
+        }
         Path dir = common.apply("out/benchmark-table", OUTPUTS);
         GroundTruthTable.Result r = GroundTruthTable.run(config, dir, common.threads, !common.quiet, line -> {
             if (!common.quiet) {

@@ -160,6 +160,14 @@ public final class GroundTruthTable {
                     lissaDepth, kept, seed);
         }
 
+        /** A copy whose models all train their LDS subsets warm-started ({@code true}) or from scratch. */
+        public Config withWarmSubsets(boolean warm) {
+            List<ModelSpec> ms = models.stream().map(m -> new ModelSpec(m.name(), m.hidden(), m.activation(),
+                    m.weightDecay(), m.protocol(), warm, m.subsets(), m.curvatures())).toList();
+            return new Config(name, data, trainExamples, testPoints, damping, looRemovals, fraction, bootstrap,
+                    lissaDepth, ms, seed);
+        }
+
         /** A copy with other sample sizes ({@code ≤ 0} keeps the current value). */
         public Config withSizes(int newTestPoints, int newLooRemovals, int newSubsets) {
             List<ModelSpec> ms = models.stream().map(m -> newSubsets <= 0 ? m : new ModelSpec(m.name(), m.hidden(),

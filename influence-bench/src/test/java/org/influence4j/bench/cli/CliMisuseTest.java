@@ -231,6 +231,8 @@ class CliMisuseTest {
         cs.add(c("benchmark-table", "--loo-removals", List.of("--loo-removals (-4)"), outQuiet("--quick",
                 "--loo-removals", "-4")));
         cs.add(c("benchmark-table", "--subsets", List.of("--subsets (1)"), outQuiet("--quick", "--subsets", "1")));
+        cs.add(c("benchmark-table", "--subset-start", List.of("--subset-start 'hot'", "scratch or warm"),
+                outQuiet("--quick", "--subset-start", "hot")));
         cs.add(c("benchmark-table", "--threads", List.of("--threads (0)"), outQuiet("--quick", "--threads", "0")));
         // the fragility study
         cs.add(c("fragility", "--lds", List.of("--lds (2)"), outQuiet("--lds", "2")));
