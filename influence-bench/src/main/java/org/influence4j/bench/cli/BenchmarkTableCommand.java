@@ -38,8 +38,8 @@ final class BenchmarkTableCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "The CI-sized table on Iris instead of small MNIST.")
     boolean quick;
 
-    @Option(names = "--model", split = ",", description = "Only these models, comma-separated: softmax, mlp "
-            + "(default: both).")
+    @Option(names = "--model", split = ",", description = "Only these models, comma-separated: softmax, mlp, "
+            + "and softmax-sgd (dattri's SGD recipe; small MNIST only) (default: all of the table).")
     List<String> models = List.of();
 
     @Option(names = "--test-points", paramLabel = "N", description = "Overrides the number of test points (the "
@@ -53,6 +53,10 @@ final class BenchmarkTableCommand implements Callable<Integer> {
     @Option(names = "--subsets", paramLabel = "N", description = "Overrides the number of LDS subsets of every "
             + "model.")
     int subsets;
+
+    @Option(names = "--curvatures", split = ",", description = "Only these curvatures, comma-separated: exact, cg, "
+            + "cg-10, lissa, kfac, ekfac, identity (each model keeps those of its own it lists).")
+    List<String> curvatures = List.of();
 
     @Option(names = "--subset-start", description = "Overrides how every model's LDS subsets are trained: scratch "
             + "(a fresh seeded initialisation) or warm (warm-started from the trained network).")
@@ -71,6 +75,9 @@ final class BenchmarkTableCommand implements Callable<Integer> {
         GroundTruthTable.Config config = (quick ? GroundTruthTable.quick() : GroundTruthTable.mnist())
                 .onlyModels(models.stream().map(m -> m.trim().toLowerCase(Locale.ROOT)).toList())
                 .withSizes(testPoints, looRemovals, subsets);
+        if (!curvatures.isEmpty()) {
+            config = config.onlyCurvatures(curvatures.stream().map(k -> k.trim().toLowerCase(Locale.ROOT)).toList());
+        }
         if (subsetStart != null) {
             switch (subsetStart.toLowerCase(Locale.ROOT)) {
                 case "scratch" -> config = config.withWarmSubsets(false);

@@ -160,6 +160,28 @@ public final class GroundTruthTable {
                     lissaDepth, kept, seed);
         }
 
+        /**
+         * A copy in which every model keeps only the listed curvatures it has (a model left with none is dropped).
+         *
+         * @throws IllegalArgumentException if a name is not in {@link #CURVATURES} or no model is left
+         */
+        public Config onlyCurvatures(List<String> names) {
+            for (String k : names) {
+                if (!CURVATURES.contains(k)) {
+                    throw new IllegalArgumentException("unknown curvature '" + k + "'; known: " + CURVATURES);
+                }
+            }
+            List<ModelSpec> ms = models.stream().map(m -> new ModelSpec(m.name(), m.hidden(), m.activation(),
+                    m.weightDecay(), m.protocol(), m.warmSubsets(), m.subsets(),
+                    m.curvatures().stream().filter(names::contains).toList()))
+                    .filter(m -> !m.curvatures().isEmpty()).toList();
+            if (ms.isEmpty()) {
+                throw new IllegalArgumentException("no model of this table has any of the curvatures " + names);
+            }
+            return new Config(name, data, trainExamples, testPoints, damping, looRemovals, fraction, bootstrap,
+                    lissaDepth, ms, seed);
+        }
+
         /** A copy whose models all train their LDS subsets warm-started ({@code true}) or from scratch. */
         public Config withWarmSubsets(boolean warm) {
             List<ModelSpec> ms = models.stream().map(m -> new ModelSpec(m.name(), m.hidden(), m.activation(),
@@ -178,8 +200,15 @@ public final class GroundTruthTable {
         }
     }
 
-    /** Every curvature the table knows, in table order. */
-    public static final List<String> CURVATURES = List.of("exact", "cg", "lissa", "kfac", "ekfac", "identity");
+    /**
+     * Every curvature the table knows, in table order; {@code cg-10} is dattri's conjugate gradient (a fixed 10
+     * iterations, no tolerance; influence4j's starts from 0 where dattri's starts from the right-hand side).
+     */
+    public static final List<String> CURVATURES = List.of("exact", "cg", "cg-10", "lissa", "kfac", "ekfac",
+            "identity");
+
+    /** The curvatures of the default tables: every one but {@code cg-10}. */
+    static final List<String> DEFAULT_CURVATURES = List.of("exact", "cg", "lissa", "kfac", "ekfac", "identity");
 
     /**
      * The CI-sized table (about a minute on 2 cores): Iris (100 training examples, the first 25 of the 50 test
@@ -192,9 +221,9 @@ public final class GroundTruthTable {
         return new Config("quick", () -> Datasets.iris(Datasets.DEFAULT_SEED).standardized(), 0, 25, 0.01, 30, 0.5,
                 1000, 500, List.of(
                         new ModelSpec("softmax", new int[0], Networks.HiddenActivation.TANH, 5e-3, lbfgs, true, 40,
-                                CURVATURES),
+                                DEFAULT_CURVATURES),
                         new ModelSpec("mlp", new int[] {16, 16}, Networks.HiddenActivation.TANH, 5e-3, lbfgs, false,
-                                40, CURVATURES)),
+                                40, DEFAULT_CURVATURES)),
                 Datasets.DEFAULT_SEED);
     }
 
@@ -206,13 +235,18 @@ public final class GroundTruthTable {
      * retraining); λ = 0.01 (LiSSA with depth 1,000); leave-one-out on 100 random training examples; LDS on 100 (softmax regression,
      * warm-started: the regularised convex optimum is unique) and 50 (MLP, from a fresh initialisation, as dattri's
      * published MLP ground truth) subsets of half the data. The exact solver is left out for the MLP (109,386²
-     * doubles do not fit in memory).
+     * doubles do not fit in memory). A third model, {@code softmax-sgd}, is softmax regression trained by dattri's
+     * recipe (SGD with learning rate 0.01, mini-batches of 32, 20 epochs, no weight decay — not converged), with its
+     * subsets trained from scratch by the same recipe, scored by CG to tolerance, dattri's 10-step CG, EK-FAC and
+     * gradient dot products at λ = 0.01.
      */
     public static Config mnist() {
-        List<String> noExact = CURVATURES.subList(1, CURVATURES.size());
+        List<String> noExact = DEFAULT_CURVATURES.subList(1, DEFAULT_CURVATURES.size());
         return new Config("mnist", Datasets::smallMnist, 5000, 100, 0.01, 100, 0.5, 1000, 1000, List.of(
                 new ModelSpec("softmax", new int[0], Networks.HiddenActivation.RELU, 1e-3,
-                        TrainingProtocol.lbfgs().withIterations(3000, 1000), true, 100, CURVATURES),
+                        TrainingProtocol.lbfgs().withIterations(3000, 1000), true, 100, DEFAULT_CURVATURES),
+                new ModelSpec("softmax-sgd", new int[0], Networks.HiddenActivation.RELU, 0,
+                        TrainingProtocol.minibatch(20, 32), false, 100, List.of("cg", "cg-10", "ekfac", "identity")),
                 new ModelSpec("mlp", new int[] {128, 64}, Networks.HiddenActivation.RELU, 1e-3,
                         TrainingProtocol.lbfgs().withIterations(1000, 200), false, 50, noExact)),
                 Datasets.DEFAULT_SEED);
@@ -326,7 +360,8 @@ public final class GroundTruthTable {
                                       int n, int inputs, int classes, Path out, int threads, boolean show,
                                       Consumer<String> log, List<ModelFacts> facts) throws IOException {
         String arch = m.architecture(inputs, classes);
-        MultiLayerNetwork net = Networks.mlp(inputs, classes, m.hidden(), m.activation(), m.weightDecay(), 1);
+        MultiLayerNetwork net = Networks.mlp(inputs, classes, m.hidden(), m.activation(), m.weightDecay(), 1,
+                m.protocol().updater()); // the fixed-budget and mini-batch protocols train with this updater
         long t = System.nanoTime();
         TrainingProtocol.Outcome o;
         try (Progress p = Progress.start("train " + m.name(), 1, show)) {
@@ -459,6 +494,7 @@ public final class GroundTruthTable {
         return switch (curvature) {
             case "exact" -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE);
             case "cg" -> IHVPSolver.conjugateGradient().withMaxIterations(2000);
+            case "cg-10" -> IHVPSolver.conjugateGradient().withMaxIterations(10);
             case "lissa" -> IHVPSolver.lissa().withDepth(lissaDepth).withSeed(seed);
             case "kfac" -> IHVPSolver.kfac().withSeed(seed);
             case "ekfac" -> IHVPSolver.ekfac().withSeed(seed);
@@ -576,7 +612,8 @@ public final class GroundTruthTable {
         }
         md.append(f).append('\n').append(DATTRI_NOTE).append(".\n");
         Files.writeString(out.resolve("table.md"), md.toString());
-        List<String> curvatures = CURVATURES;
+        List<String> curvatures = CURVATURES.stream()
+                .filter(k -> c.models().stream().anyMatch(m -> m.curvatures().contains(k))).toList();
         LinkedHashMap<String, double[]> ldsBars = new LinkedHashMap<>();
         LinkedHashMap<String, double[]> looBars = new LinkedHashMap<>();
         for (ModelSpec m : c.models()) {

@@ -112,8 +112,15 @@ public final class Networks {
         return mlp(inputs, classes, widths, activation, weightDecay, seed, new Sgd(0.1));
     }
 
-    private static MultiLayerNetwork mlp(int inputs, int classes, int[] widths, HiddenActivation activation,
-                                         double weightDecay, long seed, IUpdater updater) {
+    /**
+     * {@link #mlp(int, int, int[], HiddenActivation, double, long)} with the DL4J updater used by {@code net.fit}
+     * (the fixed-budget and mini-batch protocols train with it).
+     *
+     * @param updater the updater; copied by DL4J
+     * @return an initialised network
+     */
+    public static MultiLayerNetwork mlp(int inputs, int classes, int[] widths, HiddenActivation activation,
+                                        double weightDecay, long seed, IUpdater updater) {
         check(inputs >= 1, "inputs (" + inputs + ") must be >= 1");
         check(classes >= 2, "classes (" + classes + ") must be >= 2");
         check(weightDecay >= 0, "weightDecay (" + weightDecay + ") must be >= 0");

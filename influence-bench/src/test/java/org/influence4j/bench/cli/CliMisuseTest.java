@@ -231,6 +231,10 @@ class CliMisuseTest {
         cs.add(c("benchmark-table", "--loo-removals", List.of("--loo-removals (-4)"), outQuiet("--quick",
                 "--loo-removals", "-4")));
         cs.add(c("benchmark-table", "--subsets", List.of("--subsets (1)"), outQuiet("--quick", "--subsets", "1")));
+        cs.add(c("benchmark-table", "--curvatures", List.of("unknown curvature 'newton'", "cg-10"),
+                outQuiet("--quick", "--curvatures", "cg,newton")));
+        cs.add(c("benchmark-table", "--curvatures", List.of("no model of this table has any of the curvatures [cg-10]"),
+                outQuiet("--quick", "--curvatures", "cg-10")));
         cs.add(c("benchmark-table", "--subset-start", List.of("--subset-start 'hot'", "scratch or warm"),
                 outQuiet("--quick", "--subset-start", "hot")));
         cs.add(c("benchmark-table", "--threads", List.of("--threads (0)"), outQuiet("--quick", "--threads", "0")));
