@@ -282,7 +282,9 @@ public final class FragilityStudy {
         public static Config quick() {
             Config full = full();
             return new Config("quick", full.model(), full.sweep().with(List.of(1, 2, 4, 8), List.of(),
-                    full.sweep().weightDecays(), List.of(1L, 2L, 3L)), full.validation(),
+                    full.sweep().weightDecays(), List.of(1L, 2L, 3L)),
+                    new Validation(full.validation().testPoints(), full.validation().topK(),
+                            full.validation().randomSample()),
                     full.influence().with(List.of(SolverKind.EXACT), 0.01, EigenvaluePolicy.TRUNCATE), full.run());
         }
 

@@ -20,6 +20,15 @@ class StudyTest {
     private static final DataSet IRIS = Datasets.iris(42).train().data();
 
     @Test
+    void presets_quickValidatesByLeaveOneOutAlone_fullAddsPbrfAndLds() {
+        // the quick preset is the README's first command and CI's smoke run: PBRF and LDS stay opt-in there
+        assertThat(FragilityStudy.Config.quick().validation())
+                .isEqualTo(new FragilityStudy.Config.Validation(3, 20, 10, false, 0));
+        assertThat(FragilityStudy.Config.full().validation())
+                .isEqualTo(new FragilityStudy.Config.Validation(3, 20, 10, true, 30));
+    }
+
+    @Test
     void smallCnn_hasTheDocumentedSize_andTheAdapterGivesItAHessian() {
         MultiLayerNetwork cnn = Networks.smallCnn(28, 28, 10, 5e-3, 1, TrainingProtocol.lbfgs().updater());
         DataSet few = DataSets.subset(Datasets.smallMnist().train().data(), new int[] {0, 1, 2, 3});
