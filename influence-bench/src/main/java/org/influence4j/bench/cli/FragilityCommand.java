@@ -79,11 +79,12 @@ final class FragilityCommand implements Callable<Integer> {
     Integer random;
 
     @Option(names = "--pbrf", negatable = true, description = "Also solve the proximal Bregman response for the "
-            + "same removals and report it next to leave-one-out (on in the full preset; --no-pbrf turns it off).")
+            + "same removals and report it next to leave-one-out.")
     Boolean pbrf;
 
     @Option(names = "--lds", paramLabel = "SUBSETS", description = "Linear datamodeling score of every solver over "
-            + "all test examples on this many subsets of half the training set (0: off; full preset 30).")
+            + "all test examples on this many subsets of half the training set, each trained from a fresh "
+            + "initialisation (0: off, the default).")
     Integer lds;
 
     @Option(names = "--solvers", split = ",", description = "exact, cg, lissa, kfac, ekfac, identity "

@@ -290,9 +290,9 @@ public final class FragilityStudy {
 
         /**
          * The full Iris preset: width 5 and depths 1–8, depth 1 and widths 5–50, weight decay 0 and 5e-3, five
-         * seeds, three test points, top-20 plus 10 random points with leave-one-out and the proximal Bregman
-         * response, the linear datamodeling score over all 50 test examples on 30 subsets of half the training set,
-         * exact, CG and LiSSA solvers (they share the retrainings), converged L-BFGS and fixed-budget Adam (3000 iterations, 300 per retraining). 220 networks:
+         * seeds, three test points, top-20 plus 10 random points with leave-one-out ({@code --pbrf} adds the proximal
+         * Bregman response, {@code --lds N} the linear datamodeling score over all 50 test examples), exact, CG and
+         * LiSSA solvers (they share the retrainings), converged L-BFGS and fixed-budget Adam (3000 iterations, 300 per retraining). 220 networks:
          * {@code fragility --preset full} (see docs/reproduction.md).
          */
         public static Config full() {
@@ -301,7 +301,7 @@ public final class FragilityStudy {
                             List.of(TrainingProtocol.lbfgs(), TrainingProtocol.adam()), false),
                     new Sweep(List.of(1, 2, 3, 4, 5, 6, 7, 8), 5, List.of(5, 10, 20, 50), 1, List.of(0.0, 5e-3),
                             List.of(1L, 2L, 3L, 4L, 5L)),
-                    new Validation(3, 20, 10, true, 30),
+                    new Validation(3, 20, 10),
                     new Influence(List.of(SolverKind.EXACT, SolverKind.CG, SolverKind.LISSA), 0.01,
                             EigenvaluePolicy.TRUNCATE, 2000, 2000),
                     new Run(Datasets.DEFAULT_SEED, 2));
