@@ -68,10 +68,7 @@ public final class LeaveOneOutRuns {
     public static PbrfRun runPbrf(InfluenceModel model, DataSet train, double damping, int threads,
                                   LeaveOneOutValidation loo, List<double[]> scores, List<DataSet> testPoints,
                                   String task, boolean show) {
-        Set<Integer> removed = new HashSet<>();
-        for (double[] s : scores) {
-            loo.selection(s).forEach(sel -> removed.add(sel.index()));
-        }
+        Set<Integer> removed = removals(loo, scores);
         try (Progress p = Progress.start(task, removed.size(), show)) {
             ProximalBregmanRetrainer r = ProximalBregmanRetrainer.builder(model, train).damping(damping)
                     .threads(threads).listener((solve, completed, total) -> p.step()).build();
@@ -92,13 +89,19 @@ public final class LeaveOneOutRuns {
      */
     public static Run run(Dl4jRetrainer.Builder retrainer, LeaveOneOutValidation loo, List<double[]> scores,
                           List<DataSet> testPoints, String task, boolean show) {
-        Set<Integer> removed = new HashSet<>();
-        for (double[] s : scores) {
-            loo.selection(s).forEach(sel -> removed.add(sel.index()));
-        }
+        Set<Integer> removed = removals(loo, scores);
         try (Progress p = Progress.start(task, removed.size() + 1L, show)) { // + the baseline
             Dl4jRetrainer r = retrainer.listener((retraining, completed, total) -> p.step()).build();
             return new Run(r, loo.runAll(scores, r, testPoints));
         }
+    }
+
+    /** The distinct training indices the protocol removes for any of the score vectors (the baseline not counted). */
+    private static Set<Integer> removals(LeaveOneOutValidation loo, List<double[]> scores) {
+        Set<Integer> removed = new HashSet<>();
+        for (double[] s : scores) {
+            loo.selection(s).forEach(sel -> removed.add(sel.index()));
+        }
+        return removed;
     }
 }
