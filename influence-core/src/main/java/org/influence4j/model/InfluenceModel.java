@@ -116,6 +116,28 @@ public interface InfluenceModel {
     }
 
     /**
+     * {@link #layerStatistics(DataSet)} of a slice of a larger training set whose first row is example
+     * {@code firstExample} of the whole: row {@code i} of {@code data} is example {@code firstExample + i}, so that the
+     * label draws of {@link org.influence4j.solver.FisherSampling#SAMPLED}, which are seeded by the example's index,
+     * are those the whole training set would give. Partial sums over consecutive slices then add up to the whole
+     * set's statistics (to rounding), whatever the slicing — what a distributed fit (one slice per partition) needs.
+     *
+     * <p>The default offers {@link #layerStatistics(DataSet)} for {@code firstExample = 0} and nothing otherwise; the
+     * reference models and the DL4J adapter support every offset.
+     *
+     * @param data         consecutive training examples; not modified, not copied
+     * @param firstExample the index of {@code data}'s first row in the whole training set, {@code ≥ 0}
+     * @throws IllegalArgumentException if {@code firstExample < 0}
+     */
+    default java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics(DataSet data,
+                                                                                        long firstExample) {
+        if (firstExample < 0) {
+            throw new IllegalArgumentException("firstExample (" + firstExample + ") must be >= 0");
+        }
+        return firstExample == 0 ? layerStatistics(data) : java.util.Optional.empty();
+    }
+
+    /**
      * The same model at other parameters {@code θ}: same architecture, data layout, regulariser, analysed parameters
      * and curvature settings, with {@code parameters()} equal to {@code θ}. Ground truths that re-optimise the
      * objective without retraining a framework model (the proximal Bregman response function,

@@ -396,6 +396,15 @@ public final class SoftmaxRegression implements InfluenceModel {
      */
     @Override
     public java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics(DataSet data) {
+        return layerStatistics(data, 0);
+    }
+
+    /** {@inheritDoc} Row {@code i} of {@code data} draws its sampled label with the seed of example {@code firstExample + i}. */
+    @Override
+    public java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics(DataSet data, long firstExample) {
+        if (firstExample < 0) {
+            throw new IllegalArgumentException("firstExample (" + firstExample + ") must be >= 0");
+        }
         Forward f = forward("data", data);
         int[] index = new int[k * (d + 1)];
         for (int o = 0; o < k; o++) {
@@ -442,7 +451,7 @@ public final class SoftmaxRegression implements InfluenceModel {
                             double[][] e = new double[end - start][k];
                             for (int i = 0; i < pv.length; i++) {
                                 int c = drawClass(pv[i], new java.util.SplittableRandom(
-                                        seed ^ 0x9E3779B97F4A7C15L * (start + i + 1L)).nextDouble());
+                                        seed ^ 0x9E3779B97F4A7C15L * (firstExample + start + i + 1L)).nextDouble());
                                 double w = Math.sqrt(mass.getDouble(i, 0));
                                 for (int j = 0; j < k; j++) {
                                     e[i][j] = w * (pv[i][j] - (j == c ? 1 : 0));

@@ -47,41 +47,59 @@ public final class IdentitySolver implements IHVPSolver {
         Objects.requireNonNull(curvature, "curvature");
         Arguments.checkNonNegative("damping", damping);
         HessianVectorProduct h = residualCheck ? curvature.hessian().damped(damping) : null;
-        long p = curvature.dimension();
-        return new InverseHvp() {
-            @Override
-            public long dimension() {
-                return p;
-            }
+        return new IdentityInverse(curvature.dimension(), damping, h);
+    }
 
-            @Override
-            public double damping() {
-                return damping;
-            }
+    /** {@code x = b} with diagnostics; serializable (its portable copy has no residual operator). */
+    private static final class IdentityInverse implements InverseHvp, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final long p;
+        private final double damping;
+        private final transient HessianVectorProduct h;  // null: no residual check
 
-            @Override
-            public SolverResult solve(INDArray b) {
-                return result(b, p, h);
-            }
+        IdentityInverse(long p, double damping, HessianVectorProduct h) {
+            this.p = p;
+            this.damping = damping;
+            this.h = h;
+        }
 
-            @Override
-            public QuadraticForms quadraticForms(INDArray rows) {
-                Arguments.checkFloatingPoint("rows", rows);
-                if (rows.rank() != 2 || rows.columns() != p) {
-                    throw new IllegalArgumentException("rows has shape " + java.util.Arrays.toString(rows.shape())
-                            + "; expected a matrix [m, " + p + "] with one vector per row");
-                }
-                Arguments.checkFinite("rows", rows);
-                INDArray r = rows.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-                double[] q = r.mul(r).sum(1).toDoubleVector();
-                return new QuadraticForms(q, rows.rows() == 0 ? null : result(r.getRow(0).dup(), p, null));
-            }
+        @Override
+        public long dimension() {
+            return p;
+        }
 
-            @Override
-            public String toString() {
-                return "IdentityInverse[p=" + p + "]";
+        @Override
+        public double damping() {
+            return damping;
+        }
+
+        @Override
+        public SolverResult solve(INDArray b) {
+            return result(b, p, h);
+        }
+
+        @Override
+        public QuadraticForms quadraticForms(INDArray rows) {
+            Arguments.checkFloatingPoint("rows", rows);
+            if (rows.rank() != 2 || rows.columns() != p) {
+                throw new IllegalArgumentException("rows has shape " + java.util.Arrays.toString(rows.shape())
+                        + "; expected a matrix [m, " + p + "] with one vector per row");
             }
-        };
+            Arguments.checkFinite("rows", rows);
+            INDArray r = rows.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+            double[] q = r.mul(r).sum(1).toDoubleVector();
+            return new QuadraticForms(q, rows.rows() == 0 ? null : result(r.getRow(0).dup(), p, null));
+        }
+
+        @Override
+        public java.util.Optional<InverseHvp> portable() {
+            return java.util.Optional.of(h == null ? this : new IdentityInverse(p, damping, null));
+        }
+
+        @Override
+        public String toString() {
+            return "IdentityInverse[p=" + p + "]";
+        }
     }
 
     private static SolverResult result(INDArray b, long p, HessianVectorProduct h) {

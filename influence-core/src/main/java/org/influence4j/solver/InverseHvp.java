@@ -61,6 +61,19 @@ public interface InverseHvp {
     }
 
     /**
+     * A self-contained copy of this inverse that can be shipped to other machines: {@link java.io.Serializable},
+     * holding no operator over the training data, and giving the same solutions and quadratic forms (bit for bit on
+     * the same machine). Its solves report no true residual ({@code NaN}), since the residual needs the curvature's
+     * products. Factorised inverses offer one (Kronecker-factored, identity); the default, for inverses that need the
+     * curvature's products for every solve (conjugate gradient, LiSSA) or hold a dense factorisation, offers none.
+     *
+     * @return the portable copy, or empty
+     */
+    default java.util.Optional<InverseHvp> portable() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Quadratic forms with the diagnostics of the least accurate solve behind them (an unconverged one first, then
      * the largest relative residual; {@code null} for zero rows).
      *

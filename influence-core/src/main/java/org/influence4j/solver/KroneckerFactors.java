@@ -60,13 +60,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code α} and {@code Q_A} (row-major), {@code γ} and {@code Q_G}, and {@code Λ} (row-major
  * {@code [outputs, inputs]}).
  */
-public final class KroneckerFactors {
+public final class KroneckerFactors implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private static final byte[] MAGIC = "I4JKFAC".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
 
     /** One layer's factors in their eigenbases. */
-    static final class Block {
+    static final class Block implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         final LayerBlock layer;
         final double[] alpha;    // eigenvalues of A, ascending, clipped at 0
         final INDArray qa;       // [in, in], eigenvectors as columns
@@ -133,11 +136,14 @@ public final class KroneckerFactors {
     static KroneckerFactors fit(LayerStatistics statistics, boolean eigenvalueCorrection, FisherSampling sampling,
                                 long seed, String fingerprint) {
         long start = System.nanoTime();
-        List<LayerBlock> layers = statistics.blocks();
+        List<LayerBlock> layers = List.copyOf(statistics.blocks());
         int m = layers.size();
         int n = statistics.numExamples();
         // pass 1: A and G
-        INDArray[][] sums = statistics.aggregate(sampling, seed, () -> {
+        // the callbacks are Serializable (they capture only serializable values), so that a distributed
+        // LayerStatistics may run them on other machines (see LayerStatistics#aggregate)
+        INDArray[][] sums = statistics.aggregate(sampling, seed, (java.util.function.Supplier<INDArray[][]>
+                & java.io.Serializable) () -> {
             INDArray[][] z = new INDArray[2][m];
             for (int k = 0; k < m; k++) {
                 LayerBlock l = layers.get(k);
@@ -145,7 +151,7 @@ public final class KroneckerFactors {
                 z[1][k] = Nd4j.zeros(DataType.DOUBLE, l.outputs(), l.outputs());
             }
             return z;
-        }, (acc, batch) -> {
+        }, (java.util.function.BiConsumer<INDArray[][], LayerBatch> & java.io.Serializable) (acc, batch) -> {
             checkBatch(layers, batch);
             for (int k = 0; k < m; k++) {
                 INDArray a = batch.activations(k);
@@ -155,7 +161,7 @@ public final class KroneckerFactors {
                     Nd4j.gemm(s, s, acc[1][k], true, false, 1.0, 1.0);
                 }
             }
-        }, (x, y) -> {
+        }, (java.util.function.BinaryOperator<INDArray[][]> & java.io.Serializable) (x, y) -> {
             for (int k = 0; k < m; k++) {
                 x[0][k].addi(y[0][k]);
                 x[1][k].addi(y[1][k]);
@@ -181,18 +187,20 @@ public final class KroneckerFactors {
         }
         if (eigenvalueCorrection) {
             // pass 2: Λ = (1/N) Σₙ Σ_draws (Q_Gᵀ dWₙ Q_A)², dWₙ = Σₜ sₙₜ aₙₜᵀ
-            double[][] corrected = statistics.aggregate(sampling, seed, () -> {
+            List<Block> eigenbases = List.copyOf(blocks);  // an immutable, serializable copy for the callbacks
+            double[][] corrected = statistics.aggregate(sampling, seed, (java.util.function.Supplier<double[][]>
+                    & java.io.Serializable) () -> {
                 double[][] z = new double[m][];
                 for (int k = 0; k < m; k++) {
                     z[k] = new double[layers.get(k).size()];
                 }
                 return z;
-            }, (acc, batch) -> {
+            }, (java.util.function.BiConsumer<double[][], LayerBatch> & java.io.Serializable) (acc, batch) -> {
                 checkBatch(layers, batch);
                 for (int k = 0; k < m; k++) {
-                    addCorrection(blocks.get(k), batch, k, acc[k]);
+                    addCorrection(eigenbases.get(k), batch, k, acc[k]);
                 }
-            }, (x, y) -> {
+            }, (java.util.function.BinaryOperator<double[][]> & java.io.Serializable) (x, y) -> {
                 for (int k = 0; k < m; k++) {
                     for (int i = 0; i < x[k].length; i++) {
                         x[k][i] += y[k][i];

@@ -175,7 +175,7 @@ public final class KroneckerSolver implements IHVPSolver {
                     + "output that never changes); use damping > 0 or withHeuristicDamping(0.1)");
         }
         HessianVectorProduct h = residualCheck ? curvature.hessian().damped(damping) : null;
-        return new Inverse(f, damping, spectrum, h);
+        return new Inverse(method(), dampingFactor, f, damping, spectrum, h);
     }
 
     private record FactorKey(boolean correction, FisherSampling sampling, long seed, Path file) {
@@ -254,14 +254,20 @@ public final class KroneckerSolver implements IHVPSolver {
                 + (factorFile != null ? ", factorFile=" + factorFile : "") + "]";
     }
 
-    /** The damped inverse of fitted factors. */
-    private final class Inverse implements InverseHvp {
+    /** The damped inverse of fitted factors (serializable: its portable copy has no residual operator). */
+    private static final class Inverse implements InverseHvp, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String method;
+        private final double dampingFactor;
         private final KroneckerFactors factors;
         private final double damping;
         private final double[] spectrum;
-        private final HessianVectorProduct residualOperator; // null: no residual check
+        private final transient HessianVectorProduct residualOperator; // null: no residual check
 
-        Inverse(KroneckerFactors factors, double damping, double[] spectrum, HessianVectorProduct residualOperator) {
+        Inverse(String method, double dampingFactor, KroneckerFactors factors, double damping, double[] spectrum,
+                HessianVectorProduct residualOperator) {
+            this.method = method;
+            this.dampingFactor = dampingFactor;
             this.factors = factors;
             this.damping = damping;
             this.spectrum = spectrum;
@@ -284,7 +290,7 @@ public final class KroneckerSolver implements IHVPSolver {
             Arguments.checkVector("b", b, dimension());
             Arguments.checkFinite("b", b);
             if (Thread.currentThread().isInterrupted()) {
-                throw new java.util.concurrent.CancellationException("interrupted before a " + method() + " solve");
+                throw new java.util.concurrent.CancellationException("interrupted before a " + method + " solve");
             }
             double[] bv = Arguments.toDoubleVector(b).toDoubleVector();
             double bn = norm(bv);
@@ -296,14 +302,20 @@ public final class KroneckerSolver implements IHVPSolver {
             }
             return new SolverResult(xs, 0, residual, bn, true, bn == 0 ? StopReason.ZERO_RIGHT_HAND_SIDE
                     : StopReason.APPROXIMATE, Duration.ofNanos(System.nanoTime() - start),
-                    new SolverDiagnostics.Kronecker(method(), factors.sampling(), factors.seed(),
+                    new SolverDiagnostics.Kronecker(method, factors.sampling(), factors.seed(),
                             factors.blockList().size(), dampingFactor, spectrum[0], spectrum[1],
                             residualOperator != null));
         }
 
         @Override
+        public java.util.Optional<InverseHvp> portable() {
+            return java.util.Optional.of(residualOperator == null ? this
+                    : new Inverse(method, dampingFactor, factors, damping, spectrum, null));
+        }
+
+        @Override
         public String toString() {
-            return method() + "Inverse[λ=" + damping + ", " + factors + "]";
+            return method + "Inverse[λ=" + damping + ", " + factors + "]";
         }
     }
 

@@ -25,7 +25,7 @@ import java.util.Objects;
  *                         model's flat parameter vector; length {@code outputs·inputs}
  */
 public record LayerBlock(String name, int outputs, int inputs, boolean bias, int positions, double weightCurvature,
-                         int[] parameterIndex) {
+                         int[] parameterIndex) implements java.io.Serializable {
 
     /** Validates the components and copies the index. */
     public LayerBlock {

@@ -27,7 +27,9 @@ public interface LayerStatistics {
      * accumulator created by {@code zero}, and the accumulators are merged with {@code combine} (as Spark's
      * {@code treeAggregate} does). Batches may be processed on several threads, each with its own accumulator; the
      * assignment of batches to accumulators and the order of merging are fixed for a given number of threads, so the
-     * result is reproducible. An interrupt of the calling thread, or an exception thrown by {@code add}, ends the pass
+     * result is reproducible. The library's own callbacks and accumulators are {@link java.io.Serializable} (plain arrays
+     * and ND4J arrays), so that a distributed implementation may run {@code add} and {@code combine} on other machines
+     * and merge their accumulators there (as {@code influence-spark} does with Spark's tree reduce). An interrupt of the calling thread, or an exception thrown by {@code add}, ends the pass
      * with that exception ({@link java.util.concurrent.CancellationException} for an interrupt).
      *
      * @param sampling which labels the gradients are taken for

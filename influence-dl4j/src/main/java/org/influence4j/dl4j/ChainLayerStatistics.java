@@ -97,6 +97,7 @@ final class ChainLayerStatistics implements LayerStatistics {
     private final int outputs;            // k, the head's width
     private final long chunkOverride;     // examples per chunk; <= 0: sized from memory
     private final int workersOverride;    // <= 0: LayerChain.workers
+    private final long firstExample;      // index of row 0 in the whole training set (SAMPLED seeds)
 
     /**
      * @param chain the chain
@@ -106,11 +107,23 @@ final class ChainLayerStatistics implements LayerStatistics {
      * @throws IllegalArgumentException if the regulariser is not {@code c·I} on a layer's weights and 0 on its biases
      */
     ChainLayerStatistics(LayerChain chain, INDArray x, INDArray y, double[] kappa) {
-        this(chain, x, y, chain.nodesFor(x), kappa, 0, 0);
+        this(chain, x, y, kappa, 0);
+    }
+
+    /**
+     * Statistics of a slice of a larger training set: row {@code i} of {@code x} is example {@code firstExample + i}
+     * of the whole (its {@link FisherSampling#SAMPLED} draw is seeded by that index).
+     */
+    ChainLayerStatistics(LayerChain chain, INDArray x, INDArray y, double[] kappa, long firstExample) {
+        this(chain, x, y, chain.nodesFor(x), kappa, 0, 0, firstExample);
     }
 
     private ChainLayerStatistics(LayerChain chain, INDArray x, INDArray y, List<ChainNode> nodes, double[] kappa,
-                                 long chunkOverride, int workersOverride) {
+                                 long chunkOverride, int workersOverride, long firstExample) {
+        if (firstExample < 0) {
+            throw new IllegalArgumentException("firstExample (" + firstExample + ") must be >= 0");
+        }
+        this.firstExample = firstExample;
         this.chain = chain;
         this.x = x;
         this.y = y;
@@ -167,7 +180,7 @@ final class ChainLayerStatistics implements LayerStatistics {
 
     /** A copy that uses {@code chunk} examples per chunk and {@code workers} threads (≤ 0: automatic); for tests. */
     ChainLayerStatistics withChunking(long chunk, int workers) {
-        return new ChainLayerStatistics(chain, x, y, nodes, kappa, chunk, workers);
+        return new ChainLayerStatistics(chain, x, y, nodes, kappa, chunk, workers, firstExample);
     }
 
     @Override
@@ -253,7 +266,7 @@ final class ChainLayerStatistics implements LayerStatistics {
         INDArray[] deltas = switch (sampling) {
             case EMPIRICAL -> new INDArray[] {head.delta(a, out, y.get(NDArrayIndex.interval(start, start + b)))};
             case SAMPLED -> new INDArray[] {head.sampledDelta(out,
-                    i -> new SplittableRandom(exampleSeed(seed, start + i)))};
+                    i -> new SplittableRandom(exampleSeed(seed, firstExample + start + i)))};
             case EXPECTED -> head.expectedDeltas(out);
         };
         int kb = blockNodes.length;

@@ -659,13 +659,27 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
      */
     @Override
     public java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics(DataSet data) {
+        return layerStatistics(data, 0);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Row {@code i} of {@code data} draws its {@link org.influence4j.solver.FisherSampling#SAMPLED} label with the
+     * seed of example {@code firstExample + i}; otherwise as {@link #layerStatistics(DataSet)}.
+     */
+    @Override
+    public java.util.Optional<org.influence4j.solver.LayerStatistics> layerStatistics(DataSet data, long firstExample) {
+        if (firstExample < 0) {
+            throw new IllegalArgumentException("firstExample (" + firstExample + ") must be >= 0");
+        }
         Data d = prepare("data", data);
         LayerChain sc = statisticsChain();
         if (sc == null) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(new ChainLayerStatistics(sc, chainInput("data", d), d.y(),
-                kappa.toDoubleVector()));
+                kappa.toDoubleVector(), firstExample));
     }
 
     private volatile LayerChain statisticsChain;

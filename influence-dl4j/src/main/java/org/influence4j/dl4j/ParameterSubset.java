@@ -13,7 +13,9 @@ import java.util.Objects;
  * {@code ComputationGraph}'s position among layer vertices in topological order), written as a decimal string,
  * or by their layer name (vertex name for a graph). Immutable.
  */
-public final class ParameterSubset {
+public final class ParameterSubset implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private static final ParameterSubset ALL = new ParameterSubset(Kind.ALL, List.of());
     private static final ParameterSubset LAST = new ParameterSubset(Kind.LAST_LAYER, List.of());
@@ -26,6 +28,15 @@ public final class ParameterSubset {
     private ParameterSubset(Kind kind, List<String> layers) {
         this.kind = kind;
         this.layers = layers;
+    }
+
+    /** Keeps {@link #all()} and {@link #lastLayer()} singletons across serialization (e.g. to Spark executors). */
+    private Object readResolve() {
+        return switch (kind) {
+            case ALL -> ALL;
+            case LAST_LAYER -> LAST;
+            case LAYERS -> new ParameterSubset(kind, List.copyOf(layers));
+        };
     }
 
     /**
