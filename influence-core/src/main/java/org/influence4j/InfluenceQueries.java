@@ -20,8 +20,25 @@ public final class InfluenceQueries {
     private final Duration solveTime;
     private final Duration scoringTime;
 
-    InfluenceQueries(List<SolverResult> results, double[] regularizer, int examples, double damping, String solver,
-                     String model, Duration solveTime, Duration scoringTime) {
+    /**
+     * The report of a many-test-point computation (the estimator's, or a distributed engine's that runs the same
+     * solves and scoring elsewhere, e.g. {@code influence-spark}).
+     *
+     * @param results     one solve per test point, in query order; copied
+     * @param regularizer the regulariser term {@code −x_qᵀ∇Ω} per test point (0 without a regulariser); copied
+     * @param examples    training examples scored
+     * @param damping     λ
+     * @param solver      the solver's description
+     * @param model       the model's description
+     * @param solveTime   time spent in the solves (test gradients included)
+     * @param scoringTime time spent scoring the training examples
+     */
+    public InfluenceQueries(List<SolverResult> results, double[] regularizer, int examples, double damping,
+                            String solver, String model, Duration solveTime, Duration scoringTime) {
+        if (results.size() != regularizer.length) {
+            throw new IllegalArgumentException(results.size() + " solver results but " + regularizer.length
+                    + " regulariser terms; expected one of each per test point");
+        }
         this.results = List.copyOf(results);
         this.regularizer = regularizer.clone();
         this.examples = examples;
