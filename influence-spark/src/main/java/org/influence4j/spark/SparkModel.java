@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * DL4J's own {@code SparkDl4jMultiLayer} broadcasts), rebuilt into a network and adapted by {@link Dl4jInfluenceModel}
  * with the same {@link HvpMode} and {@link ParameterSubset} — so the executors run exactly the single-machine code.
  *
- * <p>The recipe is taken when it is created: later training of the user's network is not seen (create it again).
+ * <p>Creating a recipe checks that Apache Spark is on the class path ({@link IllegalStateException} naming the
+ * dependency otherwise). The recipe is taken when it is created: later training of the user's network is not seen (create it again).
  * The user's network is never modified. Immutable and thread-safe; {@link #model()} is cached per JVM (the driver
  * and, in local mode, the executors share one copy; the adapter's operations are thread-safe).
  */
@@ -73,6 +74,7 @@ public final class SparkModel implements Serializable {
      * @throws IllegalArgumentException if {@code network} is neither DL4J type or is not initialised
      */
     public static SparkModel of(Object network, HvpMode mode, ParameterSubset subset) {
+        SparkRuntime.require();
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(subset, "subset");
@@ -123,6 +125,7 @@ public final class SparkModel implements Serializable {
      * @param description a short description for diagnostics
      */
     public static SparkModel custom(Factory factory, String description) {
+        SparkRuntime.require();
         Objects.requireNonNull(factory, "factory");
         Objects.requireNonNull(description, "description");
         return new SparkModel(factory, description);
