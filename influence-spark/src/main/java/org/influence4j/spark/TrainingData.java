@@ -3,9 +3,13 @@ package org.influence4j.spark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,6 +26,13 @@ import org.nd4j.linalg.dataset.DataSet;
  * ({@code MEMORY_AND_DISK}), since every influence computation passes over them several times; {@link #unpersist()}
  * releases them. The driver never holds the examples (except in {@link #of(JavaSparkContext, DataSet, int)}, where
  * the caller already does). Partitions may be empty.
+ *
+ * <p>Sources: a local {@link DataSet} ({@link #of}), rows of a Spark SQL {@link Dataset} ({@link #fromRows}), CSV
+ * ({@link #fromCsv}) and Parquet ({@link #fromParquet}) files read by Spark, and IDX image and label files (MNIST,
+ * Fashion-MNIST) read by the tasks themselves ({@link #fromIdx}). None of them writes to its input. Malformed input
+ * (a missing column, a value of the wrong type, a class index out of range, a truncated file, a non-finite value) is
+ * an {@link IllegalArgumentException} whose message names the column or file, the row or example, and the value;
+ * an input that cannot be read at all (an I/O error) fails with Spark's or Hadoop's own exception.
  *
  * <p>Immutable and thread-safe.
  */
@@ -150,6 +161,170 @@ public final class TrainingData {
             list.add(new RowBlock(from, rows, xs, ys, d, k));
         }
         return validated(sc.parallelize(list, partitions), "a local data set of " + n + " examples");
+    }
+
+    /**
+     * The rows of a Spark SQL {@link Dataset}: one example per row, its features from an array column and its label
+     * from a class-index or label-vector column.
+     *
+     * <p><b>Format.</b> The features column is {@code array<double>} or {@code array<float>} (any numeric element
+     * type is accepted and widened to DOUBLE); every row needs the same number of features, at least one. Spark ML
+     * vectors ({@code VectorUDT}) are not read directly, since influence4j does not depend on spark-mllib: convert
+     * such a column first with {@code org.apache.spark.ml.functions.vector_to_array}. The label column is either
+     * <ul>
+     *   <li>a numeric class index ({@code int}, {@code long}, ..., or a {@code double} holding an integer), one-hot
+     *       encoded with {@code numClasses ≥ 1} entries; or</li>
+     *   <li>a label vector ({@code array<double>}, or another numeric array) used as it is: with
+     *       {@code numClasses = 0} its width is taken from the data (all rows must agree), with
+     *       {@code numClasses > 0} every vector must have exactly {@code numClasses} entries.</li>
+     * </ul>
+     * Columns are found by their exact name (case included); other columns are ignored (and, for columnar sources,
+     * not read).
+     *
+     * <p><b>Numbering.</b> Rows are numbered {@code 0 … n−1} by {@code javaRDD().zipWithIndex()}: partition 0's rows
+     * first, then partition 1's, each partition's rows in their order. The number is therefore the row's position in
+     * the Dataset's order and does not depend on how many partitions there are, provided that order is
+     * deterministic: rows read from files, or sorted ({@code orderBy}), come in the same order every time; rows out
+     * of a shuffle without a sort ({@code repartition}, joins, aggregations) may not, so sort, checkpoint or persist
+     * such a Dataset first. The result keeps the Dataset's partitioning; consecutive rows of a partition are grouped
+     * into blocks of at most {@value #BLOCK_ROWS}.
+     *
+     * <p><b>Memory and cost.</b> The driver holds one count per partition. Each task converts its partition a block
+     * at a time; the blocks are persisted ({@code MEMORY_AND_DISK}) as DOUBLE, {@code 8·(features + labels)} bytes
+     * per example. The Dataset is evaluated twice: once by {@code zipWithIndex} to count each partition's rows, once
+     * to build and validate the blocks; it is not modified, cached or written.
+     *
+     * @param rows           the rows; not modified
+     * @param featuresColumn the name of the numeric array column of features
+     * @param labelColumn    the name of the class-index or label-vector column
+     * @param numClasses     classes of a class-index label ({@code ≥ 1}); for a label vector its width, or 0 to take
+     *                       the width from the data
+     * @return the validated, persisted training data
+     * @throws IllegalArgumentException if a column is missing (naming it and the columns there are) or of a type not
+     *                                  listed above, if {@code numClasses} does not fit the label form, if there are no
+     *                                  rows, or if a row has a null, a class index that is not an integer in
+     *                                  {@code [0, numClasses)}, a width unlike the other rows' or a non-finite value
+     *                                  (naming the row and the value)
+     */
+    public static TrainingData fromRows(Dataset<Row> rows, String featuresColumn, String labelColumn,
+                                        int numClasses) {
+        return RowLoader.fromRows(rows, featuresColumn, labelColumn, numClasses);
+    }
+
+    /**
+     * A CSV file (or a directory or glob of CSV files) with a header row: the label in one column, every other column
+     * a feature, in the file's column order. Read by Spark ({@code header}, {@code inferSchema}, {@code FAILFAST})
+     * and then as {@link #fromRows}.
+     *
+     * <p><b>Format.</b> Every column but {@code labelColumn} must be numeric: a single non-numeric value makes Spark
+     * read its column as text, an error naming the column (drop or convert such columns in Spark and use
+     * {@link #fromRows}); an empty field is an error naming the row and column. The label is a class index in
+     * {@code [0, numClasses)} (written {@code 3} or {@code 3.0}), one-hot encoded. A record with more or fewer
+     * fields than the header fails the read with Spark's exception ({@code FAILFAST}).
+     *
+     * <p><b>Numbering.</b> Rows are numbered in the order Spark reads them. For one file that is the file's order
+     * (line 2 is example 0). For several files it is Spark's choice, not the files' names: Spark 3.5 sorts the file
+     * splits by size, largest first, before packing them into partitions. For numbers that mean something across
+     * files, give one file, or build a sorted Dataset yourself and call {@link #fromRows}.
+     *
+     * <p><b>Memory and cost.</b> As {@link #fromRows}; the files are read three times (schema inference, counting
+     * rows per partition, building the blocks), never written.
+     *
+     * @param spark       the Spark session
+     * @param path        the CSV file, directory or glob, in any file system Spark reads ({@code file://},
+     *                    {@code hdfs://}, ...); not modified
+     * @param labelColumn the header name of the class-index column
+     * @param numClasses  classes, {@code ≥ 1}
+     * @return the validated, persisted training data
+     * @throws IllegalArgumentException if the label column is missing (naming the columns there are) or not numeric,
+     *                                  if another column is not numeric (naming it), if there are no rows, or if a row
+     *                                  has an empty field, a class index that is not an integer in
+     *                                  {@code [0, numClasses)} or a non-finite value (naming the row and the value)
+     */
+    public static TrainingData fromCsv(SparkSession spark, String path, String labelColumn, int numClasses) {
+        return RowLoader.fromCsv(spark, path, labelColumn, numClasses);
+    }
+
+    /**
+     * A Parquet file (or directory of files) read by Spark, then as {@link #fromRows}: the features in a numeric
+     * array column, the label a class index or a label vector. Only the two columns are read.
+     *
+     * <p><b>Numbering.</b> Rows are numbered in the order Spark reads them: a file's row groups in order; for several
+     * files Spark's choice (Spark 3.5 sorts the file splits by size, largest first), not the files' names. For
+     * numbers that mean something across files, write one file or sort the rows and call {@link #fromRows}.
+     *
+     * @param spark          the Spark session
+     * @param path           the Parquet file or directory, in any file system Spark reads; not modified
+     * @param featuresColumn the name of the numeric array column of features
+     * @param labelColumn    the name of the class-index or label-vector column
+     * @param numClasses     as in {@link #fromRows}
+     * @return the validated, persisted training data
+     * @throws IllegalArgumentException as {@link #fromRows}
+     */
+    public static TrainingData fromParquet(SparkSession spark, String path, String featuresColumn, String labelColumn,
+                                           int numClasses) {
+        return RowLoader.fromParquet(spark, path, featuresColumn, labelColumn, numClasses);
+    }
+
+    /**
+     * An IDX image file and its label file, the format of MNIST and Fashion-MNIST
+     * ({@code train-images-idx3-ubyte.gz}, {@code train-labels-idx1-ubyte.gz}), read by the Spark tasks themselves.
+     *
+     * <p><b>Format.</b> Big-endian. Images: magic {@code 0x00000803} (unsigned bytes, 3 dimensions), count, rows,
+     * columns, then the pixel bytes. Labels: magic {@code 0x00000801}, count, then one byte per example. Each file may
+     * be plain or gzip-compressed, recognised by its first bytes, not its name. An example's features are its pixels
+     * row-major, scaled to {@code [0, 1]} by {@code byte / 255}; its label is one-hot with {@code numClasses}
+     * entries.
+     *
+     * <p><b>Numbering.</b> Example {@code i} is the {@code i}-th image of the file, whatever {@code partitions} is.
+     * Partition {@code p} holds examples {@code ⌊p·n/partitions⌋ …} up to the next partition's first (empty when
+     * {@code partitions > n}), in blocks of at most {@value #BLOCK_ROWS}.
+     *
+     * <p><b>Memory and cost.</b> The driver reads only the two headers (and a plain file's length). Each task opens
+     * both files through Hadoop's {@code FileSystem} (so {@code hdfs://}, {@code file://} and every scheme the
+     * context's Hadoop configuration knows work; a path without a scheme uses the default file system) and reads its
+     * range: a plain file by seeking, a gzipped file by decoding and discarding everything before the range (so the
+     * tasks of a gzipped file decode about {@code (partitions + 1)/2} times its size between them). A task holds one block of
+     * bytes and one of doubles at a time; the persisted blocks take {@code 8·(rows·columns + numClasses)} bytes per
+     * example. The files are never written.
+     *
+     * @param sc          the Spark context; its Hadoop configuration is copied now and shipped with the tasks
+     * @param imagesPath  the {@code idx3-ubyte} image file, plain or gzipped; not modified
+     * @param labelsPath  the {@code idx1-ubyte} label file, plain or gzipped; not modified
+     * @param numClasses  classes, {@code ≥ 1}; every label must be below it
+     * @param partitions  {@code ≥ 1}
+     * @return the validated, persisted training data
+     * @throws IllegalArgumentException if a file does not exist, has the wrong magic number (saying when the two look
+     *                                  swapped), is truncated or longer than its header says, if the image and label
+     *                                  counts differ or are 0, or if a label is {@code ≥ numClasses} (naming the file,
+     *                                  the example and the value)
+     * @throws java.io.UncheckedIOException if a header cannot be read (an I/O error on the driver); I/O errors in the
+     *                                      tasks fail the job with Spark's exception
+     */
+    public static TrainingData fromIdx(JavaSparkContext sc, String imagesPath, String labelsPath, int numClasses,
+                                       int partitions) {
+        return IdxLoader.fromIdx(sc, imagesPath, labelsPath, numClasses, partitions);
+    }
+
+    /**
+     * Builds and validates the blocks of a loading factory. Malformed input found by a task reaches the driver as a
+     * {@link BadDataException} inside Spark's job failure; it is rethrown as an {@code IllegalArgumentException} that
+     * names the source (its cause is Spark's exception).
+     *
+     * @param source a description of the source
+     * @param blocks builds the (lazy) blocks; may itself run a job (counting partitions)
+     */
+    static TrainingData loading(String source, Supplier<JavaRDD<RowBlock>> blocks) {
+        try {
+            return validated(blocks.get(), source);
+        } catch (Exception e) {
+            // Spark throws its checked SparkException without declaring it; anything else is rethrown as it is
+            BadDataException bad = BadDataException.in(e);
+            if (bad != null) {
+                throw new IllegalArgumentException("the training data (" + source + "): " + bad.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     /** The number of examples {@code n}. */
