@@ -99,16 +99,39 @@ final class MonitoredCurvature implements Curvature {
             if (listener == null) {
                 return s.aggregate(sampling, seed, zero, add, combine);
             }
-            Object lock = new Object();
-            long[] done = {0};
-            long total = s.numExamples();
-            return s.aggregate(sampling, seed, zero, (acc, batch) -> {
-                add.accept(acc, batch);
-                synchronized (lock) {
-                    done[0] += batch.examples();
-                    listener.onExamples("layer statistics", done[0], total);
+            return s.aggregate(sampling, seed, zero, new CountingAdd<>(add, listener, s.numExamples()), combine);
+        }
+    }
+
+    /**
+     * {@code add}, then the examples done reported to the monitor. Serializable when {@code add} is, as the
+     * {@link org.influence4j.solver.LayerStatistics} contract asks: a copy shipped to another machine has no monitor
+     * (the listener is transient) and only adds.
+     */
+    private static final class CountingAdd<A> implements java.util.function.BiConsumer<A,
+            org.influence4j.solver.LayerBatch>, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final java.util.function.BiConsumer<A, org.influence4j.solver.LayerBatch> add;
+        private final transient SolveMonitor.Listener listener;
+        private final long total;
+        private long done;
+
+        CountingAdd(java.util.function.BiConsumer<A, org.influence4j.solver.LayerBatch> add,
+                    SolveMonitor.Listener listener, long total) {
+            this.add = add;
+            this.listener = listener;
+            this.total = total;
+        }
+
+        @Override
+        public void accept(A acc, org.influence4j.solver.LayerBatch batch) {
+            add.accept(acc, batch);
+            if (listener != null) {
+                synchronized (this) {
+                    done += batch.examples();
+                    listener.onExamples("layer statistics", done, total);
                 }
-            }, combine);
+            }
         }
     }
 

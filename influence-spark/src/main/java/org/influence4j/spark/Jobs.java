@@ -17,7 +17,6 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.StageInfo;
@@ -50,12 +49,20 @@ final class Jobs {
         }
         String group = "influence4j-" + UUID.randomUUID();
         TaskCounter counter = new TaskCounter(group, task, progress);
-        sc.sc().addSparkListener(counter);
+        // the caller's own job group is restored afterwards (so that its cancelJobGroup still reaches later jobs)
+        String callerGroup = sc.getLocalProperty(GROUP_PROPERTY);
+        String callerDescription = sc.getLocalProperty("spark.job.description");
+        String callerInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
+        Hub hub = Hub.of(sc);
+        hub.counters.put(group, counter);
         sc.setJobGroup(group, "influence4j: " + task, true);
         try {
             return action.get();
-        } catch (RuntimeException e) {
-            if (Thread.currentThread().isInterrupted() || hasCause(e, InterruptedException.class)) {
+        } catch (Exception e) {
+            // Spark rethrows an interrupt as a raw InterruptedException and a failed job as its checked
+            // SparkException, neither declared: both arrive here
+            if (e instanceof InterruptedException || Thread.currentThread().isInterrupted()
+                    || hasCause(e, InterruptedException.class)) {
                 sc.cancelJobGroup(group);
                 Thread.currentThread().interrupt();
                 CancellationException c = new CancellationException("interrupted during " + task
@@ -63,10 +70,94 @@ final class Jobs {
                 c.initCause(e);
                 throw c;
             }
-            throw e;
+            IllegalArgumentException badInput = causeOf(e, IllegalArgumentException.class);
+            if (badInput != null) {
+                throw new IllegalArgumentException(badInput.getMessage(), e);
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("the Spark job for " + task + " failed (after Spark's task retries): "
+                    + e.getMessage(), e);
         } finally {
-            sc.clearJobGroup();
-            sc.sc().removeSparkListener(counter);
+            sc.setLocalProperty(GROUP_PROPERTY, callerGroup);
+            sc.setLocalProperty("spark.job.description", callerDescription);
+            sc.setLocalProperty("spark.job.interruptOnCancel", callerInterrupt);
+            hub.counters.remove(group);
+        }
+    }
+
+    /**
+     * One listener per Spark context, registered once and never removed, that hands task events to the counters of
+     * the running calls. (Adding and removing a listener per call would make Spark start and stop an event queue each
+     * time; stopping one from an interrupted thread leaves it unable to stop again, which hangs
+     * {@code SparkContext.stop()}.)
+     */
+    private static final class Hub extends SparkListener {
+        private static final Map<org.apache.spark.SparkContext, Hub> HUBS =
+                java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+        final Map<String, TaskCounter> counters = new ConcurrentHashMap<>();
+
+        static Hub of(JavaSparkContext sc) {
+            synchronized (HUBS) {
+                Hub h = HUBS.get(sc.sc());
+                if (h == null) {
+                    h = new Hub();
+                    sc.sc().addSparkListener(h);
+                    HUBS.put(sc.sc(), h);
+                }
+                return h;
+            }
+        }
+
+        @Override
+        public void onJobStart(SparkListenerJobStart start) {
+            java.util.Properties p = start.properties();
+            TaskCounter c = p == null ? null : counters.get(String.valueOf(p.getProperty(GROUP_PROPERTY)));
+            if (c != null) {
+                c.onJobStart(start);
+            }
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd end) {
+            for (TaskCounter c : counters.values()) {
+                c.onTaskEnd(end);
+            }
+        }
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Runs driver-side work that calls Spark outside {@link #run} (broadcasts, small actions): an interrupt, which
+     * Spark rethrows as a raw, undeclared {@link InterruptedException}, becomes a {@link CancellationException} with
+     * the interrupt flag set.
+     */
+    static <T> T cancellable(String task, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (CancellationException e) {
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException || Thread.currentThread().isInterrupted()
+                    || hasCause(e, InterruptedException.class)) {
+                Thread.currentThread().interrupt();
+                CancellationException c = new CancellationException("interrupted during " + task);
+                c.initCause(e);
+                throw c;
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(task + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -127,14 +218,13 @@ final class Jobs {
     }
 
     /** Counts the finished tasks of one job group's jobs and reports them. */
-    private static final class TaskCounter extends SparkListener {
+    private static final class TaskCounter {
         private final String group;
         private final String task;
         private final ProgressListener progress;
         private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
         private final AtomicLong total = new AtomicLong();
         private final AtomicLong done = new AtomicLong();
-        private final Map<Integer, Boolean> jobs = new ConcurrentHashMap<>();
 
         TaskCounter(String group, String task, ProgressListener progress) {
             this.group = group;
@@ -142,13 +232,7 @@ final class Jobs {
             this.progress = progress;
         }
 
-        @Override
-        public void onJobStart(SparkListenerJobStart start) {
-            java.util.Properties p = start.properties();
-            if (p == null || !group.equals(p.getProperty(GROUP_PROPERTY))) {
-                return;
-            }
-            jobs.put(start.jobId(), Boolean.TRUE);
+        void onJobStart(SparkListenerJobStart start) {
             scala.collection.Iterator<StageInfo> it = start.stageInfos().iterator();
             while (it.hasNext()) {
                 StageInfo s = it.next();
@@ -158,8 +242,7 @@ final class Jobs {
             }
         }
 
-        @Override
-        public void onTaskEnd(SparkListenerTaskEnd end) {
+        void onTaskEnd(SparkListenerTaskEnd end) {
             if (stages.contains(end.stageId()) && end.taskInfo() != null && end.taskInfo().successful()) {
                 long d = done.incrementAndGet();
                 try {
@@ -168,11 +251,6 @@ final class Jobs {
                     // a progress listener must not throw; a faulty one must not fail the job either
                 }
             }
-        }
-
-        @Override
-        public void onJobEnd(SparkListenerJobEnd end) {
-            jobs.remove(end.jobId());
         }
     }
 }

@@ -9,13 +9,14 @@ import com.google.common.cache.CacheBuilder;
 /**
  * Per-JVM caches of executor-side state that several Spark jobs of one computation reuse: the Hessian operators of
  * each block (their forward state is computed once per block and solve, not once per product). Soft values, so that
- * memory pressure frees them; a freed entry is rebuilt from the persisted block (deterministically), so a lost cache
+ * memory pressure frees them, and entries unused for ten minutes expire (the engine also drops a computation's
+ * entries on every executor when the computation ends); a freed entry is rebuilt from the persisted block (deterministically), so a lost cache
  * or a retried task gives the same result.
  */
 final class PartitionCache {
 
     private static final Cache<Object, Object> CACHE = CacheBuilder.newBuilder().maximumSize(1 << 14).softValues()
-            .build();
+            .expireAfterAccess(java.time.Duration.ofMinutes(10)).build();
 
     private PartitionCache() {
     }

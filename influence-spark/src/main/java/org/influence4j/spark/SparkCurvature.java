@@ -46,14 +46,18 @@ import org.nd4j.linalg.factory.Nd4j;
  *       ({@code treeAggregate}'s shape, in a fixed order). K-FAC and EK-FAC factors are fitted from it by the core's
  *       own code; only the eigendecompositions run on the driver.</li>
  *   <li>{@link #miniBatches(int)}: batches drawn on the driver as the single-machine curvature draws them (distinct
- *       examples, uniformly), each product one Spark job over the drawn examples' blocks.</li>
+ *       examples, uniformly), each product one Spark job in which every partition keeps the drawn examples of its
+ *       blocks.</li>
  * </ul>
  * Results equal the single-machine curvature's to rounding (the order of summation differs), whatever the
  * partitioning. Thread-safe; {@link #cached} computes each key once.
  */
 public final class SparkCurvature implements Curvature {
 
-    private final SparkModel model;
+    /** Consecutive examples an executor hands to the model in one call (layer statistics, scoring). */
+    static final int RUN_ROWS = 8192;
+
+    private final Broadcast<SparkModel> model;
     private final TrainingData data;
     private final ProgressListener progress;
     private final UUID id = UUID.randomUUID();
@@ -64,13 +68,12 @@ public final class SparkCurvature implements Curvature {
     private final com.google.common.base.Supplier<Optional<LayerStatistics>> statistics;
 
     /**
-     * @param model    the model recipe
-     * @param data     the training data; its feature and label widths must fit the model
+     * @param model    the model recipe, broadcast (executors rebuild the model from it once per JVM)
+     * @param data     the training data (its fit to the model is checked by the caller)
      * @param progress receives finished Spark tasks per pass
-     * @throws IllegalArgumentException if the data has more than {@code Integer.MAX_VALUE} examples or does not fit
-     *                                  the model (checked on one example, with the model's own message)
+     * @throws IllegalArgumentException if the data has more than {@code Integer.MAX_VALUE} examples
      */
-    SparkCurvature(SparkModel model, TrainingData data, ProgressListener progress) {
+    SparkCurvature(Broadcast<SparkModel> model, TrainingData data, ProgressListener progress) {
         this.model = Objects.requireNonNull(model, "model");
         this.data = Objects.requireNonNull(data, "data");
         this.progress = Objects.requireNonNull(progress, "progress");
@@ -79,12 +82,19 @@ public final class SparkCurvature implements Curvature {
                     + Integer.MAX_VALUE + " are supported");
         }
         this.n = (int) data.numExamples();
-        InfluenceModel local = model.model();
+        InfluenceModel local = model.value().model();
         this.p = local.numParameters();
         this.hessian = new DistributedHessian();
         this.statistics = com.google.common.base.Suppliers.memoize(() -> {
             DataSet one = firstExample();
-            return local.layerStatistics(one, 0).map(s -> new DistributedStatistics(s.blocks()));
+            Optional<LayerStatistics> s = local.layerStatistics(one, 0);
+            if (s.isPresent() && local.layerStatistics(one, 1).isEmpty()) {
+                // the executors need statistics of slices that start anywhere (for the sampled labels' seeds)
+                throw new IllegalArgumentException("the model " + model.value().describe() + " offers layer "
+                        + "statistics only for a whole data set; a distributed fit needs those of slices: override "
+                        + "InfluenceModel.layerStatistics(DataSet, long firstExample)");
+            }
+            return s.map(st -> new DistributedStatistics(st.blocks()));
         });
     }
 
@@ -136,7 +146,8 @@ public final class SparkCurvature implements Curvature {
                         T value = compute.get();
                         mine.complete(value);
                         return value;
-                    } catch (RuntimeException | Error e) {
+                    } catch (Throwable e) {
+                        // Spark may throw checked exceptions undeclared: any failure frees the key for a retry
                         cache.remove(key, mine);
                         mine.completeExceptionally(e);
                         throw e;
@@ -159,15 +170,23 @@ public final class SparkCurvature implements Curvature {
         return statistics.get();
     }
 
-    /** Drops the executor-side block operators of this curvature in this JVM (the driver's, and local executors'). */
+    /**
+     * Drops the executor-side block operators of this curvature on every executor that holds blocks of the data (one
+     * small Spark job) and in this JVM; later products rebuild them.
+     */
     void release() {
         UUID me = id;
         PartitionCache.invalidate(k -> k instanceof BlockKey b && b.curvature().equals(me));
+        Jobs.run(data.context(), "releasing cached block operators", ProgressListener.NONE, () -> {
+            data.blocks().foreachPartition(it -> PartitionCache.invalidate(k -> k instanceof BlockKey b
+                    && b.curvature().equals(me)));
+            return null;
+        });
     }
 
     @Override
     public String toString() {
-        return "SparkCurvature[" + model.describe() + ", n=" + n + ", partitions=" + data.partitions() + "]";
+        return "SparkCurvature[" + model.value().describe() + ", n=" + n + ", partitions=" + data.partitions() + "]";
     }
 
     /** Identifies an executor-side block operator. */
@@ -213,7 +232,7 @@ public final class SparkCurvature implements Curvature {
         Broadcast<double[]> bv = sc.broadcast(v);
         Broadcast<long[]> bs = selected == null ? null : sc.broadcast(selected);
         try {
-            SparkModel m = model;
+            Broadcast<SparkModel> m = model;
             UUID cid = id;
             JavaRDD<double[]> partials = data.blocks().mapPartitions(it -> {
                 double[] acc = null;
@@ -223,7 +242,7 @@ public final class SparkCurvature implements Curvature {
                     HessianVectorProduct h;
                     int weight;
                     if (bs == null) {
-                        InfluenceModel local = m.model();
+                        InfluenceModel local = m.value().model();
                         h = PartitionCache.get(new BlockKey(cid, b.first()), () -> local.hessian(b.toDataSet()));
                         weight = b.rows();
                     } else {
@@ -231,7 +250,7 @@ public final class SparkCurvature implements Curvature {
                         if (rows.length == 0) {
                             continue;
                         }
-                        h = m.model().hessian(subset(b.toDataSet(), rows));
+                        h = m.value().model().hessian(subset(b.toDataSet(), rows));
                         weight = rows.length;
                     }
                     if (vec == null) {
@@ -244,9 +263,9 @@ public final class SparkCurvature implements Curvature {
             return Jobs.run(sc, task, progress, () -> Jobs.reduce(partials, (BinaryOperator<double[]>
                     & Serializable) SparkCurvature::sum));
         } finally {
-            bv.destroy();
+            bv.unpersist(false);   // non-blocking: a blocking destroy would throw if the thread is interrupted
             if (bs != null) {
-                bs.destroy();
+                bs.unpersist(false);
             }
         }
     }
@@ -285,7 +304,7 @@ public final class SparkCurvature implements Curvature {
 
         @Override
         public String toString() {
-            return "DistributedHessian[p=" + p + ", n=" + n + ", " + model.describe() + "]";
+            return "DistributedHessian[p=" + p + ", n=" + n + ", " + model.value().describe() + "]";
         }
     }
 
@@ -370,14 +389,17 @@ public final class SparkCurvature implements Curvature {
                             + "intersection cast, e.g. (Supplier<A> & Serializable) () -> ...");
                 }
             }
-            SparkModel m = model;
-            JavaRDD<A> partials = data.blocks().mapPartitions(it -> {
+            Broadcast<SparkModel> m = model;
+            JavaRDD<A> partials = data.blocks().mapPartitions(blocks -> {
                 A acc = null;
+                java.util.Iterator<RowBlock> it = RowBlock.runs(blocks, RUN_ROWS);
                 while (it.hasNext()) {
                     RowBlock b = it.next();
-                    LayerStatistics s = m.model().layerStatistics(b.toDataSet(), b.first()).orElseThrow(() ->
+                    DataSet ds = b.toDataSet();
+                    LayerStatistics s = m.value().model().layerStatistics(ds, b.first()).orElseThrow(() ->
                             new IllegalStateException("the model offers no layer statistics on an executor"));
                     A part = s.aggregate(sampling, seed, zero, add, combine);
+                    RowBlock.close(ds);   // off-heap memory back now, not when a collector runs
                     acc = acc == null ? part : combine.apply(acc, part);
                 }
                 return acc == null ? java.util.Collections.emptyIterator() : List.of(acc).iterator();

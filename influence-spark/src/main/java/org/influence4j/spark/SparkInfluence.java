@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BinaryOperator;
@@ -23,10 +24,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.influence4j.InfluenceDiagnostics;
 import org.influence4j.InfluenceEstimator;
 import org.influence4j.InfluenceQueries;
 import org.influence4j.InfluenceSinks;
 import org.influence4j.ProgressListener;
+import org.influence4j.internal.Arguments;
 import org.influence4j.model.InfluenceModel;
 import org.influence4j.solver.IHVPSolver;
 import org.influence4j.solver.InverseHvp;
@@ -124,7 +127,7 @@ public final class SparkInfluence {
      */
     public SparkInfluence withTrainingData(TrainingData data) {
         Objects.requireNonNull(data, "data");
-        return new SparkInfluence(model, data, damping, solver, strict, progress, new State(model, data, progress));
+        return new SparkInfluence(model, data, damping, solver, strict, progress, new State(model, data));
     }
 
     /**
@@ -161,18 +164,17 @@ public final class SparkInfluence {
      */
     public SparkInfluence withProgressListener(ProgressListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return new SparkInfluence(model, data, damping, solver, strict, listener,
-                data == null ? null : new State(model, data, listener));
+        return new SparkInfluence(model, data, damping, solver, strict, listener, state);
     }
 
     /** The distributed curvature (shared by every copy of this object with the same training data). */
     public SparkCurvature curvature() {
-        return requireState().curvature();
+        return Jobs.cancellable("preparing the curvature", () -> begin().curvature());
     }
 
     /** The prepared inverse of {@code H + λI} for this solver and damping (prepared once, then shared). */
     public InverseHvp inverse() {
-        return requireState().inverse(solver, damping);
+        return Jobs.cancellable("preparing the inverse", () -> begin().inverse(solver, damping));
     }
 
     /** The damping λ. */
@@ -195,6 +197,13 @@ public final class SparkInfluence {
             throw new IllegalStateException("no training data: call withTrainingData(TrainingData) first");
         }
         return state;
+    }
+
+    /** The state, with this object's progress listener receiving the events of the call that starts. */
+    private State begin() {
+        State s = requireState();
+        s.listener.set(progress);
+        return s;
     }
 
     // --------------------------------------------------------------------------------------------- queries
@@ -224,7 +233,7 @@ public final class SparkInfluence {
      * @param k          ≥ 1
      */
     public Queries topInfluences(DataSet testPoints, int k) {
-        return queries(testPoints, k, null);
+        return Jobs.cancellable("topInfluences", () -> queries(testPoints, k, null));
     }
 
     /**
@@ -237,7 +246,7 @@ public final class SparkInfluence {
      */
     public Queries topInfluences(DataSet testPoints, int k, String scoresPath) {
         Objects.requireNonNull(scoresPath, "scoresPath");
-        return queries(testPoints, k, scoresPath);
+        return Jobs.cancellable("topInfluences", () -> queries(testPoints, k, scoresPath));
     }
 
     private Queries queries(DataSet testPoints, int k, String scoresPath) {
@@ -245,15 +254,16 @@ public final class SparkInfluence {
         if (k < 1) {
             throw new IllegalArgumentException("k (" + k + ") must be >= 1");
         }
-        checkTestPoints(testPoints);
+        Arguments.checkDataSet("testPoints", testPoints);
         if (scoresPath != null) {
             requireAbsent(s.context(), scoresPath);
         }
+        s = begin();
         InfluenceModel local = model.model();
         long start = System.nanoTime();
         int q = testPoints.numExamples();
         long p = local.numParameters();
-        INDArray g = local.perExampleGradients(testPoints).castTo(DataType.DOUBLE);
+        INDArray g = testGradients(local, testPoints);
         InverseHvp inv = s.inverse(solver, damping);
         double[][] solutions = new double[q][];
         List<SolverResult> results = new ArrayList<>(q);
@@ -265,20 +275,27 @@ public final class SparkInfluence {
                 throw new java.util.concurrent.CancellationException("interrupted after " + j + " of " + q
                         + " solves");
             }
-            SolverResult r = checked(inv.solve(g.getRow(j).dup()));
+            SolverResult r = checked(s, inv.solve(g.getRow(j).dup()));
             results.add(r);
             INDArray x = r.solution();
             solutions[j] = x.toDoubleVector();
             regularizer[j] = regularized ? -x.castTo(DataType.DOUBLE).mul(gradOmega).sumNumber().doubleValue() : 0;
             progress.onProgress("solves", j + 1, q);
         }
+        s.warnIfNotStationary();
+        if (solver instanceof org.influence4j.solver.ConjugateGradientSolver
+                || solver instanceof org.influence4j.solver.LissaSolver) {
+            s.curvature().release();   // the block operators of the products are not needed for scoring
+        }
         long solved = System.nanoTime();
         JavaSparkContext sc = s.context();
         Broadcast<double[][]> bs = sc.broadcast(solutions);
+        State state = s;
         try {
-            SparkModel m = model;
+            Broadcast<SparkModel> m = s.model;
             int block = (int) Math.max(1, GRADIENT_BLOCK_DOUBLES / Math.max(p, q));
-            JavaRDD<ScoredBlock> scored = data.blocks().map(b -> score(m.model(), b, bs.value(), block));
+            JavaRDD<ScoredBlock> scored = data.blocks().mapPartitions(blocks -> scored(
+                    RowBlock.runs(blocks, SparkCurvature.RUN_ROWS), m.value().model(), bs.value(), block));
             if (scoresPath != null) {
                 scored = scored.persist(StorageLevel.MEMORY_AND_DISK());
             }
@@ -297,7 +314,7 @@ public final class SparkInfluence {
                     return List.of(acc).iterator();
                 });
                 top = Jobs.run(sc, "scoring " + data.numExamples() + " examples against " + q + " test points",
-                        progress, () -> Jobs.reduce(partials, (BinaryOperator<TopKAccumulator> & Serializable)
+                        state.progress(), () -> Jobs.reduce(partials, (BinaryOperator<TopKAccumulator> & Serializable)
                                 TopKAccumulator::merge)).result();
             } finally {
                 if (scoresPath != null) {
@@ -310,12 +327,28 @@ public final class SparkInfluence {
                     Duration.ofNanos(scoredAt - solved));
             return new Queries(top, d, scoresPath);
         } finally {
-            bs.destroy();
+            bs.unpersist(false);
         }
     }
 
     /** Scores of one block, row-major {@code [rows, Q]}. */
     record ScoredBlock(long first, int rows, double[] scores) implements Serializable {
+    }
+
+    /** The scores of each block of {@code blocks}, computed as they are consumed (a static context: no capture). */
+    private static java.util.Iterator<ScoredBlock> scored(java.util.Iterator<RowBlock> blocks, InfluenceModel m,
+                                                          double[][] solutions, int block) {
+        return new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return blocks.hasNext();
+            }
+
+            @Override
+            public ScoredBlock next() {
+                return score(m, blocks.next(), solutions, block);
+            }
+        };
     }
 
     /** {@code −∇ℓ(zᵢ)ᵀs_q} for the block's rows, in sub-blocks of at most {@code block} rows. */
@@ -339,12 +372,30 @@ public final class SparkInfluence {
                     }
                 }
             } else {
+                // the gradients of a sub-block are large (rows × p): their off-heap memory is released at once
                 INDArray g = m.perExampleGradients(part).castTo(DataType.DOUBLE);
-                double[] sc = g.mmul(s.transpose()).negi().dup('c').data().asDouble();  // I_up,loss = −gᵢᵀs_q
+                INDArray product = g.mmul(s.transpose());
+                double[] sc = product.negi().dup('c').data().asDouble();  // I_up,loss = −gᵢᵀs_q
                 System.arraycopy(sc, 0, out, from * q, sc.length);
+                release(product);
+                release(g);
+            }
+            if (part != all) {
+                RowBlock.close(part);
             }
         }
+        RowBlock.close(all);
         return new ScoredBlock(b.first(), b.rows(), out);
+    }
+
+    /**
+     * Frees the off-heap memory of a large temporary now instead of when a collector runs; only arrays that own their
+     * buffer (fresh results handed to this code, not views or workspace arrays) are closed.
+     */
+    static void release(INDArray a) {
+        if (a != null && !a.wasClosed() && !a.isView() && !a.isAttached() && a.closeable()) {
+            a.close();
+        }
     }
 
     private void writeScores(JavaSparkContext sc, JavaRDD<ScoredBlock> scored, int q, String path) {
@@ -359,8 +410,8 @@ public final class SparkInfluence {
             }
             return out.iterator();
         });
-        SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
-        Jobs.run(sc, "writing scores to " + path, progress, () -> {
+        SparkSession spark = SparkSession.builder().config(sc.getConf()).getOrCreate();
+        Jobs.run(sc, "writing scores to " + path, requireState().progress(), () -> {
             spark.createDataFrame(rows, schema).write().mode(SaveMode.ErrorIfExists).parquet(path);
             return null;
         });
@@ -380,7 +431,11 @@ public final class SparkInfluence {
      *                                  LiSSA: one distributed solve per training example would be needed)
      */
     public Dataset<Row> selfInfluence() {
-        State s = requireState();
+        return Jobs.cancellable("selfInfluence", this::selfInfluenceFrame);
+    }
+
+    private Dataset<Row> selfInfluenceFrame() {
+        State s = begin();
         InverseHvp inv = s.inverse(solver, damping);
         InverseHvp portable = inv.portable().orElseThrow(() -> new IllegalArgumentException("self-influence on "
                 + "Spark ships the prepared inverse to the executors, which " + solver + " cannot do (it needs one "
@@ -389,16 +444,16 @@ public final class SparkInfluence {
         InfluenceModel local = model.model();
         DataSet one = s.curvatureExample();
         INDArray gradOmega = regularizerGradient(local, one);
-        double[] u = gradOmega.norm2Number().doubleValue() > 0 ? checked(inv.solve(gradOmega)).solution()
+        double[] u = gradOmega.norm2Number().doubleValue() > 0 ? checked(s, inv.solve(gradOmega)).solution()
                 .toDoubleVector() : null;
         JavaSparkContext sc = s.context();
         Broadcast<InverseHvp> binv = sc.broadcast(portable);
         Broadcast<double[]> bu = u == null ? null : sc.broadcast(u);
-        SparkModel m = model;
+        Broadcast<SparkModel> m = s.model;
         long p = local.numParameters();
         int block = (int) Math.max(1, GRADIENT_BLOCK_DOUBLES / p);
         JavaRDD<Row> rows = data.blocks().flatMap(b -> {
-            InfluenceModel mm = m.model();
+            InfluenceModel mm = m.value().model();
             DataSet all = b.toDataSet();
             List<Row> out = new ArrayList<>(b.rows());
             double[] reg = bu == null ? new double[b.rows()]
@@ -409,19 +464,24 @@ public final class SparkInfluence {
                 DataSet part = from == 0 && to == b.rows() ? all : new DataSet(
                         all.getFeatures().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
                         all.getLabels().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup());
-                double[] qf = binv.value().quadraticForms(mm.perExampleGradients(part).castTo(DataType.DOUBLE))
-                        .values();
+                INDArray g = mm.perExampleGradients(part).castTo(DataType.DOUBLE);
+                double[] qf = binv.value().quadraticForms(g).values();
+                release(g);
+                if (part != all) {
+                    RowBlock.close(part);
+                }
                 for (int r = from; r < to; r++) {
                     out.add(RowFactory.create(b.first() + r, -qf[r - from], bu == null ? 0.0 : -reg[r]));
                 }
             }
+            RowBlock.close(all);
             return out.iterator();
         });
         StructType schema = new StructType()
                 .add("example", DataTypes.LongType, false)
                 .add("self_influence", DataTypes.DoubleType, false)
                 .add("regularizer_term", DataTypes.DoubleType, false);
-        return SparkSession.builder().sparkContext(sc.sc()).getOrCreate().createDataFrame(rows, schema);
+        return SparkSession.builder().config(sc.getConf()).getOrCreate().createDataFrame(rows, schema);
     }
 
     // ------------------------------------------------------------------------------------------ diagnostics
@@ -431,39 +491,50 @@ public final class SparkInfluence {
      * θ̂ is a stationary point, so a large value means the scores describe a model that is still moving.
      */
     public double objectiveGradientNorm() {
-        return requireState().objectiveGradientNorm();
+        return Jobs.cancellable("objectiveGradientNorm", () -> begin().stationarity()[0]);
     }
 
-    /** Releases the executor-side state of this training data in this JVM (block operators) and its caches. */
+    /**
+     * Drops the block operators that conjugate gradient and LiSSA keep on the executors between products (one small
+     * Spark job); later products rebuild them. The prepared inverses and fitted factors stay on the driver.
+     */
     public void release() {
-        if (state != null) {
+        if (state != null && state.curvatureCreated()) {
             state.curvature().release();
         }
     }
 
-    private SolverResult checked(SolverResult r) {
-        if (!r.converged()) {
-            java.util.Optional<? extends RuntimeException> f = r.failure(damping);
-            if (strict && f.isPresent()) {
-                throw f.get();
-            }
-            if (state.warned.compareAndSet(false, true)) {
-                LOG.warn("{}: a solve did not converge ({}); the scores are approximate", solver, r.stopReason());
-            }
+    /** The single-machine estimator's policy: strict throws; otherwise one WARN per stop reason, then DEBUG. */
+    private SolverResult checked(State s, SolverResult r) {
+        var failure = r.failure(damping);
+        if (failure.isEmpty()) {
+            return r;
+        }
+        org.influence4j.solver.NumericalException e = failure.get();
+        if (strict) {
+            throw e;
+        }
+        String message = e.getMessage() + s.notStationaryNote() + "; returning flagged scores";
+        if (s.warned.add(r.stopReason())) {
+            LOG.warn(message + " (further " + r.stopReason() + " results are logged at DEBUG)");
+        } else {
+            LOG.debug(message);
         }
         return r;
+    }
+
+    /** The test points' gradients, with the model's complaints about them naming {@code testPoints}. */
+    private static INDArray testGradients(InfluenceModel m, DataSet testPoints) {
+        try {
+            return m.perExampleGradients(testPoints).castTo(DataType.DOUBLE);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("testPoints: " + e.getMessage(), e);
+        }
     }
 
     /** {@code ∇Ω = ∇R − mean ∇ℓ}, which does not depend on the data it is evaluated on. */
     private static INDArray regularizerGradient(InfluenceModel m, DataSet d) {
         return m.objectiveGradient(d).castTo(DataType.DOUBLE).sub(m.meanLossGradient(d).castTo(DataType.DOUBLE));
-    }
-
-    private void checkTestPoints(DataSet testPoints) {
-        Objects.requireNonNull(testPoints, "testPoints");
-        if (testPoints.getFeatures() == null || testPoints.getLabels() == null || testPoints.numExamples() == 0) {
-            throw new IllegalArgumentException("testPoints has no examples (features and labels are required)");
-        }
     }
 
     private static void requireAbsent(JavaSparkContext sc, String path) {
@@ -487,43 +558,52 @@ public final class SparkInfluence {
 
     // -------------------------------------------------------------------------------------------- shared state
 
-    /** The curvature, prepared inverses and diagnostics of one model and training data, shared by copies. */
+    /**
+     * The curvature, prepared inverses and diagnostics of one model and training data, shared by copies: the model
+     * recipe broadcast once, the first example (checked against the model), ‖∇R(θ̂)‖ and the stationarity ratio.
+     */
     private static final class State {
-        final SparkModel model;
+        final Broadcast<SparkModel> model;
         final TrainingData data;
-        final ProgressListener progress;
-        final java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicReference<ProgressListener> listener =
+                new java.util.concurrent.atomic.AtomicReference<>(ProgressListener.NONE);
+        final java.util.Set<Object> warned = ConcurrentHashMap.newKeySet();
         private final com.google.common.base.Supplier<SparkCurvature> curvature;
+        private volatile boolean curvatureCreated;
         private final com.google.common.base.Supplier<DataSet> example;
-        private final com.google.common.base.Supplier<Double> gradientNorm;
+        private final com.google.common.base.Supplier<double[]> stationarity;
         private final ConcurrentHashMap<Object, com.google.common.base.Supplier<InverseHvp>> inverses =
                 new ConcurrentHashMap<>();
 
-        State(SparkModel model, TrainingData data, ProgressListener progress) {
-            this.model = model;
+        State(SparkModel recipe, TrainingData data) {
             this.data = data;
-            this.progress = progress;
+            this.model = data.context().broadcast(recipe);
+            ProgressListener forward = (task, done, total) -> listener.get().onProgress(task, done, total);
             this.example = com.google.common.base.Suppliers.memoize(() -> {
                 RowBlock first = data.blocks().filter(b -> b.first() == 0).first();
                 DataSet ds = first.toDataSet();
                 DataSet one = new DataSet(ds.getFeatures().getRow(0, true).dup(), ds.getLabels().getRow(0, true)
                         .dup());
-                checkFits(model, data, one);
+                checkFits(recipe, data, one);
                 return one;
             });
             this.curvature = com.google.common.base.Suppliers.memoize(() -> {
                 example.get();
-                return new SparkCurvature(model, data, progress);
+                curvatureCreated = true;
+                return new SparkCurvature(model, data, forward);
             });
-            this.gradientNorm = com.google.common.base.Suppliers.memoize(() -> {
-                example.get();
-                SparkModel m = model;
-                JavaRDD<double[]> partials = data.blocks().mapPartitions(it -> {
+            this.stationarity = com.google.common.base.Suppliers.memoize(() -> {
+                DataSet one = example.get();
+                Broadcast<SparkModel> m = model;
+                JavaRDD<double[]> partials = data.blocks().mapPartitions(blocks -> {
                     double[] acc = null;
+                    java.util.Iterator<RowBlock> it = RowBlock.runs(blocks, SparkCurvature.RUN_ROWS);
                     while (it.hasNext()) {
                         RowBlock b = it.next();
-                        double[] gb = m.model().objectiveGradient(b.toDataSet()).castTo(DataType.DOUBLE)
+                        DataSet ds = b.toDataSet();
+                        double[] gb = m.value().model().objectiveGradient(ds).castTo(DataType.DOUBLE)
                                 .toDoubleVector();
+                        RowBlock.close(ds);
                         if (acc == null) {
                             acc = new double[gb.length];
                         }
@@ -533,20 +613,33 @@ public final class SparkInfluence {
                     }
                     return acc == null ? java.util.Collections.emptyIterator() : List.of(acc).iterator();
                 });
-                double[] sum = Jobs.run(context(), "objective gradient over " + data.numExamples() + " examples",
-                        progress, () -> Jobs.reduce(partials, (BinaryOperator<double[]> & Serializable) (a, b) -> {
+                double[] sum = Jobs.run(data.context(), "objective gradient over " + data.numExamples()
+                        + " examples", forward, () -> Jobs.reduce(partials, (BinaryOperator<double[]>
+                        & Serializable) (a, b) -> {
                             for (int i = 0; i < a.length; i++) {
                                 a[i] += b[i];
                             }
                             return a;
                         }));
-                double ss = 0;
-                for (double v : sum) {
-                    double x = v / data.numExamples();
-                    ss += x * x;
+                // ‖∇R‖, and its ratio to the gradient scale ‖(1/n)Σ∇ℓ‖ + ‖∇Ω‖, as the single-machine estimator
+                double[] omega = regularizerGradient(recipe.model(), one).toDoubleVector();
+                double normR = 0;
+                double normL = 0;
+                double normOmega = 0;
+                for (int i = 0; i < sum.length; i++) {
+                    double r = sum[i] / data.numExamples();
+                    normR += r * r;
+                    normL += (r - omega[i]) * (r - omega[i]);
+                    normOmega += omega[i] * omega[i];
                 }
-                return Math.sqrt(ss);
+                normR = Math.sqrt(normR);
+                double scale = Math.sqrt(normL) + Math.sqrt(normOmega);
+                return new double[] {normR, scale == 0 ? 0 : normR / scale};
             });
+        }
+
+        ProgressListener progress() {
+            return (task, done, total) -> listener.get().onProgress(task, done, total);
         }
 
         JavaSparkContext context() {
@@ -561,8 +654,29 @@ public final class SparkInfluence {
             return curvature.get();
         }
 
-        double objectiveGradientNorm() {
-            return gradientNorm.get();
+        boolean curvatureCreated() {
+            return curvatureCreated;
+        }
+
+        double[] stationarity() {
+            return stationarity.get();
+        }
+
+        /** ", the model may not be at a minimum …" when the gradient at θ̂ is large, else empty. */
+        String notStationaryNote() {
+            double[] g = stationarity();
+            return g[1] > InfluenceDiagnostics.STATIONARITY_THRESHOLD ? String.format(Locale.ROOT, " (the model may "
+                    + "not be at a minimum: ‖∇R(θ̂)‖ = %.3g, %.2g of the gradient scale)", g[0], g[1]) : "";
+        }
+
+        void warnIfNotStationary() {
+            double[] g = stationarity();
+            if (g[1] > InfluenceDiagnostics.STATIONARITY_THRESHOLD && warned.add("stationarity")) {
+                LOG.warn(String.format(Locale.ROOT, "θ̂ is not a stationary point of the training objective: "
+                        + "‖∇R(θ̂)‖ = %.3g, %.2g of the gradient scale (threshold %.0e); influence functions assume a "
+                        + "minimum, so the scores may not predict retraining — train longer or to a tighter tolerance",
+                        g[0], g[1], InfluenceDiagnostics.STATIONARITY_THRESHOLD));
+            }
         }
 
         private record InverseKey(IHVPSolver solver, double damping) {

@@ -55,16 +55,12 @@ final class TopKAccumulator implements Serializable {
     List<InfluenceSinks.TopInfluences> result() {
         List<InfluenceSinks.TopInfluences> out = new ArrayList<>(helpful.length);
         for (int q = 0; q < helpful.length; q++) {
-            long[] hi = helpful[q].sortedIndices();
-            long[] mi = harmful[q].sortedIndices();
-            out.add(new InfluenceSinks.TopInfluences(q, toInts(hi), helpful[q].scoresOf(hi), toInts(mi),
-                    harmful[q].scoresOf(mi)));
+            int[] hp = helpful[q].sortedPositions();
+            int[] mp = harmful[q].sortedPositions();
+            out.add(new InfluenceSinks.TopInfluences(q, helpful[q].indicesAt(hp), helpful[q].scoresAt(hp),
+                    harmful[q].indicesAt(mp), harmful[q].scoresAt(mp)));
         }
         return List.copyOf(out);
-    }
-
-    private static int[] toInts(long[] a) {
-        return Arrays.stream(a).mapToInt(Math::toIntExact).toArray();
     }
 
     /** A bounded max-heap of the k strongest entries (root: the weakest kept), as parallel arrays. */
@@ -151,30 +147,22 @@ final class TopKAccumulator implements Serializable {
             score[b] = ts;
         }
 
-        long[] sortedIndices() {
+        /** Heap positions, strongest entry first. */
+        int[] sortedPositions() {
             Integer[] order = new Integer[size];
             for (int j = 0; j < size; j++) {
                 order[j] = j;
             }
             Arrays.sort(order, (a, b) -> strength(index[a], score[a], index[b], score[b]));
-            long[] out = new long[size];
-            for (int j = 0; j < size; j++) {
-                out[j] = index[order[j]];
-            }
-            return out;
+            return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
         }
 
-        double[] scoresOf(long[] indices) {
-            double[] out = new double[indices.length];
-            for (int j = 0; j < indices.length; j++) {
-                for (int t = 0; t < size; t++) {
-                    if (index[t] == indices[j]) {
-                        out[j] = score[t];
-                        break;
-                    }
-                }
-            }
-            return out;
+        int[] indicesAt(int[] positions) {
+            return Arrays.stream(positions).map(j -> Math.toIntExact(index[j])).toArray();
+        }
+
+        double[] scoresAt(int[] positions) {
+            return Arrays.stream(positions).mapToDouble(j -> score[j]).toArray();
         }
     }
 }

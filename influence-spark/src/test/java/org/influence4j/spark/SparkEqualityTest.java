@@ -222,6 +222,8 @@ class SparkEqualityTest {
 
     /** Fails the first call of a chosen kind made inside a Spark task; counts calls. */
     static final AtomicInteger FAILURES_LEFT = new AtomicInteger();
+    /** Whether the products of the Hessian operators fail (instead of the gradients and statistics). */
+    static final java.util.concurrent.atomic.AtomicBoolean FAIL_PRODUCTS = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Test
     void aTaskThatFailsOnce_isRetried_andGivesTheSameResult() {
@@ -247,6 +249,23 @@ class SparkEqualityTest {
             assertThat(retried.top().get(q).helpful()).containsExactly(clean.top().get(q).helpful());
             assertThat(retried.top().get(q).harmful()).containsExactly(clean.top().get(q).harmful());
             assertThat(retried.top().get(q).helpfulScores()).containsExactly(clean.top().get(q).helpfulScores());
+        }
+        // conjugate gradient: a task of a distributed Hessian-vector product fails once and is retried
+        SparkInfluence.Queries cleanCg = SparkInfluence.forModel(SparkModel.of(net)).withTrainingData(data)
+                .withDamping(0.01).topInfluences(test, 5);
+        FAILURES_LEFT.set(1);
+        FAIL_PRODUCTS.set(true);
+        SparkInfluence.Queries retriedCg;
+        try {
+            retriedCg = SparkInfluence.forModel(flaky).withTrainingData(data).withDamping(0.01)
+                    .topInfluences(test, 5);
+        } finally {
+            FAIL_PRODUCTS.set(false);
+        }
+        assertThat(FAILURES_LEFT.get()).isZero();
+        for (int q = 0; q < 2; q++) {
+            assertThat(retriedCg.top().get(q).harmful()).containsExactly(cleanCg.top().get(q).harmful());
+            assertThat(retriedCg.top().get(q).harmfulScores()).containsExactly(cleanCg.top().get(q).harmfulScores());
         }
         data.unpersist();
     }
@@ -298,19 +317,37 @@ class SparkEqualityTest {
 
         @Override
         public INDArray perExampleGradientDots(DataSet data, INDArray v) {
-            maybeFail();
+            if (!FAIL_PRODUCTS.get()) {
+                maybeFail();
+            }
             return m.perExampleGradientDots(data, v);
         }
 
         @Override
         public INDArray perExampleGradients(DataSet data) {
-            maybeFail();
+            if (!FAIL_PRODUCTS.get()) {
+                maybeFail();
+            }
             return m.perExampleGradients(data);
         }
 
         @Override
         public HessianVectorProduct hessian(DataSet data) {
-            return m.hessian(data);
+            HessianVectorProduct h = m.hessian(data);
+            return new HessianVectorProduct() {
+                @Override
+                public long dimension() {
+                    return h.dimension();
+                }
+
+                @Override
+                public INDArray apply(INDArray v) {
+                    if (FAIL_PRODUCTS.get()) {
+                        maybeFail();
+                    }
+                    return h.apply(v);
+                }
+            };
         }
 
         @Override
@@ -320,7 +357,9 @@ class SparkEqualityTest {
 
         @Override
         public java.util.Optional<LayerStatistics> layerStatistics(DataSet data, long firstExample) {
-            maybeFail();
+            if (!FAIL_PRODUCTS.get()) {
+                maybeFail();
+            }
             return m.layerStatistics(data, firstExample);
         }
     }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "influence4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Influence functions for DL4J/ND4J models, with checks of when they can be trusted.",
         subcommands = {ExplainCommand.class, ValidateCommand.class, FragilityCommand.class, CurvaturesCommand.class,
-                BenchmarkTableCommand.class,
+                BenchmarkTableCommand.class, SparkInfluenceCommand.class,
                 DatasetsCommand.class})
 public final class Main implements Callable<Integer> {
 
