@@ -453,8 +453,13 @@ public final class InfluenceEstimator {
                                     .castTo(DataType.DOUBLE).reshape(to - from, 1).negi());
                         }
                     } else {
-                        INDArray g = model.perExampleGradients(part).castTo(DataType.DOUBLE);
+                        INDArray raw = model.perExampleGradients(part);
+                        INDArray g = raw.castTo(DataType.DOUBLE);
                         scores = g.mmul(solutions.transpose()).negi();  // I_up,loss = −gᵢᵀs_q
+                        // a block of GRADIENT_BLOCK_DOUBLES, ours (fresh from the model): freed now, not when the
+                        // collector gets to its wrapper — blocks add up to n·p doubles over the loop
+                        g.close();
+                        raw.close();
                     }
                     sink.accept(from, scores);
                     progress.onProgress("scoring", to, n);
@@ -521,6 +526,7 @@ public final class InfluenceEstimator {
                     worst = SolverResult.lessAccurate(worst, q.worst());
                     progress.onProgress("self-influence", to, n);
                 }
+                grads.close(); // fresh from the model, up to GRADIENT_BLOCK_DOUBLES: freed now, not by the collector
             }
             if (worst != null) {
                 checked(t, worst);

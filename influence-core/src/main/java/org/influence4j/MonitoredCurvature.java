@@ -52,6 +52,12 @@ final class MonitoredCurvature implements Curvature {
             }
 
             @Override
+            public INDArray applySampled(SplittableRandom rng, INDArray v) {
+                SolveMonitor.product();
+                return mb.applySampled(rng, v);
+            }
+
+            @Override
             public int batchSize() {
                 return mb.batchSize();
             }

@@ -59,9 +59,15 @@ class DampedHvp implements HessianVectorProduct {
     @Override
     public INDArray apply(INDArray v) {
         HessianVectorProduct.checkArgument(this, v);
-        INDArray hv = undamped.apply(v);
+        return addDamping(undamped.apply(v), v);
+    }
+
+    /** {@code hv + λv} into {@code hv} (fresh, from the undamped operator); {@code v} is not modified. */
+    INDArray addDamping(INDArray hv, INDArray v) {
         if (damping != 0) {
-            hv.addi(Arguments.toDoubleVector(v).muli(damping)); // (H + λI)v
+            INDArray dv = Arguments.toDoubleVector(v).muli(damping); // λv, a copy of v: freed here, not by the GC
+            hv.addi(dv); // (H + λI)v
+            dv.close();
         }
         return hv;
     }
@@ -88,6 +94,13 @@ class DampedHvp implements HessianVectorProduct {
         @Override
         public HessianVectorProduct sampleBatch(SplittableRandom rng) {
             return new DampedHvp(mb.sampleBatch(rng), damping());
+        }
+
+        /** {@code (H_B + λI)v} with the batch of {@code mb.applySampled}: the same batch and the same arithmetic. */
+        @Override
+        public INDArray applySampled(SplittableRandom rng, INDArray v) {
+            HessianVectorProduct.checkArgument(this, v);
+            return addDamping(mb.applySampled(rng, v), v);
         }
 
         @Override

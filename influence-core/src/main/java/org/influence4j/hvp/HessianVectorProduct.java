@@ -13,7 +13,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <ul>
  *   <li>{@link #apply(INDArray)} takes a vector of length {@link #dimension()} (rank 1, or a
  *       {@code [1,p]}/{@code [p,1]} matrix), does not modify it, and returns a <em>fresh</em> rank-1
- *       DOUBLE array of the same length owned by the caller;</li>
+ *       DOUBLE array of the same length owned by the caller: the implementation keeps no reference to it and
+ *       shares its memory with no other array, so the caller may {@link INDArray#close() close} it as soon as it
+ *       is done (the solvers do, to free its off-heap memory at once);</li>
  *   <li>the operator is linear and symmetric up to the implementation's documented error
  *       ({@code uᵀ(Hv) = vᵀ(Hu)});</li>
  *   <li>a non-finite or mis-shaped {@code v} is rejected with an {@link IllegalArgumentException} naming
@@ -35,7 +37,7 @@ public interface HessianVectorProduct {
      * Computes {@code Hv}.
      *
      * @param v vector of length {@link #dimension()}; not modified
-     * @return a fresh rank-1 DOUBLE array {@code Hv}
+     * @return a fresh rank-1 DOUBLE array {@code Hv}, owned by the caller (who may close it)
      * @throws IllegalArgumentException if {@code v} has the wrong length or contains NaN/Inf
      */
     INDArray apply(INDArray v);

@@ -86,9 +86,11 @@ public final class Arguments {
         }
         // Fast path: one reduction; the sum of |x| is finite iff every element is (barring overflow,
         // which the exact scan below then resolves).
-        double s = array.dataType() == DataType.DOUBLE
-                ? array.norm1Number().doubleValue()
-                : array.castTo(DataType.DOUBLE).norm1Number().doubleValue();
+        INDArray d = array.dataType() == DataType.DOUBLE ? array : array.castTo(DataType.DOUBLE);
+        double s = Vectors.norm1(d);
+        if (d != array) {
+            d.close(); // the DOUBLE copy of a FLOAT array: freed now, not by the garbage collector
+        }
         if (Double.isFinite(s)) {
             return array;
         }

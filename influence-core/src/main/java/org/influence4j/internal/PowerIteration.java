@@ -43,22 +43,29 @@ public final class PowerIteration {
             if (Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("power iteration interrupted after " + products + " HVPs");
             }
+            // every vector here is this method's own (the start, the operator's fresh products): each is closed as
+            // soon as it is replaced, so that a run frees its off-heap memory without waiting for the collector
             INDArray w = h.apply(v);
             products++;
             if (shift != 0) {
-                w.subi(v.mul(shift));
+                INDArray sv = v.mul(shift);
+                w.subi(sv);
+                sv.close();
             }
             rayleigh = Vectors.dot(v, w); // vᵀ(H − σI)v with ‖v‖ = 1
             double previous = norm;
             norm = Vectors.norm2(w);
             if (!Double.isFinite(norm) || norm == 0) { // a non-finite estimate is returned for the caller to judge
+                w.close();
                 break;
             }
+            v.close();
             v = w.divi(norm);
             if (relativeTolerance > 0 && Math.abs(norm - previous) <= relativeTolerance * norm) {
                 break;
             }
         }
+        v.close();
         return new Estimate(rayleigh, norm, products);
     }
 

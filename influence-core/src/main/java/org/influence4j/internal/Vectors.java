@@ -22,9 +22,24 @@ public final class Vectors {
         return Nd4j.getBlasWrapper().dot(a, b);
     }
 
-    /** {@code ‖x‖₂}. */
+    /** {@code ‖x‖₂}: ND4J's reduction (as {@code norm2Number()}), its scalar result freed at once. */
     public static double norm2(INDArray x) {
-        return x.norm2Number().doubleValue();
+        return scalar(x.norm2(Integer.MAX_VALUE));
+    }
+
+    /** {@code ‖x‖₁}: ND4J's reduction (as {@code norm1Number()}), its scalar result freed at once. */
+    public static double norm1(INDArray x) {
+        return scalar(x.norm1(Integer.MAX_VALUE));
+    }
+
+    /**
+     * The value of a fresh scalar array, which is then closed: loops that reduce once per step (a solver's norms)
+     * would otherwise leave one small off-heap buffer per reduction to the garbage collector.
+     */
+    private static double scalar(INDArray r) {
+        double value = r.getDouble(0);
+        r.close();
+        return value;
     }
 
     /** A rank-1 DOUBLE vector of standard normal draws from {@code rng} (reproducible for a seeded rng). */

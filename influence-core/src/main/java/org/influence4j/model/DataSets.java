@@ -25,15 +25,7 @@ public final class DataSets {
     public static DataSet subset(DataSet data, int[] indices) {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(indices, "indices");
-        if (indices.length == 0) {
-            throw new IllegalArgumentException("indices is empty; a subset needs at least one example index");
-        }
-        int n = data.numExamples();
-        for (int i : indices) {
-            if (i < 0 || i >= n) {
-                throw new IllegalArgumentException("index " + i + " is out of range [0, " + n + ")");
-            }
-        }
+        checkIndices(indices, data.numExamples());
         INDArray x = rows(data.getFeatures(), indices);
         INDArray y = rows(data.getLabels(), indices);
         return new DataSet(x, y);
@@ -84,19 +76,43 @@ public final class DataSets {
         return DataSet.merge(parts);
     }
 
-    private static INDArray rows(INDArray a, int[] indices) {
+    /**
+     * The entries of {@code a} along its first dimension (the examples) at {@code indices}, in that order, as a new
+     * array (copied, same data type); null for null.
+     *
+     * @param a       an array of rank ≥ 2, or null; not modified
+     * @param indices at least one index in {@code [0, a.size(0))} (repeats allowed); not modified
+     * @throws IllegalArgumentException if {@code indices} is empty or an index is out of range
+     */
+    public static INDArray rows(INDArray a, int[] indices) {
+        Objects.requireNonNull(indices, "indices");
         if (a == null) {
             return null;
         }
+        checkIndices(indices, a.size(0));
         long[] idx = Arrays.stream(indices).asLongStream().toArray();
         if (a.rank() == 2) {
-            return Nd4j.pullRows(a, 1, indices).dup();
+            INDArray pulled = Nd4j.pullRows(a, 1, indices);
+            INDArray out = pulled.dup();
+            pulled.close(); // an intermediate copy: freed now rather than by the garbage collector
+            return out;
         }
         INDArray out = Nd4j.create(a.dataType(), shapeWithRows(a.shape(), indices.length));
         for (int r = 0; r < idx.length; r++) {
             out.slice(r).assign(a.slice(idx[r]));
         }
         return out;
+    }
+
+    private static void checkIndices(int[] indices, long n) {
+        if (indices.length == 0) {
+            throw new IllegalArgumentException("indices is empty; a subset needs at least one example index");
+        }
+        for (int i : indices) {
+            if (i < 0 || i >= n) {
+                throw new IllegalArgumentException("index " + i + " is out of range [0, " + n + ")");
+            }
+        }
     }
 
     private static long[] shapeWithRows(long[] shape, int rows) {

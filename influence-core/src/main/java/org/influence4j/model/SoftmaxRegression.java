@@ -6,7 +6,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.hvp.MiniBatchHessianVectorProduct;
 import org.influence4j.internal.Arguments;
+import org.influence4j.internal.RowSampledHessian;
+import org.influence4j.internal.Scratch;
 import org.influence4j.validation.Measurement;
 import org.influence4j.validation.Retrainer;
 import org.influence4j.validation.SubsetTrainer;
@@ -386,6 +389,47 @@ public final class SoftmaxRegression implements InfluenceModel {
     }
 
     /**
+     * {@inheritDoc}
+     *
+     * <p>The batches are rows of one checked DOUBLE copy of {@code data}, made here. A batch's Hessian is the same
+     * operator as {@link #hessian(DataSet)} on those rows; {@link MiniBatchHessianVectorProduct#applySampled} computes
+     * the batch's forward pass and product in a per-thread ND4J workspace that the next batch reuses, so that a LiSSA
+     * step allocates nothing but its result.
+     */
+    @Override
+    public MiniBatchHessianVectorProduct miniBatchHessian(DataSet data, int batchSize) {
+        Arguments.checkDataSet("data", data);
+        Arguments.checkPositive("batchSize", batchSize);
+        return new MiniBatch(forward("data", data), batchSize);
+    }
+
+    /** Mini-batches of the rows of one forward pass over the training data. */
+    private final class MiniBatch extends RowSampledHessian {
+        private final Forward all;
+
+        MiniBatch(Forward all, int batchSize) {
+            super(new Hessian(all.x, all.p, all.s, l2, d, k), (int) all.x.size(0), batchSize);
+            this.all = all;
+        }
+
+        @Override
+        protected HessianVectorProduct batch(int[] rows) {
+            Forward f = new Forward(DataSets.rows(all.x, rows), DataSets.rows(all.y, rows));
+            return new Hessian(f.x, f.p, f.s, l2, d, k);
+        }
+
+        @Override
+        protected INDArray batchProduct(int[] rows, INDArray v) {
+            return Scratch.detached(() -> batch(rows).apply(v)); // the batch's rows and pass are never kept
+        }
+
+        @Override
+        public String toString() {
+            return "SoftmaxRegression.MiniBatch[batchSize=" + batchSize() + ", " + full() + "]";
+        }
+    }
+
+    /**
      * One layer block: {@code W} as the matrix {@code [k, d + 1]} (class {@code o}, feature {@code j}; the bias last),
      * inputs {@code x̃ᵢ = (xᵢ, 1)}, pre-activation gradients {@code ∂ℓᵢ/∂zᵢ}; weight curvature {@code l2}. The labels of
      * {@link org.influence4j.solver.FisherSampling}: EMPIRICAL {@code sᵢpᵢ − yᵢ}; SAMPLED {@code √sᵢ(pᵢ − e_ŷ)} with
@@ -582,17 +626,14 @@ public final class SoftmaxRegression implements InfluenceModel {
         return Nd4j.createFromArray(w);
     }
 
-    /** Flat vector in the DL4J layout from a weight-shaped {@code [d, k]} and a bias-shaped {@code [k]} part. */
+    /**
+     * Flat vector in the DL4J layout from a weight-shaped {@code [d, k]} and a bias-shaped {@code [k]} part: {@code W}
+     * is its 'f'-order flattening ({@code W[i, j]} at {@code j·d + i}), one copy in ND4J rather than a Java array per
+     * row (which costs an ND4J view per row).
+     */
     private static double[] pack(INDArray gw, INDArray gb, int d, int k) {
-        double[][] w = gw.toDoubleMatrix();
-        double[] b = gb.toDoubleVector();
-        double[] out = new double[d * k + k];
-        for (int j = 0; j < k; j++) {
-            for (int i = 0; i < d; i++) {
-                out[j * d + i] = w[i][j];
-            }
-            out[d * k + j] = b[j];
-        }
+        double[] out = Arrays.copyOf(Nd4j.toFlattened('f', gw).toDoubleVector(), d * k + k);
+        System.arraycopy(gb.toDoubleVector(), 0, out, d * k, k);
         return out;
     }
 

@@ -66,7 +66,33 @@ final class Failures {
                     r.relativeResidual()), r);
             default -> new NotConvergedException(String.format(Locale.ROOT, "the %s solve did not converge: %s "
                     + "after %d HVPs, relative residual %.3g; increase the iterations (CG) or depth (LiSSA), or the "
-                    + "damping", d.solver(), r.stopReason(), r.iterations(), r.relativeResidual()), r);
+                    + "damping", d.solver(), r.stopReason(), r.iterations(), r.relativeResidual())
+                    + (d instanceof SolverDiagnostics.Lissa l ? lissaDepth(l, damping) : ""), r);
         };
+    }
+
+    /**
+     * Why a LiSSA run stopped at its depth, with numbers: the depth its scale and the damping call for
+     * ({@link SolverDiagnostics.Lissa#depthForTolerance}), or, when the depth was enough for that, the sampling noise.
+     */
+    private static String lissaDepth(SolverDiagnostics.Lissa l, double damping) {
+        double needed = l.depthForTolerance(damping);
+        if (Double.isNaN(needed)) {
+            return "";
+        }
+        double tol = l.tolerance() > 0 ? l.tolerance() : LissaSolver.DEFAULT_TOLERANCE;
+        String rate = String.format(Locale.ROOT, ". Along directions where H is flat (eigenvalues near 0, as for a "
+                + "softmax output's biases) LiSSA shrinks the residual by only 1 − λ/s = %.6g per step (scale s = "
+                + "%.4g, λ = %g)", 1 - damping / l.scale(), l.scale(), damping);
+        if (needed > l.depth()) {
+            return rate + String.format(Locale.ROOT, ", so a tolerance of %.1e can take a depth of up to "
+                    + "(s/λ)·ln(1/tol) ≈ %.0f, not %d: use withDepth(%.0f) (one HVP per step), a larger damping, or "
+                    + "conjugate gradient (IHVPSolver.conjugateGradient()), whose iterations grow with √(s/λ) rather "
+                    + "than s/λ", tol, needed, l.depth(), needed);
+        }
+        return rate + String.format(Locale.ROOT, ", which a depth of %d covers (%.0f steps reach %.1e)%s", l.depth(),
+                needed, tol, l.batchSize() > 0 ? "; what remains is mini-batch noise, which keeps the step's relative "
+                + "change above the tolerance: judge the result by its residual, or reduce the noise with withRepeats "
+                + "or larger batches" : "");
     }
 }

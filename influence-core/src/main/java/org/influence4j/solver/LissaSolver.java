@@ -41,6 +41,20 @@ import org.slf4j.LoggerFactory;
  * hence a larger default safety there. Defaults: {@value #DEFAULT_SAFETY} (deterministic),
  * {@value #DEFAULT_MINI_BATCH_SAFETY} (mini-batch). Larger scales are safer but converge more slowly.
  *
+ * <h2>Depth</h2>
+ * Each step multiplies the residual along an eigenvector of {@code A} with eigenvalue μ by {@code 1 − μ/s}. When
+ * {@code H} is positive semi-definite its flattest directions have {@code μ ≈ λ} (exactly λ where {@code H} is
+ * singular, as along a softmax output's biases), so meeting a tolerance {@code tol} can take
+ * <pre>
+ *   depth ≈ (s/λ)·ln(1/tol)          e.g. λmax = 20, s = 2·λmax = 40, λ = 0.01, tol = 1e-8:  ≈ 74,000 steps
+ * </pre>
+ * The default depth ({@value #DEFAULT_DEPTH}) is enough only when {@code s/λ} is below about 50: with a small
+ * damping, raise the depth or the damping, or use conjugate gradient, whose iteration count grows with
+ * {@code √(s/λ)} instead. A result that stops at its depth says which it needed:
+ * {@link SolverDiagnostics.Lissa#depthForTolerance(double)}, and the message of {@link SolverResult#failure(double)}
+ * (which {@code InfluenceEstimator} logs or throws). With mini-batches the sampling noise adds a floor that no depth
+ * removes.
+ *
  * <h2>Stopping criterion</h2>
  * Each repeat stops early when the relative change {@code ‖hₜ − hₜ₋₁‖/‖hₜ‖ ≤ tolerance}
  * ({@link #withTolerance(double)}, default {@value #DEFAULT_TOLERANCE}; 0 disables early stopping), else at
@@ -55,6 +69,13 @@ import org.slf4j.LoggerFactory;
  * power iterations when the scale is estimated. {@link SolverResult#iterations()} counts all of them
  * (power iterations included), not the final residual. With a deterministic operator every repeat would be
  * identical, so only one is run.
+ *
+ * <h2>Memory</h2>
+ * Two vectors of length {@code p} per repeat, updated in place, whatever the depth. Every product the operator
+ * returns is closed as soon as it is used (the {@link HessianVectorProduct} contract gives it to the caller), and a
+ * mini-batch is drawn and used in one {@link MiniBatchHessianVectorProduct#applySampled} call, which lets the
+ * operator release the batch at once: ND4J keeps array memory off the Java heap, where a rarely collected heap would
+ * otherwise leave it for thousands of steps.
  *
  * <h2>Divergence and non-finite values</h2>
  * When every step operator {@code I − Aₜ/s} is a contraction, {@code ‖hₜ‖ ≤ (t+1)‖b‖}. As soon as
@@ -72,7 +93,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Randomness and thread safety</h2>
  * All randomness (power-iteration start, mini-batches) comes from {@link #withSeed(long) the seed}
  * (default {@value #DEFAULT_SEED}), echoed in {@link SolverDiagnostics.Lissa}: equal seeds give identical
- * results. Immutable and stateless apart from the atomic warn-once flag; thread-safe if the operator is.
+ * results. Immutable and stateless; thread-safe if the operator is.
  */
 public final class LissaSolver implements IHVPSolver {
 
@@ -152,8 +173,9 @@ public final class LissaSolver implements IHVPSolver {
 
     /**
      * Returns a copy with recursion depth {@code depth} per repeat (default {@value #DEFAULT_DEPTH}). The
-     * error of a deterministic run shrinks like {@code (1 − μmin/s)^depth}: choose {@code depth} a few
-     * times {@code s/λ}.
+     * error of a deterministic run shrinks like {@code (1 − μmin/s)^depth} with {@code μmin ≥ λ}: a tolerance
+     * {@code tol} can take {@code (s/λ)·ln(1/tol)} steps (see the class comment), e.g. 74,000 for
+     * {@code s = 40, λ = 0.01}.
      *
      * @param depth {@code ≥ 1}
      */
@@ -317,7 +339,11 @@ public final class LissaSolver implements IHVPSolver {
         }
         INDArray x = sum.divi(done);
         double spread = spread(java.util.Arrays.copyOf(estimates, done), x);
+        for (int r = 0; r < done; r++) {
+            estimates[r].close(); // summed into x
+        }
         double residual = Solves.trueResidualNorm(h, rhs, x); // full operator, not counted
+        rhs.close(); // this solve's copy of b
         StopReason stop = diverged ? StopReason.DIVERGED
                 : allConverged ? StopReason.CONVERGED : StopReason.MAX_ITERATIONS;
         SolverResult result = new SolverResult(x, hvps,
@@ -335,45 +361,62 @@ public final class LissaSolver implements IHVPSolver {
     private record Recursion(INDArray h, int steps, boolean converged, boolean diverged, double curvature) {
     }
 
+    /**
+     * One repeat of the recursion. Its memory does not grow with the depth: {@code h} and {@code Δ} are two buffers
+     * updated in place, and each step's product {@code Aₜhₜ₋₁} (fresh, owned here) is closed as soon as it is used,
+     * so that its off-heap memory is freed at once rather than when the garbage collector gets to its wrapper — with
+     * a large heap and an operator that allocates little on it, that can be thousands of steps later. A mini-batch
+     * operator draws and uses each batch in one {@link MiniBatchHessianVectorProduct#applySampled} call, which lets it
+     * drop the batch's memory too.
+     */
     private Recursion recursion(HessianVectorProduct op, MiniBatchHessianVectorProduct miniBatch, INDArray b,
                                 double bNorm, double s, SplittableRandom rng, int repeat, int hvpsBefore) {
         INDArray h = b.dup(); // h₀ = b
-        for (int t = 1; t <= depth; t++) {
-            Solves.checkInterrupt("LiSSA", hvpsBefore + t - 1);
-            HessianVectorProduct step = miniBatch == null ? op : miniBatch.sampleBatch(rng);
-            // Δ = hₜ − hₜ₋₁ = b − Aₜhₜ₋₁/s
-            INDArray change = b.sub(step.apply(h).divi(s));
-            h.addi(change);
-            double hNorm = Vectors.norm2(h);
-            double changeNorm = Vectors.norm2(change);
-            if (!Double.isFinite(hNorm) || hNorm > GROWTH_BOUND * (t + 1) * bNorm) {
-                // back to the last iterate within the bound (h₀ = b if even that is lost to overflow)
-                h.subi(change);
-                if (!Double.isFinite(Vectors.norm2(h))) {
-                    h = b.dup();
+        INDArray change = b.ulike();
+        try {
+            for (int t = 1; t <= depth; t++) {
+                Solves.checkInterrupt("LiSSA", hvpsBefore + t - 1);
+                INDArray product = miniBatch == null ? op.apply(h) : miniBatch.applySampled(rng, h); // Aₜhₜ₋₁
+                // Δ = hₜ − hₜ₋₁ = b − Aₜhₜ₋₁/s
+                change.assign(b).subi(product.divi(s));
+                product.close();
+                h.addi(change);
+                double hNorm = Vectors.norm2(h);
+                double changeNorm = Vectors.norm2(change);
+                if (!Double.isFinite(hNorm) || hNorm > GROWTH_BOUND * (t + 1) * bNorm) {
+                    // back to the last iterate within the bound (h₀ = b if even that is lost to overflow)
+                    h.subi(change);
+                    if (!Double.isFinite(Vectors.norm2(h))) {
+                        h.close();
+                        h = b.dup();
+                    }
+                    // one more product classifies the growing direction Δ by its Rayleigh quotient μ:
+                    // negative ⇒ A is indefinite, > 2s ⇒ the scale is too small
+                    double mu = Double.NaN;
+                    if (Double.isFinite(changeNorm) && changeNorm > 0) {
+                        INDArray ac = op.apply(change);
+                        mu = Vectors.dot(change, ac) / Vectors.dot(change, change);
+                        ac.close();
+                    }
+                    LOG.debug("lissa: diverged at step {} of repeat {}: ‖h‖ = {} > {}·(t+1)·‖b‖, scale {}, "
+                            + "curvature {}", t, repeat, hNorm, GROWTH_BOUND, s, mu);
+                    return new Recursion(h, t, false, true, mu);
                 }
-                // one more product classifies the growing direction Δ by its Rayleigh quotient μ:
-                // negative ⇒ A is indefinite, > 2s ⇒ the scale is too small
-                double mu = Double.NaN;
-                if (Double.isFinite(changeNorm) && changeNorm > 0) {
-                    mu = Vectors.dot(change, op.apply(change)) / Vectors.dot(change, change);
+                double relativeChange = changeNorm / hNorm;
+                IterationListener.Event event = new IterationListener.Event("lissa", t, repeat, relativeChange);
+                listener.onIteration(event);
+                SolveMonitor.iteration(event);
+                if (LOG.isTraceEnabled()) {
+                    LOG.trace("lissa: repeat {} step {} relative change {}", repeat, t, relativeChange);
                 }
-                LOG.debug("lissa: diverged at step {} of repeat {}: ‖h‖ = {} > {}·(t+1)·‖b‖, scale {}, curvature {}",
-                        t, repeat, hNorm, GROWTH_BOUND, s, mu);
-                return new Recursion(h, t, false, true, mu);
+                if (relativeChange <= tolerance) {
+                    return new Recursion(h, t, true, false, Double.NaN);
+                }
             }
-            double relativeChange = changeNorm / hNorm;
-            IterationListener.Event event = new IterationListener.Event("lissa", t, repeat, relativeChange);
-            listener.onIteration(event);
-            SolveMonitor.iteration(event);
-            if (LOG.isTraceEnabled()) {
-                LOG.trace("lissa: repeat {} step {} relative change {}", repeat, t, relativeChange);
-            }
-            if (relativeChange <= tolerance) {
-                return new Recursion(h, t, true, false, Double.NaN);
-            }
+            return new Recursion(h, depth, false, false, Double.NaN);
+        } finally {
+            change.close();
         }
-        return new Recursion(h, depth, false, false, Double.NaN);
     }
 
     /** Mean relative distance {@code ‖x_r − x̄‖/‖x̄‖} of the repeats from their average. */
@@ -384,7 +427,9 @@ public final class LissaSolver implements IHVPSolver {
         double meanNorm = Vectors.norm2(mean);
         double total = 0;
         for (INDArray e : estimates) {
-            total += Vectors.norm2(e.sub(mean));
+            INDArray d = e.sub(mean);
+            total += Vectors.norm2(d);
+            d.close();
         }
         return meanNorm == 0 ? 0 : total / estimates.length / meanNorm;
     }

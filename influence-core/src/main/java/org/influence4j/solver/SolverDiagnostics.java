@@ -64,6 +64,30 @@ public sealed interface SolverDiagnostics
         public double smallestEigenvalueEstimate() {
             return divergenceCurvature < 0 ? divergenceCurvature : Double.NaN;
         }
+
+        /**
+         * The depth that the deterministic recursion may need to meet the {@link #tolerance()} (the default tolerance
+         * when it is 0) for an operator damped by {@code damping}: each step multiplies the residual along an
+         * eigenvector of {@code A = H + λI} with eigenvalue μ by {@code 1 − μ/s}, and when {@code H} is positive
+         * semi-definite the slowest direction has {@code μ ≥ λ}, so
+         * <pre>
+         *   depth = ⌈ln(1/tol) / −ln(1 − λ/s)⌉ ≈ (s/λ)·ln(1/tol)
+         * </pre>
+         * steps bring it down by {@code tol}. It is the number actually needed when {@code H} has eigenvalues near 0 —
+         * a softmax output's bias direction, a network's flat directions — and an upper bound otherwise. With
+         * mini-batches the sampling noise adds a floor that no depth removes. NaN when {@code damping} or the scale is
+         * not positive.
+         *
+         * @param damping the damping λ of the solved operator {@code H + λI}
+         */
+        public double depthForTolerance(double damping) {
+            if (!(damping > 0) || !(scale > 0) || Double.isInfinite(scale)) {
+                return Double.NaN;
+            }
+            double tol = tolerance > 0 ? tolerance : LissaSolver.DEFAULT_TOLERANCE;
+            double perStep = -Math.log1p(-Math.min(damping / scale, 1 - 1e-16)); // −ln(1 − λ/s) > 0
+            return Math.ceil(Math.log(1 / tol) / perStep);
+        }
     }
 
     /**

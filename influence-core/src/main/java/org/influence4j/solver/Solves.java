@@ -38,14 +38,20 @@ final class Solves {
                 elapsedSince(startNanos), diagnostics);
     }
 
-    /** {@code b − Hx} with one product of {@code h}; {@code b} and {@code x} are not modified. */
+    /** {@code b − Hx} with one product of {@code h} (closed here); {@code b} and {@code x} are not modified. */
     static INDArray residual(HessianVectorProduct h, INDArray b, INDArray x) {
-        return b.sub(h.apply(x));
+        INDArray hx = h.apply(x);
+        INDArray r = b.sub(hx);
+        hx.close();
+        return r;
     }
 
-    /** {@code ‖b − Hx‖₂} with one product of {@code h}. */
+    /** {@code ‖b − Hx‖₂} with one product of {@code h}; its temporaries are closed. */
     static double trueResidualNorm(HessianVectorProduct h, INDArray b, INDArray x) {
-        return Vectors.norm2(residual(h, b, x));
+        INDArray r = residual(h, b, x);
+        double norm = Vectors.norm2(r);
+        r.close();
+        return norm;
     }
 
     /** Wall-clock time since {@code startNanos} ({@link System#nanoTime()}). */

@@ -7,14 +7,10 @@ import java.util.Optional;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.influence4j.internal.Scratch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.MirroringPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -242,11 +238,27 @@ final class DenseChain implements ExactChain {
     /** As {@link #hvp(Pass, INDArray, boolean)}, plus {@code diagonal ⊙ v} when {@code diagonal} is not null. */
     @Override
     public INDArray hvp(ExactChain.Pass generic, INDArray v, boolean gaussNewton, INDArray diagonal) {
-        Pass pass = (Pass) generic;
+        return product((Pass) generic, null, null, v, gaussNewton, diagonal);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The pass is computed inside the product workspace, next to the tangents, so that its arrays are recycled with
+     * them: a mini-batch product (one per LiSSA step) allocates nothing after the first but its result.
+     */
+    @Override
+    public INDArray hvpOnce(INDArray x, INDArray y, INDArray v, boolean gaussNewton, INDArray diagonal) {
+        return product(null, x, y, v, gaussNewton, diagonal);
+    }
+
+    /** The product over {@code cached}, or over a pass on {@code x}, {@code y} computed in the workspace. */
+    private INDArray product(Pass cached, INDArray x, INDArray y, INDArray v, boolean gaussNewton,
+                             INDArray diagonal) {
         INDArray hv = Nd4j.zeros(DataType.DOUBLE, v.length());
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(HVP_WORKSPACE_CONFIG,
                 HVP_WORKSPACE)) {
-            hvpInto(pass, v, gaussNewton, hv);
+            hvpInto(cached != null ? cached : pass(x, y), v, gaussNewton, hv);
             if (diagonal != null) {
                 hv.addi(diagonal.mul(v));
             }
@@ -258,10 +270,7 @@ final class DenseChain implements ExactChain {
     static final String HVP_WORKSPACE = "influence4j-hvp";
 
     /** DL4J's own layer-workspace settings: learn the size on the first loop, then reuse; grow if needed. */
-    static final WorkspaceConfiguration HVP_WORKSPACE_CONFIG = WorkspaceConfiguration.builder()
-            .initialSize(0).overallocationLimit(0.05).policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
-            .policyMirroring(MirroringPolicy.FULL).policySpill(SpillPolicy.REALLOCATE).build();
+    static final WorkspaceConfiguration HVP_WORKSPACE_CONFIG = Scratch.CONFIG;
 
     private void hvpInto(Pass pass, INDArray v, boolean gaussNewton, INDArray hv) {
         int m = blocks.size();
@@ -372,8 +381,9 @@ final class DenseChain implements ExactChain {
             INDArray d = pass.delta()[k];
             for (long j = 0; j < bl.dout(); j++) {
                 long c0 = bl.subW() + j * bl.din();  // column j of W, 'f' order
-                g.get(NDArrayIndex.all(), NDArrayIndex.interval(c0, c0 + bl.din()))
-                        .assign(a.mulColumnVector(d.getColumn(j, true)));
+                // aᵢ·δᵢⱼ written in place: no n × d_in temporary per output unit (d_out of them per layer and block)
+                g.get(NDArrayIndex.all(), NDArrayIndex.interval(c0, c0 + bl.din())).assign(a)
+                        .muliColumnVector(d.getColumn(j, true));
             }
             if (bl.subB() >= 0) {
                 g.get(NDArrayIndex.all(), NDArrayIndex.interval(bl.subB(), bl.subB() + bl.dout())).assign(d);

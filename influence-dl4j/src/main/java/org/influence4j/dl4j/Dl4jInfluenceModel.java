@@ -23,7 +23,10 @@ import org.influence4j.ProgressListener;
 import org.influence4j.hvp.FiniteDifferenceHvp;
 import org.influence4j.hvp.GradientFunction;
 import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.hvp.MiniBatchHessianVectorProduct;
 import org.influence4j.internal.Arguments;
+import org.influence4j.internal.RowSampledHessian;
+import org.influence4j.model.DataSets;
 import org.influence4j.model.InfluenceModel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -465,7 +468,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
                 }
                 return g.dup(); // computed once per cached pass
             }
-            return chain.gradient(pass("data", d, false), numParameters());
+            return chain.gradient(pass("data", d), numParameters());
         }
         return dl4jMeanGradient("data", d, thetaFull);
     }
@@ -489,14 +492,13 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         }
     }
 
-    /** The chain's pass over {@code d}: cached for repeated products, or streamed for a one-off use. */
-    private ExactChain.Pass pass(String name, Data d, boolean cached) {
+    /** The chain's pass over {@code d} for a one-off use: a live operator's cached pass, or a streamed one. */
+    private ExactChain.Pass pass(String name, Data d) {
         CachedPass last = lastPass.get().get();
         if (last != null && last.covers(d)) {
             return last.pass(); // the same data as a live operator's cached pass: no new forward/backward pass
         }
-        INDArray in = chainInput(name, d);
-        return cached ? chain.pass(in, d.y()) : chain.streamingPass(in, d.y());
+        return chain.streamingPass(chainInput(name, d), d.y());
     }
 
     /**
@@ -523,12 +525,14 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
     private static final class CachedPass {
         private final INDArray x;
         private final INDArray y;
+        private final INDArray input; // the chain's input for x (x itself unless layers before the chain are fixed)
         private final ExactChain.Pass pass;
         private volatile INDArray gradient; // the mean loss gradient over the pass, once asked for
 
-        CachedPass(INDArray x, INDArray y, ExactChain.Pass pass) {
+        CachedPass(INDArray x, INDArray y, INDArray input, ExactChain.Pass pass) {
             this.x = x;
             this.y = y;
+            this.input = input;
             this.pass = pass;
         }
 
@@ -550,7 +554,8 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         if (last != null && last.covers(d)) {
             return last;
         }
-        CachedPass p = new CachedPass(d.x(), d.y(), pass("data", d, true));
+        INDArray in = chainInput("data", d);
+        CachedPass p = new CachedPass(d.x(), d.y(), in, chain.pass(in, d.y()));
         lastPass.set(new java.lang.ref.WeakReference<>(p));
         return p;
     }
@@ -569,7 +574,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         Data d = prepare("data", data);
         INDArray vv = Arguments.toDoubleVector(v);
         if (chain != null) {
-            return chain.dots(pass("data", d, false), vv);
+            return chain.dots(pass("data", d), vv);
         }
         INDArray out = Nd4j.create(DataType.DOUBLE, d.n());
         perExampleLoop(d, (i, g) -> out.putScalar(i, Nd4j.getBlasWrapper().dot(g, vv)));
@@ -581,7 +586,7 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
     public INDArray perExampleGradients(DataSet data) {
         Data d = prepare("data", data);
         if (chain != null) {
-            return chain.perExampleGradients(pass("data", d, false), numParameters());
+            return chain.perExampleGradients(pass("data", d), numParameters());
         }
         INDArray out = Nd4j.create(DataType.DOUBLE, d.n(), numParameters());
         perExampleLoop(d, (i, g) -> out.putRow(i, g));
@@ -641,6 +646,67 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
                     + "; use HvpMode.FINITE_DIFFERENCE");
         }
         return new DenseHessian(chain, cachedPass(d), kappa, m == HvpMode.GAUSS_NEWTON);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With exact or Gauss–Newton products, a batch is the rows of the chain input and labels that the full
+     * operator's cached pass holds ({@code data} is converted and checked once, here): no DL4J call per batch, and the
+     * model's cached pass stays the full data's. {@link MiniBatchHessianVectorProduct#applySampled} copies the batch's
+     * rows, computes its forward pass and product in the per-thread product workspace that the next batch reuses, and
+     * closes the rows: a LiSSA step leaves nothing behind but its result. With finite differences, the default (the
+     * Hessian of each subset).
+     */
+    @Override
+    public MiniBatchHessianVectorProduct miniBatchHessian(DataSet data, int batchSize) {
+        if (chain == null || mode == HvpMode.FINITE_DIFFERENCE) {
+            return InfluenceModel.super.miniBatchHessian(data, batchSize);
+        }
+        Arguments.checkDataSet("data", data);
+        Arguments.checkPositive("batchSize", batchSize);
+        return new MiniBatches(new DenseHessian(chain, cachedPass(prepare("data", data)), kappa,
+                mode == HvpMode.GAUSS_NEWTON), batchSize);
+    }
+
+    /** Mini-batches of the rows of a full operator's cached pass. Immutable, thread-safe. */
+    private static final class MiniBatches extends RowSampledHessian {
+        private final DenseHessian full;
+
+        MiniBatches(DenseHessian full, int batchSize) {
+            super(full, Math.toIntExact(full.pass.n()), batchSize);
+            this.full = full;
+        }
+
+        @Override
+        protected HessianVectorProduct batch(int[] rows) {
+            INDArray x = DataSets.rows(full.cached.input, rows);
+            INDArray y = DataSets.rows(full.cached.y, rows);
+            return new DenseHessian(full.chain, new CachedPass(x, y, x, full.chain.pass(x, y)), full.kappa,
+                    full.gaussNewton);
+        }
+
+        @Override
+        protected INDArray batchProduct(int[] rows, INDArray v) {
+            HessianVectorProduct.checkArgument(this, v);
+            INDArray vv = DenseHessian.doubleVector(v);
+            INDArray x = DataSets.rows(full.cached.input, rows);
+            INDArray y = DataSets.rows(full.cached.y, rows);
+            try {
+                return full.chain.hvpOnce(x, y, vv, full.gaussNewton, full.kappa); // + ∇²Ω v = κ ⊙ v
+            } finally {
+                x.close();
+                y.close();
+                if (vv != v) {
+                    vv.close();
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Dl4jMiniBatches[batchSize=" + batchSize() + ", " + full + "]";
+        }
     }
 
     /**
@@ -738,9 +804,12 @@ public final class Dl4jInfluenceModel implements InfluenceModel {
         @Override
         public INDArray apply(INDArray v) {
             HessianVectorProduct.checkArgument(this, v);
-            // no defensive copy: hvp only reads v (a non-DOUBLE or non-rank-1 v is converted)
-            INDArray vv = v.dataType() == DataType.DOUBLE && v.rank() == 1 ? v : Arguments.toDoubleVector(v);
-            return chain.hvp(pass, vv, gaussNewton, kappa); // + ∇²Ω v = κ ⊙ v
+            return chain.hvp(pass, doubleVector(v), gaussNewton, kappa); // + ∇²Ω v = κ ⊙ v
+        }
+
+        /** {@code v} itself when rank-1 DOUBLE (no defensive copy: products only read it), else a converted copy. */
+        static INDArray doubleVector(INDArray v) {
+            return v.dataType() == DataType.DOUBLE && v.rank() == 1 ? v : Arguments.toDoubleVector(v);
         }
 
         @Override

@@ -41,6 +41,15 @@ interface ExactChain {
      */
     INDArray hvp(Pass pass, INDArray v, boolean gaussNewton, INDArray diagonal);
 
+    /**
+     * As {@link #hvp} over a pass on {@code x} and {@code y} (not modified) that is used for this one product and
+     * not kept: its arrays live only as long as the product's temporaries (in the chain's product workspace), so that
+     * the call leaves nothing behind but its fresh result. Default: {@link #hvp} over a {@link #streamingPass}.
+     */
+    default INDArray hvpOnce(INDArray x, INDArray y, INDArray v, boolean gaussNewton, INDArray diagonal) {
+        return hvp(streamingPass(x, y), v, gaussNewton, diagonal);
+    }
+
     /** {@code gᵢᵀv} for every example of the pass, shape {@code [n]}. */
     INDArray dots(Pass pass, INDArray v);
 
