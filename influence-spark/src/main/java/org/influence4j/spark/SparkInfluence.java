@@ -73,7 +73,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Defaults</h2>
  * Damping {@value InfluenceEstimator#DEFAULT_DAMPING} (the estimator's); solver conjugate gradient (the exact solver,
  * the estimator's choice for small models, would need {@code p} distributed products to form the matrix); not
- * strict (an unconverged solve is returned flagged, with one WARN).
+ * strict (an unconverged solve is returned flagged, with one WARN per stop reason, as the estimator does). A model
+ * that is not at a stationary point of its objective gets the estimator's WARN too (one distributed gradient pass per
+ * training data).
  *
  * <h2>Progress and cancellation</h2>
  * Finished Spark tasks and solves are reported to the {@link #withProgressListener progress listener}; interrupting
@@ -426,6 +428,10 @@ public final class SparkInfluence {
      * {@code InfluenceEstimator.selfInfluence()} to rounding. The inverse is prepared now (fitting factors if
      * needed); the scores are computed lazily when the frame is used (sort it by {@code self_influence} ascending:
      * the most self-influential examples, often mislabelled ones, come first).
+     *
+     * <p>The shipped inverses are closed-form (Kronecker-factored, identity): their quadratic forms have no solver
+     * residual to report, so the frame carries no per-row diagnostics; the solve of the regulariser term is checked as
+     * the queries' solves are.
      *
      * @throws IllegalArgumentException if the solver's inverse cannot be shipped to executors (conjugate gradient,
      *                                  LiSSA: one distributed solve per training example would be needed)

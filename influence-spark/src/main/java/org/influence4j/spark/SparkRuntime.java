@@ -7,7 +7,7 @@ package org.influence4j.spark;
 final class SparkRuntime {
 
     /** The dependency this module is built against (Spark is {@code provided}: the user's application brings it). */
-    static final String DEPENDENCY = "org.apache.spark:spark-sql_2.13 (3.5.x; 4.x also works)";
+    static final String DEPENDENCY = "org.apache.spark:spark-sql_2.13 (3.5.x or 4.0.x)";
 
     private SparkRuntime() {
     }
