@@ -327,6 +327,54 @@ public final class TrainingData {
         }
     }
 
+    /**
+     * The examples with the given indices, collected to the driver in the order asked (for showing the training
+     * examples an explanation names; one Spark job that keeps only those rows).
+     *
+     * @param indices example indices in {@code [0, n)}; repeats allowed; at most a few thousand
+     * @return a fresh DOUBLE data set {@code [indices.length, featureWidth]}, {@code [indices.length, labelWidth]}
+     * @throws IllegalArgumentException if an index is out of range (naming it)
+     */
+    public DataSet examples(long... indices) {
+        Objects.requireNonNull(indices, "indices");
+        if (indices.length == 0) {
+            throw new IllegalArgumentException("indices is empty; ask for at least one example");
+        }
+        for (long i : indices) {
+            if (i < 0 || i >= numExamples) {
+                throw new IllegalArgumentException("example index " + i + " is outside [0, " + numExamples + ")");
+            }
+        }
+        long[] wanted = java.util.Arrays.stream(indices).distinct().sorted().toArray();
+        List<RowBlock> found = blocks.flatMap(b -> {
+            List<RowBlock> out = new ArrayList<>();
+            int from = java.util.Arrays.binarySearch(wanted, b.first());
+            from = from < 0 ? -from - 1 : from;
+            for (int j = from; j < wanted.length && wanted[j] < b.end(); j++) {
+                int r = (int) (wanted[j] - b.first());
+                out.add(new RowBlock(wanted[j], 1,
+                        java.util.Arrays.copyOfRange(b.features(), r * b.featureWidth(), (r + 1) * b.featureWidth()),
+                        java.util.Arrays.copyOfRange(b.labels(), r * b.labelWidth(), (r + 1) * b.labelWidth()),
+                        b.featureWidth(), b.labelWidth()));
+            }
+            return out.iterator();
+        }).collect();
+        java.util.Map<Long, RowBlock> byIndex = new java.util.HashMap<>();
+        for (RowBlock r : found) {
+            byIndex.put(r.first(), r);
+        }
+        double[] x = new double[indices.length * featureWidth];
+        double[] y = new double[indices.length * labelWidth];
+        for (int k = 0; k < indices.length; k++) {
+            RowBlock r = byIndex.get(indices[k]);
+            System.arraycopy(r.features(), 0, x, k * featureWidth, featureWidth);
+            System.arraycopy(r.labels(), 0, y, k * labelWidth, labelWidth);
+        }
+        return new DataSet(org.nd4j.linalg.factory.Nd4j.create(x, new long[] {indices.length, featureWidth},
+                DataType.DOUBLE), org.nd4j.linalg.factory.Nd4j.create(y, new long[] {indices.length, labelWidth},
+                DataType.DOUBLE));
+    }
+
     /** The number of examples {@code n}. */
     public long numExamples() {
         return numExamples;

@@ -147,6 +147,21 @@ class SparkEngineTest {
     }
 
     @Test
+    void examples_collectOnlyTheAskedRows_inTheAskedOrder() {
+        DataSet train = SparkNets.data(28, 150, 6);
+        TrainingData data = TrainingData.of(sc, train, 4);
+        DataSet rows = data.examples(149, 0, 77, 0);
+        long[] asked = {149, 0, 77, 0};
+        for (int k = 0; k < asked.length; k++) {
+            assertThat(rows.getFeatures().getRow(k)).isEqualTo(train.getFeatures().getRow(asked[k]));
+            assertThat(rows.getLabels().getRow(k)).isEqualTo(train.getLabels().getRow(asked[k]));
+        }
+        assertThatThrownBy(() -> data.examples(150)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("example index 150 is outside [0, 150)");
+        data.unpersist();
+    }
+
+    @Test
     void nonFiniteTestPoint_isNamed() {
         DataSet train = SparkNets.data(26, 40, 6);
         MultiLayerNetwork net = SparkNets.mlp(2);

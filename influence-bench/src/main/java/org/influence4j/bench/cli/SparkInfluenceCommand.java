@@ -166,8 +166,8 @@ final class SparkInfluenceCommand implements Callable<Integer> {
         long start = System.nanoTime();
         List<InfluenceSinks.TopInfluences> result;
         String engine;
-        INDArray trainImages = null;
-        int[] trainLabels;
+        java.util.Map<Integer, Shown> shown = new java.util.HashMap<>();   // the training images the report shows
+        long n;
         try (CtrlC ctrlC = CtrlC.install(); EstimatorProgress progress = new EstimatorProgress(!common.quiet)) {
             if (singleMachine) {
                 engine = "single machine";
@@ -176,8 +176,11 @@ final class SparkInfluenceCommand implements Callable<Integer> {
                 InfluenceEstimator.forModel(net).withTrainingData(train.data()).withDamping(damping).withSolver(s)
                         .withProgressListener(progress).influenceOnEach(queries, sink);
                 result = sink.result();
-                trainImages = train.data().getFeatures();
-                trainLabels = train.labelIndices();
+                n = train.numExamples();
+                for (int i : shownIndices(result)) {
+                    shown.put(i, new Shown(train.data().getFeatures().getRow(i).toDoubleVector(),
+                            train.labelIndices()[i]));
+                }
             } else {
                 SparkConf conf = new SparkConf().setAppName("influence4j spark-influence");
                 if (master != null) {
@@ -196,30 +199,46 @@ final class SparkInfluenceCommand implements Callable<Integer> {
                             ? influence.topInfluences(queries, top, dir.resolve("scores.parquet").toString())
                             : influence.topInfluences(queries, top);
                     result = q.top();
+                    n = data.numExamples();
+                    // only the training images the report shows are collected to the driver
+                    int[] idx = shownIndices(result);
+                    DataSet rows = data.examples(java.util.Arrays.stream(idx).asLongStream().toArray());
+                    for (int j = 0; j < idx.length; j++) {
+                        shown.put(idx[j], new Shown(rows.getFeatures().getRow(j).toDoubleVector(),
+                                rows.getLabels().getRow(j).argMax().getInt(0)));
+                    }
                     data.unpersist();
                 }
-                trainLabels = null;
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         timing.row("influence", fmt(seconds), engine, s + ", " + testPoints + " test points, top " + top);
-        if (trainImages == null) {
-            // the images of the selected training examples only, read back for the report
-            ClassificationData train = IdxReader.read(Path.of(images), Path.of(labels), FASHION_CLASSES);
-            trainImages = train.data().getFeatures();
-            trainLabels = train.labelIndices();
-        }
-        writeTop(dir, result, test, trainImages, trainLabels);
+        writeTop(dir, result, test, shown);
         timing.write(dir.resolve("timing.csv"));
         out.printf(Locale.ROOT, "%s: influence of %d training images on %d test images in %.1f s (%s); wrote %s%n",
-                engine, trainLabels.length, testPoints, seconds, s, dir.resolve("top.csv"));
+                engine, n, testPoints, seconds, s, dir.resolve("top.csv"));
         out.flush();
         return 0;
+    }
+
+    /** A training image the report shows, with its class. */
+    private record Shown(double[] pixels, int label) {
+    }
+
+    /** The training indices the result names, each once, ascending. */
+    private static int[] shownIndices(List<InfluenceSinks.TopInfluences> result) {
+        return result.stream().flatMapToInt(t -> java.util.stream.IntStream.concat(
+                java.util.Arrays.stream(t.helpful()), java.util.Arrays.stream(t.harmful()))).distinct().sorted()
+                .toArray();
     }
 
     private MultiLayerNetwork network(PrintWriter out, CsvTable timing, Path dir) throws IOException {
         if (networkFile != null) {
             return MultiLayerNetwork.load(networkFile.toFile(), false);
+        }
+        if (!Files.isRegularFile(Path.of(images)) || !Files.isRegularFile(Path.of(labels))) {
+            throw new IllegalArgumentException("--images " + images + " is not a local file, so no network can be "
+                    + "trained here; train one on a machine that has the files and give it with --network-file");
         }
         long t0 = System.nanoTime();
         ClassificationData train = IdxReader.read(Path.of(images), Path.of(labels), FASHION_CLASSES);
@@ -241,7 +260,7 @@ final class SparkInfluenceCommand implements Callable<Integer> {
     }
 
     private void writeTop(Path dir, List<InfluenceSinks.TopInfluences> result, ClassificationData test,
-                          INDArray trainImages, int[] trainLabels) throws IOException {
+                          java.util.Map<Integer, Shown> shown) throws IOException {
         CsvTable csv = CsvTable.withHeader("test_point", "test_label", "kind", "rank", "train_example",
                 "train_label", "score");
         List<ImageGrid.Row> rows = new ArrayList<>();
@@ -253,17 +272,15 @@ final class SparkInfluenceCommand implements Callable<Integer> {
                     "test " + q + ": " + FASHION_CLASSES.get(testLabels[q])));
             for (int j = 0; j < t.helpful().length; j++) {
                 int i = t.helpful()[j];
-                csv.row(q, FASHION_CLASSES.get(testLabels[q]), "helpful", j + 1, i, FASHION_CLASSES.get(trainLabels[i]),
-                        t.helpfulScores()[j]);
-                cells.add(new ImageGrid.Cell(trainImages.getRow(i).toDoubleVector(),
-                        "+ " + FASHION_CLASSES.get(trainLabels[i])));
+                csv.row(q, FASHION_CLASSES.get(testLabels[q]), "helpful", j + 1, i,
+                        FASHION_CLASSES.get(shown.get(i).label()), t.helpfulScores()[j]);
+                cells.add(new ImageGrid.Cell(shown.get(i).pixels(), "+ " + FASHION_CLASSES.get(shown.get(i).label())));
             }
             for (int j = 0; j < t.harmful().length; j++) {
                 int i = t.harmful()[j];
-                csv.row(q, FASHION_CLASSES.get(testLabels[q]), "harmful", j + 1, i, FASHION_CLASSES.get(trainLabels[i]),
-                        t.harmfulScores()[j]);
-                cells.add(new ImageGrid.Cell(trainImages.getRow(i).toDoubleVector(),
-                        "− " + FASHION_CLASSES.get(trainLabels[i])));
+                csv.row(q, FASHION_CLASSES.get(testLabels[q]), "harmful", j + 1, i,
+                        FASHION_CLASSES.get(shown.get(i).label()), t.harmfulScores()[j]);
+                cells.add(new ImageGrid.Cell(shown.get(i).pixels(), "− " + FASHION_CLASSES.get(shown.get(i).label())));
             }
             rows.add(new ImageGrid.Row(cells));
         }
