@@ -173,7 +173,8 @@ public final class GroundTruthTable {
             }
             List<ModelSpec> ms = models.stream().map(m -> new ModelSpec(m.name(), m.hidden(), m.activation(),
                     m.weightDecay(), m.protocol(), m.warmSubsets(), m.subsets(),
-                    m.curvatures().stream().filter(names::contains).toList()))
+                    CURVATURES.stream().filter(k -> names.contains(k) && (m.curvatures().contains(k)
+                            || k.equals("ekfac-expected") && m.curvatures().contains("ekfac"))).toList()))
                     .filter(m -> !m.curvatures().isEmpty()).toList();
             if (ms.isEmpty()) {
                 throw new IllegalArgumentException("no model of this table has any of the curvatures " + names);
@@ -202,10 +203,13 @@ public final class GroundTruthTable {
 
     /**
      * Every curvature the table knows, in table order; {@code cg-10} is dattri's conjugate gradient (a fixed 10
-     * iterations, no tolerance; influence4j's starts from 0 where dattri's starts from the right-hand side).
+     * iterations, no tolerance; influence4j's starts from 0 where dattri's starts from the right-hand side);
+     * {@code ekfac-expected} is EK-FAC fitted with the exact expectation over labels
+     * ({@link org.influence4j.solver.FisherSampling#EXPECTED}, one backward pass per class) instead of one sampled
+     * label per example, offered on request to every model that has {@code ekfac}.
      */
     public static final List<String> CURVATURES = List.of("exact", "cg", "cg-10", "lissa", "kfac", "ekfac",
-            "identity");
+            "ekfac-expected", "identity");
 
     /** The curvatures of the default tables: every one but {@code cg-10}. */
     static final List<String> DEFAULT_CURVATURES = List.of("exact", "cg", "lissa", "kfac", "ekfac", "identity");
@@ -498,6 +502,7 @@ public final class GroundTruthTable {
             case "lissa" -> IHVPSolver.lissa().withDepth(lissaDepth).withSeed(seed);
             case "kfac" -> IHVPSolver.kfac().withSeed(seed);
             case "ekfac" -> IHVPSolver.ekfac().withSeed(seed);
+            case "ekfac-expected" -> IHVPSolver.ekfac().withSampling(org.influence4j.solver.FisherSampling.EXPECTED);
             case "identity" -> IHVPSolver.identity();
             default -> throw new IllegalArgumentException("unknown curvature '" + curvature + "'; known: "
                     + CURVATURES);
