@@ -15,7 +15,7 @@ public final class Memo {
     /**
      * The value for {@code key}: one memoising supplier per key is created atomically and evaluated outside the
      * map's lock, so that a computation may itself use the cache under another key; a computation that throws
-     * leaves nothing cached.
+     * leaves nothing cached (also one that throws a checked exception undeclared, as Spark does).
      */
     @SuppressWarnings("unchecked")
     public static <T> T get(Map<Object, Supplier<?>> cache, Object key, Supplier<T> compute) {
@@ -24,7 +24,7 @@ public final class Memo {
         Supplier<?> s = cache.computeIfAbsent(key, k -> Suppliers.memoize(compute::get));
         try {
             return (T) s.get();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
             cache.remove(key, s);
             throw e;
         }

@@ -7,9 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.BinaryOperator;
 import java.util.function.Supplier;
@@ -64,7 +62,7 @@ public final class SparkCurvature implements Curvature {
     private final int n;
     private final long p;
     private final HessianVectorProduct hessian;
-    private final ConcurrentHashMap<Object, CompletableFuture<Object>> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, Supplier<?>> cache = new ConcurrentHashMap<>();
     private final com.google.common.base.Supplier<Optional<LayerStatistics>> statistics;
 
     /**
@@ -132,37 +130,8 @@ public final class SparkCurvature implements Curvature {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> T cached(Object key, Supplier<T> compute) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(compute, "compute");
-        while (true) {
-            CompletableFuture<Object> f = cache.get(key);
-            if (f == null) {
-                CompletableFuture<Object> mine = new CompletableFuture<>();
-                f = cache.putIfAbsent(key, mine);
-                if (f == null) {
-                    try {
-                        T value = compute.get();
-                        mine.complete(value);
-                        return value;
-                    } catch (Throwable e) {
-                        // Spark may throw checked exceptions undeclared: any failure frees the key for a retry
-                        cache.remove(key, mine);
-                        mine.completeExceptionally(e);
-                        throw e;
-                    }
-                }
-            }
-            try {
-                return (T) f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.util.concurrent.CancellationException("interrupted while waiting for " + key);
-            } catch (ExecutionException e) {
-                // the computing caller failed and removed its entry: compute again on this thread
-            }
-        }
+        return org.influence4j.internal.Memo.get(cache, key, compute);
     }
 
     @Override
@@ -250,7 +219,7 @@ public final class SparkCurvature implements Curvature {
                         if (rows.length == 0) {
                             continue;
                         }
-                        h = m.value().model().hessian(subset(b.toDataSet(), rows));
+                        h = m.value().model().hessian(org.influence4j.model.DataSets.subset(b.toDataSet(), rows));
                         weight = rows.length;
                     }
                     if (vec == null) {
@@ -279,10 +248,6 @@ public final class SparkCurvature implements Curvature {
             rows.add((int) (selected[i] - b.first()));
         }
         return rows.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static DataSet subset(DataSet d, int[] rows) {
-        return new DataSet(Nd4j.pullRows(d.getFeatures(), 1, rows), Nd4j.pullRows(d.getLabels(), 1, rows));
     }
 
     /** The full Hessian, one Spark job per product. */

@@ -353,6 +353,13 @@ public final class SparkInfluence {
         };
     }
 
+    /** Rows {@code [from, to)} of {@code all}: {@code all} itself when that is every row, else a fresh copy. */
+    private static DataSet rows(DataSet all, int from, int to) {
+        return from == 0 && to == all.numExamples() ? all : new DataSet(
+                all.getFeatures().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
+                all.getLabels().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup());
+    }
+
     /** {@code −∇ℓ(zᵢ)ᵀs_q} for the block's rows, in sub-blocks of at most {@code block} rows. */
     private static ScoredBlock score(InfluenceModel m, RowBlock b, double[][] solutions, int block) {
         int q = solutions.length;
@@ -361,9 +368,7 @@ public final class SparkInfluence {
         INDArray s = q <= DOTS_MAX_QUERIES ? null : Nd4j.createFromArray(solutions);
         for (int from = 0; from < b.rows(); from += block) {
             int to = Math.min(b.rows(), from + block);
-            DataSet part = from == 0 && to == b.rows() ? all : new DataSet(
-                    all.getFeatures().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
-                    all.getLabels().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup());
+            DataSet part = rows(all, from, to);
             if (s == null) {
                 // a batched dot pass per test point is cheaper than forming the per-example gradients
                 for (int j = 0; j < q; j++) {
@@ -467,9 +472,7 @@ public final class SparkInfluence {
                     .toDoubleVector();
             for (int from = 0; from < b.rows(); from += block) {
                 int to = Math.min(b.rows(), from + block);
-                DataSet part = from == 0 && to == b.rows() ? all : new DataSet(
-                        all.getFeatures().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
-                        all.getLabels().get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup());
+                DataSet part = rows(all, from, to);
                 INDArray g = mm.perExampleGradients(part).castTo(DataType.DOUBLE);
                 double[] qf = binv.value().quadraticForms(g).values();
                 release(g);
