@@ -39,7 +39,7 @@ final class BenchmarkTableCommand implements Callable<Integer> {
     boolean quick;
 
     @Option(names = "--model", split = ",", description = "Only these models, comma-separated: softmax, mlp, "
-            + "and softmax-sgd (dattri's SGD recipe; small MNIST only) (default: all of the table).")
+            + "softmax-sgd and mlp-sgd (dattri's SGD recipes; small MNIST only) (default: all of the table).")
     List<String> models = List.of();
 
     @Option(names = "--test-points", paramLabel = "N", description = "Overrides the number of test points (the "
@@ -63,6 +63,12 @@ final class BenchmarkTableCommand implements Callable<Integer> {
             + "(a fresh seeded initialisation) or warm (warm-started from the trained network).")
     String subsetStart;
 
+    @Option(names = "--dampings", split = ",", paramLabel = "λ", description = "Scores every curvature with each "
+            + "of these dampings, comma-separated (the first is the headline λ; identity uses the first only), and "
+            + "adds each curvature's best λ by LDS to table.md — dattri's damping grid is 1e-5,1e-4,1e-3,1e-2,0.1,1 "
+            + "(default: 0.01).")
+    List<Double> dampings = List.of();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -78,6 +84,13 @@ final class BenchmarkTableCommand implements Callable<Integer> {
                 .withSizes(testPoints, looRemovals, subsets);
         if (!curvatures.isEmpty()) {
             config = config.onlyCurvatures(curvatures.stream().map(k -> k.trim().toLowerCase(Locale.ROOT)).toList());
+        }
+        if (!dampings.isEmpty()) {
+            try {
+                config = config.withDampings(dampings);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--dampings " + dampings + ": " + e.getMessage(), e);
+            }
         }
         if (subsetStart != null) {
             switch (subsetStart.toLowerCase(Locale.ROOT)) {

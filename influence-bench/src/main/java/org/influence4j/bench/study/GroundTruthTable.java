@@ -35,8 +35,11 @@ import org.influence4j.validation.Correlations;
 import org.influence4j.validation.DatamodelReport;
 import org.influence4j.validation.LeaveOneOutValidation;
 import org.influence4j.validation.LinearDatamodelingScore;
+import org.influence4j.validation.SubsetRetrainer;
 import org.influence4j.validation.ValidationReport;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
 
 /**
  * Influence against the field's ground truths, in the setting of dattri's MNIST-10 benchmark: for softmax regression
@@ -80,9 +83,20 @@ public final class GroundTruthTable {
      *                     the optimum is unique) instead of from a fresh initialisation
      * @param subsets      LDS subsets
      * @param curvatures   curvature names, from {@link #CURVATURES}
+     * @param updater      the DL4J updater the network is built with (the mini-batch protocol trains with it), or
+     *                     {@code null} for the protocol's own ({@link TrainingProtocol#updater()})
+     * @param looFromScratch whether leave-one-out retrains from a fresh initialisation with one seed for every
+     *                     retraining ({@link SubsetRetrainer}: dattri's protocol) instead of warm-started from θ̂
      */
     public record ModelSpec(String name, int[] hidden, Networks.HiddenActivation activation, double weightDecay,
-                            TrainingProtocol protocol, boolean warmSubsets, int subsets, List<String> curvatures) {
+                            TrainingProtocol protocol, boolean warmSubsets, int subsets, List<String> curvatures,
+                            IUpdater updater, boolean looFromScratch) {
+
+        /** A model built with its protocol's updater, leave-one-out warm-started. */
+        public ModelSpec(String name, int[] hidden, Networks.HiddenActivation activation, double weightDecay,
+                         TrainingProtocol protocol, boolean warmSubsets, int subsets, List<String> curvatures) {
+            this(name, hidden, activation, weightDecay, protocol, warmSubsets, subsets, curvatures, null, false);
+        }
 
         /** Validates and copies. */
         public ModelSpec {
@@ -103,6 +117,17 @@ public final class GroundTruthTable {
             return hidden.clone();
         }
 
+        /** The updater to build the network with: {@link #updater} or the protocol's. */
+        IUpdater buildUpdater() {
+            return updater != null ? updater.clone() : protocol.updater();
+        }
+
+        /** A copy with other subsets settings and curvatures. */
+        ModelSpec with(boolean newWarmSubsets, int newSubsets, List<String> newCurvatures) {
+            return new ModelSpec(name, hidden, activation, weightDecay, protocol, newWarmSubsets, newSubsets,
+                    newCurvatures, updater, looFromScratch);
+        }
+
         /** "784-128-64-10" style architecture label. */
         String architecture(int inputs, int classes) {
             StringBuilder b = new StringBuilder().append(inputs);
@@ -120,7 +145,9 @@ public final class GroundTruthTable {
      * @param data          the data
      * @param trainExamples the first this many training examples are used ({@code 0}: all)
      * @param testPoints    the first this many test examples are the test points
-     * @param damping       λ of every curvature
+     * @param dampings      the damping values λ every curvature is scored with (dattri's grid chooses among
+     *                      several); the first is the table's headline λ. Identity curvature is scored with the
+     *                      first only: λ scales its scores uniformly, which no correlation sees
      * @param looRemovals   training examples removed one at a time (a seeded random sample, shared by all test
      *                      points and curvatures)
      * @param fraction      LDS subset fraction α
@@ -129,21 +156,41 @@ public final class GroundTruthTable {
      * @param models        the models
      * @param seed          seed of the samples, the subsets and the bootstrap
      */
-    public record Config(String name, Supplier<TrainTestData> data, int trainExamples, int testPoints, double damping,
-                         int looRemovals, double fraction, int bootstrap, int lissaDepth, List<ModelSpec> models,
-                         long seed) {
+    public record Config(String name, Supplier<TrainTestData> data, int trainExamples, int testPoints,
+                         List<Double> dampings, int looRemovals, double fraction, int bootstrap, int lissaDepth,
+                         List<ModelSpec> models, long seed) {
 
         /** Validates and copies. */
         public Config {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(data, "data");
             models = List.copyOf(models);
-            if (testPoints < 3 || looRemovals < 3 || bootstrap < 0 || !(damping >= 0) || lissaDepth < 1
-                    || models.isEmpty()) {
+            dampings = List.copyOf(dampings);
+            if (testPoints < 3 || looRemovals < 3 || bootstrap < 0 || lissaDepth < 1 || models.isEmpty()) {
                 throw new IllegalArgumentException("test points (" + testPoints + ") and leave-one-out removals ("
-                        + looRemovals + ") must be >= 3, bootstrap (" + bootstrap + ") >= 0, damping (" + damping
-                        + ") >= 0, and at least one model given");
+                        + looRemovals + ") must be >= 3, bootstrap (" + bootstrap + ") >= 0, and at least one model "
+                        + "given");
             }
+            if (dampings.isEmpty() || dampings.stream().anyMatch(d -> !(d >= 0) || Double.isInfinite(d))
+                    || dampings.stream().distinct().count() != dampings.size()) {
+                throw new IllegalArgumentException("dampings " + dampings + " must be a non-empty list of distinct "
+                        + "finite values >= 0, e.g. [0.01] or dattri's grid [1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1]");
+            }
+        }
+
+        /** The headline damping λ: the first of {@link #dampings()}. */
+        public double damping() {
+            return dampings.get(0);
+        }
+
+        /**
+         * A copy that scores every curvature with each of these dampings (the first becomes the headline λ).
+         *
+         * @throws IllegalArgumentException if the list is empty or holds a negative, non-finite or repeated value
+         */
+        public Config withDampings(List<Double> values) {
+            return new Config(name, data, trainExamples, testPoints, values, looRemovals, fraction, bootstrap,
+                    lissaDepth, models, seed);
         }
 
         /** A copy with only the models whose name is listed (all if {@code names} is empty). */
@@ -156,7 +203,7 @@ public final class GroundTruthTable {
                 throw new IllegalArgumentException("unknown model in " + names + "; this table has "
                         + models.stream().map(ModelSpec::name).toList());
             }
-            return new Config(name, data, trainExamples, testPoints, damping, looRemovals, fraction, bootstrap,
+            return new Config(name, data, trainExamples, testPoints, dampings, looRemovals, fraction, bootstrap,
                     lissaDepth, kept, seed);
         }
 
@@ -171,32 +218,29 @@ public final class GroundTruthTable {
                     throw new IllegalArgumentException("unknown curvature '" + k + "'; known: " + CURVATURES);
                 }
             }
-            List<ModelSpec> ms = models.stream().map(m -> new ModelSpec(m.name(), m.hidden(), m.activation(),
-                    m.weightDecay(), m.protocol(), m.warmSubsets(), m.subsets(),
+            List<ModelSpec> ms = models.stream().map(m -> m.with(m.warmSubsets(), m.subsets(),
                     CURVATURES.stream().filter(k -> names.contains(k) && (m.curvatures().contains(k)
                             || k.equals("ekfac-expected") && m.curvatures().contains("ekfac"))).toList()))
                     .filter(m -> !m.curvatures().isEmpty()).toList();
             if (ms.isEmpty()) {
                 throw new IllegalArgumentException("no model of this table has any of the curvatures " + names);
             }
-            return new Config(name, data, trainExamples, testPoints, damping, looRemovals, fraction, bootstrap,
+            return new Config(name, data, trainExamples, testPoints, dampings, looRemovals, fraction, bootstrap,
                     lissaDepth, ms, seed);
         }
 
         /** A copy whose models all train their LDS subsets warm-started ({@code true}) or from scratch. */
         public Config withWarmSubsets(boolean warm) {
-            List<ModelSpec> ms = models.stream().map(m -> new ModelSpec(m.name(), m.hidden(), m.activation(),
-                    m.weightDecay(), m.protocol(), warm, m.subsets(), m.curvatures())).toList();
-            return new Config(name, data, trainExamples, testPoints, damping, looRemovals, fraction, bootstrap,
+            List<ModelSpec> ms = models.stream().map(m -> m.with(warm, m.subsets(), m.curvatures())).toList();
+            return new Config(name, data, trainExamples, testPoints, dampings, looRemovals, fraction, bootstrap,
                     lissaDepth, ms, seed);
         }
 
         /** A copy with other sample sizes ({@code ≤ 0} keeps the current value). */
         public Config withSizes(int newTestPoints, int newLooRemovals, int newSubsets) {
-            List<ModelSpec> ms = models.stream().map(m -> newSubsets <= 0 ? m : new ModelSpec(m.name(), m.hidden(),
-                    m.activation(), m.weightDecay(), m.protocol(), m.warmSubsets(), newSubsets, m.curvatures()))
-                    .toList();
-            return new Config(name, data, trainExamples, newTestPoints > 0 ? newTestPoints : testPoints, damping,
+            List<ModelSpec> ms = models.stream().map(m -> newSubsets <= 0 ? m
+                    : m.with(m.warmSubsets(), newSubsets, m.curvatures())).toList();
+            return new Config(name, data, trainExamples, newTestPoints > 0 ? newTestPoints : testPoints, dampings,
                     newLooRemovals > 0 ? newLooRemovals : looRemovals, fraction, bootstrap, lissaDepth, ms, seed);
         }
     }
@@ -222,7 +266,7 @@ public final class GroundTruthTable {
      */
     public static Config quick() {
         TrainingProtocol lbfgs = TrainingProtocol.lbfgs().withIterations(3000, 300);
-        return new Config("quick", () -> Datasets.iris(Datasets.DEFAULT_SEED).standardized(), 0, 25, 0.01, 30, 0.5,
+        return new Config("quick", () -> Datasets.iris(Datasets.DEFAULT_SEED).standardized(), 0, 25, List.of(0.01), 30, 0.5,
                 1000, 500, List.of(
                         new ModelSpec("softmax", new int[0], Networks.HiddenActivation.TANH, 5e-3, lbfgs, true, 40,
                                 DEFAULT_CURVATURES),
@@ -242,17 +286,24 @@ public final class GroundTruthTable {
      * doubles do not fit in memory). A third model, {@code softmax-sgd}, is softmax regression trained by dattri's
      * recipe (SGD with learning rate 0.01, mini-batches of 32, 20 epochs, no weight decay — not converged), with its
      * subsets trained from scratch by the same recipe, scored by CG to tolerance, dattri's 10-step CG, EK-FAC and
-     * gradient dot products at λ = 0.01.
+     * gradient dot products at λ = 0.01. A fourth, {@code mlp-sgd}, is the 784-128-64-10 MLP trained by dattri's
+     * MLP recipe as closely as DL4J allows (learning rate 0.01, Nesterov momentum 0.9 — DL4J has no heavy-ball
+     * momentum —, mini-batches of 64, 50 epochs, no weight decay, no dropout), its LDS subsets and its
+     * leave-one-out retrainings from scratch with a fixed seed by the same recipe (dattri's protocol), scored by CG,
+     * dattri's 10-step CG, K-FAC, EK-FAC and gradient dot products.
      */
     public static Config mnist() {
         List<String> noExact = DEFAULT_CURVATURES.subList(1, DEFAULT_CURVATURES.size());
-        return new Config("mnist", Datasets::smallMnist, 5000, 100, 0.01, 100, 0.5, 1000, 1000, List.of(
+        return new Config("mnist", Datasets::smallMnist, 5000, 100, List.of(0.01), 100, 0.5, 1000, 1000, List.of(
                 new ModelSpec("softmax", new int[0], Networks.HiddenActivation.RELU, 1e-3,
                         TrainingProtocol.lbfgs().withIterations(3000, 1000), true, 100, DEFAULT_CURVATURES),
                 new ModelSpec("softmax-sgd", new int[0], Networks.HiddenActivation.RELU, 0,
                         TrainingProtocol.minibatch(20, 32), false, 100, List.of("cg", "cg-10", "ekfac", "identity")),
                 new ModelSpec("mlp", new int[] {128, 64}, Networks.HiddenActivation.RELU, 1e-3,
-                        TrainingProtocol.lbfgs().withIterations(1000, 200), false, 50, noExact)),
+                        TrainingProtocol.lbfgs().withIterations(1000, 200), false, 50, noExact),
+                new ModelSpec("mlp-sgd", new int[] {128, 64}, Networks.HiddenActivation.RELU, 0,
+                        TrainingProtocol.minibatch(50, 64), false, 50, List.of("cg", "cg-10", "kfac", "ekfac",
+                        "identity"), new Nesterovs(0.01, 0.9), true)),
                 Datasets.DEFAULT_SEED);
     }
 
@@ -263,12 +314,14 @@ public final class GroundTruthTable {
      * @param architecture    e.g. 784-128-64-10
      * @param parameters      number of parameters
      * @param curvature       curvature name
+     * @param damping         the damping λ it was scored with
      * @param scoringSeconds  wall time of the influence of every test point (preparation included)
      * @param looPearson      mean leave-one-out Pearson over test points, with its interval
      * @param looSpearman     mean leave-one-out Spearman over test points, with its interval
      * @param lds             mean LDS over test points, with its interval
      */
-    public record Row(String model, String architecture, long parameters, String curvature, double scoringSeconds,
+    public record Row(String model, String architecture, long parameters, String curvature, double damping,
+                      double scoringSeconds,
                       Interval looPearson, Interval looSpearman, Interval lds) {
     }
 
@@ -294,7 +347,9 @@ public final class GroundTruthTable {
      * @param trainSeconds       training time
      * @param gradientNorm       ‖∇R(θ̂)‖ after training
      * @param testAccuracy       accuracy on the whole test set
-     * @param looNoise           median retraining noise floor over test points (|ΔL| of a 1e-10 perturbation)
+     * @param looStart           how leave-one-out retrained: "warm start" or "from scratch, seed s"
+     * @param looNoise           median retraining noise floor over test points (|ΔL| of a 1e-10 perturbation; NaN
+     *                           from scratch)
      * @param looMedianActual    median |actual change| of the leave-one-out retrainings
      * @param looSeconds         wall time of the leave-one-out retrainings
      * @param ldsSeconds         wall time of the LDS trainings (0 when all were loaded from the checkpoint)
@@ -302,19 +357,22 @@ public final class GroundTruthTable {
      * @param subsetStart        "warm start" or "fresh initialisation"
      */
     public record ModelFacts(String model, double trainSeconds, double gradientNorm, double testAccuracy,
-                             double looNoise, double looMedianActual, double looSeconds, double ldsSeconds,
+                             String looStart, double looNoise, double looMedianActual, double looSeconds, double ldsSeconds,
                              int ldsSubsets, String subsetStart) {
     }
 
     /**
      * The table.
      *
-     * @param config  the settings
-     * @param rows    one per model and curvature
-     * @param facts   one per model
-     * @param seconds total wall time
+     * @param config   the settings
+     * @param rows     one per model and curvature
+     * @param facts    one per model
+     * @param failures curvatures (with their damping) that could not be computed, each with the reason; they have no
+     *                 row
+     * @param seconds  total wall time
      */
-    public record Result(Config config, List<Row> rows, List<ModelFacts> facts, double seconds) {
+    public record Result(Config config, List<Row> rows, List<ModelFacts> facts, List<String> failures,
+                         double seconds) {
     }
 
     private GroundTruthTable() {
@@ -351,21 +409,23 @@ public final class GroundTruthTable {
         int classes = (int) train.getLabels().size(1);
         List<Row> rows = new ArrayList<>();
         List<ModelFacts> facts = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         for (ModelSpec m : config.models()) {
             rows.addAll(runModel(config, m, train, tests, testAll, n, inputs, classes, out, threads, show, log,
-                    facts));
+                    facts, failures));
         }
-        Result result = new Result(config, rows, facts, (System.nanoTime() - t0) / 1e9);
+        Result result = new Result(config, rows, facts, failures, (System.nanoTime() - t0) / 1e9);
         write(result, out);
         return result;
     }
 
     private static List<Row> runModel(Config config, ModelSpec m, DataSet train, DataSet tests, DataSet testAll,
                                       int n, int inputs, int classes, Path out, int threads, boolean show,
-                                      Consumer<String> log, List<ModelFacts> facts) throws IOException {
+                                      Consumer<String> log, List<ModelFacts> facts, List<String> failures)
+            throws IOException {
         String arch = m.architecture(inputs, classes);
         MultiLayerNetwork net = Networks.mlp(inputs, classes, m.hidden(), m.activation(), m.weightDecay(), 1,
-                m.protocol().updater()); // the fixed-budget and mini-batch protocols train with this updater
+                m.buildUpdater()); // the fixed-budget and mini-batch protocols train with this updater
         long t = System.nanoTime();
         TrainingProtocol.Outcome o;
         try (Progress p = Progress.start("train " + m.name(), 1, show)) {
@@ -381,24 +441,32 @@ public final class GroundTruthTable {
         InfluenceEstimator est = InfluenceEstimator.forModel(im).withTrainingData(train)
                 .withDamping(config.damping());
 
-        // influence of every test point, per curvature
-        LinkedHashMap<String, double[][]> scores = new LinkedHashMap<>();
-        LinkedHashMap<String, Double> seconds = new LinkedHashMap<>();
-        for (String c : m.curvatures()) {
+        // influence of every test point, per curvature and damping
+        List<Entry> entries = new ArrayList<>(entries(m.curvatures(), config.dampings()));
+        LinkedHashMap<Entry, double[][]> scores = new LinkedHashMap<>();
+        LinkedHashMap<Entry, Double> seconds = new LinkedHashMap<>();
+        for (Entry e : List.copyOf(entries)) {
             long tc = System.nanoTime();
             InfluenceMatrix mat;
-            try (Progress p = Progress.start(m.name() + ": " + c, 1, show)) {
-                mat = est.withSolver(solver(c, config.seed(), config.lissaDepth())).influenceOnEach(tests);
+            try (Progress p = Progress.start(m.name() + ": " + e, 1, show)) {
+                mat = est.withDamping(e.damping()).withSolver(solver(e.curvature(), config.seed(),
+                        config.lissaDepth())).influenceOnEach(tests);
                 p.step();
+            } catch (org.influence4j.solver.NumericalException ex) {
+                // a curvature that cannot be inverted at this damping (e.g. an indefinite Hessian): reported, skipped
+                log.accept(String.format(Locale.ROOT, "  %-16s failed: %s", e, ex.getMessage()));
+                failures.add(m.name() + ", " + e + ": " + ex.getMessage());
+                entries.remove(e);
+                continue;
             }
             double s = (System.nanoTime() - tc) / 1e9;
             double[][] sc = new double[mat.queries()][];
             for (int q = 0; q < sc.length; q++) {
                 sc[q] = mat.scores(q).toDoubleArray();
             }
-            scores.put(c, sc);
-            seconds.put(c, s);
-            log.accept(String.format(Locale.ROOT, "  %-8s influence of %d test points in %.1f s", c, sc.length, s));
+            scores.put(e, sc);
+            seconds.put(e, s);
+            log.accept(String.format(Locale.ROOT, "  %-16s influence of %d test points in %.1f s", e, sc.length, s));
         }
 
         // leave-one-out on one random sample of training examples, shared by every test point and curvature
@@ -409,29 +477,47 @@ public final class GroundTruthTable {
             testList.add(DataSets.subset(tests, new int[] {q}));
         }
         long tl = System.nanoTime();
-        LinkedHashMap<String, List<ValidationReport>> looReports = new LinkedHashMap<>();
-        Dl4jRetrainer retrainer = null;
-        for (String c : m.curvatures()) {
-            List<double[]> sc = Arrays.asList(scores.get(c));
-            if (retrainer == null) {
-                LeaveOneOutRuns.Run run = LeaveOneOutRuns.run(Dl4jRetrainer.builder(net, train)
-                        .protocol(m.protocol()).threads(threads), loo, sc, testList,
-                        m.name() + ": leave-one-out", show);
-                retrainer = run.retrainer();
-                looReports.put(c, run.reports());
-            } else {
-                looReports.put(c, loo.runAll(sc, retrainer, testList));
+        LinkedHashMap<Entry, List<ValidationReport>> looReports = new LinkedHashMap<>();
+        double[] noise = new double[testList.size()];
+        String looStart;
+        if (m.looFromScratch()) {
+            looStart = "from scratch, seed " + config.seed();
+            try (Progress p = Progress.start(m.name() + ": leave-one-out from scratch", removals.length + 1L, show)) {
+                Dl4jSubsetTrainer fresh = Dl4jSubsetTrainer.builder(net, train)
+                        .start(Dl4jSubsetTrainer.Start.FROM_SCRATCH).protocol(m.protocol())
+                        .listener(training -> p.step()).build();
+                SubsetRetrainer retrainer = SubsetRetrainer.builder(fresh, n).seed(config.seed()).testPoints(tests)
+                        .threads(threads).build();
+                for (Entry c : entries) {
+                    looReports.put(c, loo.runAll(Arrays.asList(scores.get(c)), retrainer, testList));
+                }
+            }
+            Arrays.fill(noise, Double.NaN); // a from-scratch retraining has no warm-start noise floor
+        } else {
+            looStart = "warm start";
+            Dl4jRetrainer retrainer = null;
+            for (Entry c : entries) {
+                List<double[]> sc = Arrays.asList(scores.get(c));
+                if (retrainer == null) {
+                    LeaveOneOutRuns.Run run = LeaveOneOutRuns.run(Dl4jRetrainer.builder(net, train)
+                            .protocol(m.protocol()).threads(threads), loo, sc, testList,
+                            m.name() + ": leave-one-out", show);
+                    retrainer = run.retrainer();
+                    looReports.put(c, run.reports());
+                } else {
+                    looReports.put(c, loo.runAll(sc, retrainer, testList));
+                }
+            }
+            for (int q = 0; q < noise.length; q++) {
+                noise[q] = retrainer.retrainingNoise(testList.get(q));
             }
         }
         double looSeconds = (System.nanoTime() - tl) / 1e9;
-        double[] noise = new double[testList.size()];
-        for (int q = 0; q < noise.length; q++) {
-            noise[q] = retrainer.retrainingNoise(testList.get(q));
-        }
         double[] actualAbs = looReports.values().iterator().next().stream()
                 .flatMapToDouble(r -> Arrays.stream(r.actual()).map(Math::abs)).toArray();
-        log.accept(String.format(Locale.ROOT, "  leave-one-out: %d retrainings in %.1f s; median |actual change| %.2e,"
-                + " median noise floor %.2e", removals.length + 1, looSeconds, median(actualAbs), median(noise)));
+        log.accept(String.format(Locale.ROOT, "  leave-one-out (%s): %d retrainings in %.1f s; median |actual "
+                + "change| %.2e, median noise floor %.2e", looStart, removals.length + 1, looSeconds, median(actualAbs),
+                median(noise)));
 
         // linear datamodeling score: subsets trained once, reused through the checkpoint file
         Path checkpoint = out.resolve("lds_trainings_" + m.name() + ".txt");
@@ -441,9 +527,9 @@ public final class GroundTruthTable {
         LinearDatamodelingScore lds = LinearDatamodelingScore.defaults().withSubsets(m.subsets())
                 .withFraction(config.fraction()).withSeed(config.seed()).withBootstrap(config.bootstrap())
                 .withThreads(threads).withCheckpoint(checkpoint);
-        LinkedHashMap<String, DatamodelReport> ldsReports = new LinkedHashMap<>();
+        LinkedHashMap<Entry, DatamodelReport> ldsReports = new LinkedHashMap<>();
         long td = System.nanoTime();
-        for (String c : m.curvatures()) {
+        for (Entry c : entries) {
             ldsReports.put(c, DatamodelRuns.run(lds, trainer, scores.get(c), tests, m.name() + ": LDS subsets",
                     show && ldsReports.isEmpty()));
         }
@@ -452,19 +538,19 @@ public final class GroundTruthTable {
                 m.warmSubsets() ? "warm start" : "fresh initialisation", ldsSeconds));
 
         List<Row> rows = new ArrayList<>();
-        String best = null;
+        Entry best = null;
         double bestLds = Double.NEGATIVE_INFINITY;
-        for (String c : m.curvatures()) {
+        for (Entry c : entries) {
             List<ValidationReport> rs = looReports.get(c);
             double[] pearson = rs.stream().mapToDouble(r -> r.all().pearson()).toArray();
             double[] spearman = rs.stream().mapToDouble(r -> r.all().spearman()).toArray();
             DatamodelReport d = ldsReports.get(c);
-            Row row = new Row(m.name(), arch, net.numParams(), c, seconds.get(c),
+            Row row = new Row(m.name(), arch, net.numParams(), c.curvature(), c.damping(), seconds.get(c),
                     meanWithInterval(pearson, config.bootstrap(), config.seed()),
                     meanWithInterval(spearman, config.bootstrap(), config.seed()),
                     new Interval(d.lds(), d.ldsLow(), d.ldsHigh()));
             rows.add(row);
-            log.accept(String.format(Locale.ROOT, "  %-8s LOO Pearson %s, Spearman %s; LDS %s", c, row.looPearson(),
+            log.accept(String.format(Locale.ROOT, "  %-16s LOO Pearson %s, Spearman %s; LDS %s", c, row.looPearson(),
                     row.looSpearman(), row.lds()));
             if (d.lds() > bestLds) {
                 bestLds = d.lds();
@@ -487,10 +573,32 @@ public final class GroundTruthTable {
                             Correlations.spearman(px, ay))).withAxisTitles("summed influence over the subset",
                             "test loss of the model trained on the subset"));
         }
-        facts.add(new ModelFacts(m.name(), trainSeconds, o.gradientNorm(), accuracy, median(noise),
+        facts.add(new ModelFacts(m.name(), trainSeconds, o.gradientNorm(), accuracy, looStart, median(noise),
                 median(actualAbs), looSeconds, ldsSeconds, m.subsets(),
                 m.warmSubsets() ? "warm start" : "fresh initialisation"));
         return rows;
+    }
+
+    /** A curvature scored with one damping. */
+    record Entry(String curvature, double damping) {
+        @Override
+        public String toString() {
+            return curvature + " λ=" + damping;
+        }
+    }
+
+    /**
+     * Every curvature with every damping, curvature-major; identity only with the first damping (λ scales its scores
+     * uniformly, which leaves every correlation unchanged).
+     */
+    static List<Entry> entries(List<String> curvatures, List<Double> dampings) {
+        List<Entry> out = new ArrayList<>();
+        for (String c : curvatures) {
+            for (double d : c.equals("identity") ? dampings.subList(0, 1) : dampings) {
+                out.add(new Entry(c, d));
+            }
+        }
+        return out;
     }
 
     /** The solver a curvature name stands for (the command line's settings). */
@@ -580,12 +688,23 @@ public final class GroundTruthTable {
         return (double) correct / m;
     }
 
+    /** Per model and curvature, the row of the damping with the highest LDS (the first such row on ties). */
+    static List<Row> bestPerCurvature(List<Row> rows) {
+        LinkedHashMap<String, Row> best = new LinkedHashMap<>();
+        for (Row r : rows) {
+            best.merge(r.model() + "\u0000" + r.curvature(), r,
+                    (a, b) -> b.lds().mean() > a.lds().mean() ? b : a);
+        }
+        return List.copyOf(best.values());
+    }
+
     private static void write(Result result, Path out) throws IOException {
-        CsvTable csv = CsvTable.withHeader("model", "architecture", "parameters", "curvature", "scoring_seconds",
+        CsvTable csv = CsvTable.withHeader("model", "architecture", "parameters", "curvature", "damping",
+                "scoring_seconds",
                 "loo_pearson", "loo_pearson_low", "loo_pearson_high", "loo_spearman", "loo_spearman_low",
                 "loo_spearman_high", "lds", "lds_low", "lds_high");
         for (Row r : result.rows()) {
-            csv.row(r.model(), r.architecture(), r.parameters(), r.curvature(), r.scoringSeconds(),
+            csv.row(r.model(), r.architecture(), r.parameters(), r.curvature(), r.damping(), r.scoringSeconds(),
                     r.looPearson().mean(), r.looPearson().low(), r.looPearson().high(), r.looSpearman().mean(),
                     r.looSpearman().low(), r.looSpearman().high(), r.lds().mean(), r.lds().low(), r.lds().high());
         }
@@ -593,40 +712,62 @@ public final class GroundTruthTable {
         Config c = result.config();
         StringBuilder md = new StringBuilder();
         md.append("# Ground-truth table (").append(c.name()).append(")\n\n");
-        md.append(String.format(Locale.ROOT, "%d test points, damping λ = %s, leave-one-out on %d random training "
+        boolean grid = c.dampings().size() > 1;
+        md.append(String.format(Locale.ROOT, "%d test points, damping λ %s, leave-one-out on %d random training "
                 + "examples, LDS on subsets of a fraction %s, 95%% bootstrap intervals (%d resamples); %.1f s in all.%n%n",
-                c.testPoints(), c.damping(), c.looRemovals(), c.fraction(), c.bootstrap(), result.seconds()));
-        MarkdownTable t = MarkdownTable.withHeader("model", "parameters", "curvature", "LOO Pearson", "LOO Spearman",
-                "LDS", "scoring s");
+                c.testPoints(), grid ? "∈ " + c.dampings() : "= " + c.damping(), c.looRemovals(), c.fraction(),
+                c.bootstrap(), result.seconds()));
+        MarkdownTable t = MarkdownTable.withHeader("model", "parameters", "curvature", "λ", "LOO Pearson",
+                "LOO Spearman", "LDS", "scoring s");
         for (Row r : result.rows()) {
-            t.row(r.model() + " (" + r.architecture() + ")", r.parameters(), r.curvature(), r.looPearson().toString(),
-                    r.looSpearman().toString(), r.lds().toString(),
+            t.row(r.model() + " (" + r.architecture() + ")", r.parameters(), r.curvature(), r.damping(),
+                    r.looPearson().toString(), r.looSpearman().toString(), r.lds().toString(),
                     String.format(Locale.ROOT, "%.1f", r.scoringSeconds()));
         }
         md.append(t).append('\n');
+        if (grid) {
+            md.append("Each curvature at the λ of its highest LDS (dattri's choice of λ: the best value of the metric "
+                    + "itself, an optimistic selection on the test points):\n\n");
+            MarkdownTable b = MarkdownTable.withHeader("model", "curvature", "best λ", "LDS", "LOO Pearson at that λ");
+            for (Row r : bestPerCurvature(result.rows())) {
+                b.row(r.model(), r.curvature(), r.damping(), r.lds().toString(), r.looPearson().toString());
+            }
+            md.append(b).append('\n');
+        }
         MarkdownTable f = MarkdownTable.withHeader("model", "train s", "‖∇R(θ̂)‖", "test accuracy",
-                "median \\|LOO change\\|", "median noise floor", "LOO s", "LDS subsets", "subsets trained by", "LDS s");
+                "LOO retrained by", "median \\|LOO change\\|", "median noise floor", "LOO s", "LDS subsets",
+                "subsets trained by", "LDS s");
         for (ModelFacts x : result.facts()) {
             f.row(x.model(), String.format(Locale.ROOT, "%.1f", x.trainSeconds()),
                     String.format(Locale.ROOT, "%.2e", x.gradientNorm()),
-                    String.format(Locale.ROOT, "%.3f", x.testAccuracy()),
+                    String.format(Locale.ROOT, "%.3f", x.testAccuracy()), x.looStart(),
                     String.format(Locale.ROOT, "%.2e", x.looMedianActual()),
                     String.format(Locale.ROOT, "%.2e", x.looNoise()),
                     String.format(Locale.ROOT, "%.1f", x.looSeconds()), x.ldsSubsets(), x.subsetStart(),
                     String.format(Locale.ROOT, "%.1f", x.ldsSeconds()));
         }
-        md.append(f).append('\n').append(DATTRI_NOTE).append(".\n");
+        md.append(f).append('\n');
+        if (!result.failures().isEmpty()) {
+            md.append("Not computed (no row):\n\n");
+            for (String x : result.failures()) {
+                md.append("* ").append(x).append('\n');
+            }
+            md.append('\n');
+        }
+        md.append(DATTRI_NOTE).append(".\n");
         Files.writeString(out.resolve("table.md"), md.toString());
-        List<String> curvatures = CURVATURES.stream()
-                .filter(k -> c.models().stream().anyMatch(m -> m.curvatures().contains(k))).toList();
+        List<Entry> curvatures = entries(CURVATURES.stream()
+                .filter(k -> c.models().stream().anyMatch(m -> m.curvatures().contains(k))).toList(), c.dampings());
+        List<String> labels = curvatures.stream().map(e -> grid ? e.toString() : e.curvature()).toList();
         LinkedHashMap<String, double[]> ldsBars = new LinkedHashMap<>();
         LinkedHashMap<String, double[]> looBars = new LinkedHashMap<>();
         for (ModelSpec m : c.models()) {
             double[] l = new double[curvatures.size()];
             double[] p = new double[curvatures.size()];
             for (int i = 0; i < curvatures.size(); i++) {
-                String k = curvatures.get(i);
-                Row r = result.rows().stream().filter(x -> x.model().equals(m.name()) && x.curvature().equals(k))
+                Entry k = curvatures.get(i);
+                Row r = result.rows().stream().filter(x -> x.model().equals(m.name())
+                                && x.curvature().equals(k.curvature()) && x.damping() == k.damping())
                         .findFirst().orElse(null);
                 l[i] = r == null ? Double.NaN : r.lds().mean();
                 p[i] = r == null ? Double.NaN : r.looPearson().mean();
@@ -634,10 +775,10 @@ public final class GroundTruthTable {
             ldsBars.put(m.name(), l);
             looBars.put(m.name(), p);
         }
-        Plots.barChart(out.resolve("lds.png"), curvatures, ldsBars, PlotOptions.titled("Linear datamodeling score "
+        Plots.barChart(out.resolve("lds.png"), labels, ldsBars, PlotOptions.titled("Linear datamodeling score "
                 + "per curvature (mean over test points)").withAxisTitles("curvature", "LDS (Spearman)")
                 .withSize(1000, 600));
-        Plots.barChart(out.resolve("loo.png"), curvatures, looBars, PlotOptions.titled("Leave-one-out agreement per "
+        Plots.barChart(out.resolve("loo.png"), labels, looBars, PlotOptions.titled("Leave-one-out agreement per "
                 + "curvature (mean Pearson over test points)").withAxisTitles("curvature", "Pearson")
                 .withSize(1000, 600));
     }

@@ -1,0 +1,102 @@
+package org.influence4j.bench.study;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.influence4j.dl4j.TrainingProtocol;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.learning.config.Nesterovs;
+
+/**
+ * The benchmark table's damping grid and its from-scratch leave-one-out, on Iris softmax regression (a strictly
+ * convex model: its regularised optimum is unique, so a retraining from scratch and one warm-started from θ̂ must
+ * measure the same leave-one-out changes).
+ */
+class GroundTruthTableTest {
+
+    @TempDir
+    Path dir;
+
+    private static GroundTruthTable.Config small(boolean looFromScratch) {
+        GroundTruthTable.Config q = GroundTruthTable.quick();
+        GroundTruthTable.ModelSpec softmax = q.models().get(0);
+        GroundTruthTable.ModelSpec spec = new GroundTruthTable.ModelSpec(softmax.name(), softmax.hidden(),
+                softmax.activation(), softmax.weightDecay(), softmax.protocol(), softmax.warmSubsets(), 8,
+                List.of("exact", "identity"), null, looFromScratch);
+        return new GroundTruthTable.Config(q.name(), q.data(), q.trainExamples(), 5, q.dampings(), 6, q.fraction(),
+                200, q.lissaDepth(), List.of(spec), q.seed());
+    }
+
+    @Test
+    void dampingGrid_addsRowsPerDamping_andKeepsTheHeadlineRowsUnchanged() throws Exception {
+        List<String> log = new ArrayList<>();
+        GroundTruthTable.Result one = GroundTruthTable.run(small(false), dir.resolve("one"), 1, false, log::add);
+        GroundTruthTable.Result grid = GroundTruthTable.run(small(false).withDampings(List.of(0.01, 0.1, 1.0)),
+                dir.resolve("grid"), 1, false, log::add);
+
+        assertThat(one.rows()).extracting(GroundTruthTable.Row::curvature).containsExactly("exact", "identity");
+        // identity is scored once: λ only scales its scores
+        assertThat(grid.rows()).extracting(r -> r.curvature() + "@" + r.damping())
+                .containsExactly("exact@0.01", "exact@0.1", "exact@1.0", "identity@0.01");
+        for (GroundTruthTable.Row r : one.rows()) {
+            GroundTruthTable.Row g = grid.rows().stream().filter(x -> x.curvature().equals(r.curvature())
+                    && x.damping() == 0.01).findFirst().orElseThrow();
+            assertThat(g.lds().mean()).isCloseTo(r.lds().mean(), within(1e-12));
+            assertThat(g.looPearson().mean()).isCloseTo(r.looPearson().mean(), within(1e-12));
+        }
+        // a larger λ moves the exact inverse toward the identity's ranking: the rows differ
+        assertThat(grid.rows().get(2).lds().mean()).isNotEqualTo(grid.rows().get(0).lds().mean());
+
+        String md = Files.readString(dir.resolve("grid/table.md"));
+        assertThat(md).contains("damping λ ∈ [0.01, 0.1, 1.0]", "best λ");
+        assertThat(Files.readAllLines(dir.resolve("grid/table.csv"))).hasSize(5)
+                .first().asString().contains("curvature,damping");
+        GroundTruthTable.Row best = GroundTruthTable.bestPerCurvature(grid.rows()).get(0);
+        assertThat(best.lds().mean()).isEqualTo(grid.rows().subList(0, 3).stream()
+                .mapToDouble(r -> r.lds().mean()).max().orElseThrow());
+    }
+
+    @Test
+    void leaveOneOutFromScratch_onAConvexModel_equalsTheWarmStartedOne() throws Exception {
+        GroundTruthTable.Result warm = GroundTruthTable.run(small(false), dir.resolve("warm"), 1, false, l -> { });
+        GroundTruthTable.Result scratch = GroundTruthTable.run(small(true), dir.resolve("scratch"), 2, false,
+                l -> { });
+        assertThat(warm.facts().get(0).looStart()).isEqualTo("warm start");
+        assertThat(scratch.facts().get(0).looStart()).isEqualTo("from scratch, seed " + small(true).seed());
+        for (int i = 0; i < warm.rows().size(); i++) {
+            // the optimum is unique: both retrainings reach it to L-BFGS's tolerance (‖∇R‖ ≤ 1e-8)
+            assertThat(scratch.rows().get(i).looPearson().mean())
+                    .isCloseTo(warm.rows().get(i).looPearson().mean(), within(1e-3));
+        }
+        assertThat(scratch.facts().get(0).looMedianActual())
+                .isCloseTo(warm.facts().get(0).looMedianActual(), within(0.02 * warm.facts().get(0).looMedianActual()));
+    }
+
+    @Test
+    void config_refusesBadDampings_andTheMnistTableHasDattrisMlpRecipe() {
+        GroundTruthTable.Config q = GroundTruthTable.quick();
+        assertThatThrownBy(() -> q.withDampings(List.of())).hasMessageContaining("non-empty");
+        assertThatThrownBy(() -> q.withDampings(List.of(0.1, -1.0))).hasMessageContaining("[0.1, -1.0]");
+        assertThatThrownBy(() -> q.withDampings(List.of(0.1, 0.1))).hasMessageContaining("distinct");
+        assertThat(q.damping()).isEqualTo(0.01);
+
+        GroundTruthTable.ModelSpec sgd = GroundTruthTable.mnist().models().stream()
+                .filter(m -> m.name().equals("mlp-sgd")).findFirst().orElseThrow();
+        assertThat(sgd.hidden()).containsExactly(128, 64);
+        assertThat(sgd.weightDecay()).isZero();
+        assertThat(sgd.protocol()).isEqualTo(TrainingProtocol.minibatch(50, 64));
+        assertThat(sgd.updater()).isInstanceOf(Nesterovs.class);
+        assertThat(((Nesterovs) sgd.updater()).getLearningRate()).isEqualTo(0.01);
+        assertThat(((Nesterovs) sgd.updater()).getMomentum()).isEqualTo(0.9);
+        assertThat(sgd.looFromScratch()).isTrue();
+        assertThat(sgd.warmSubsets()).isFalse();
+        assertThat(sgd.subsets()).isEqualTo(50);
+    }
+}
