@@ -55,8 +55,10 @@ final class BenchmarkTableCommand implements Callable<Integer> {
     int subsets;
 
     @Option(names = "--curvatures", split = ",", description = "Only these curvatures, comma-separated: exact, cg, "
-            + "cg-10, lissa, kfac, ekfac, ekfac-expected, identity (each model keeps those of its own it lists; "
-            + "ekfac-expected, EK-FAC fitted with the expectation over labels, is offered to every model with ekfac).")
+            + "cg-10, lissa, kfac, ekfac, ekfac-expected, ekfac-heuristic, identity (each model keeps those of its own "
+            + "it lists; ekfac-expected, EK-FAC fitted with the expectation over labels, and ekfac-heuristic, EK-FAC "
+            + "with Kronfluence's heuristic damping of 0.1 × each layer's mean eigenvalue added to λ, are offered to "
+            + "every model with ekfac).")
     List<String> curvatures = List.of();
 
     @Option(names = "--subset-start", description = "Overrides how every model's LDS subsets are trained: scratch "

@@ -220,7 +220,7 @@ public final class GroundTruthTable {
             }
             List<ModelSpec> ms = models.stream().map(m -> m.with(m.warmSubsets(), m.subsets(),
                     CURVATURES.stream().filter(k -> names.contains(k) && (m.curvatures().contains(k)
-                            || k.equals("ekfac-expected") && m.curvatures().contains("ekfac"))).toList()))
+                            || k.startsWith("ekfac-") && m.curvatures().contains("ekfac"))).toList()))
                     .filter(m -> !m.curvatures().isEmpty()).toList();
             if (ms.isEmpty()) {
                 throw new IllegalArgumentException("no model of this table has any of the curvatures " + names);
@@ -250,10 +250,11 @@ public final class GroundTruthTable {
      * iterations, no tolerance; influence4j's starts from 0 where dattri's starts from the right-hand side);
      * {@code ekfac-expected} is EK-FAC fitted with the exact expectation over labels
      * ({@link org.influence4j.solver.FisherSampling#EXPECTED}, one backward pass per class) instead of one sampled
-     * label per example, offered on request to every model that has {@code ekfac}.
+     * label per example, and {@code ekfac-heuristic} is EK-FAC with Kronfluence's heuristic damping added (0.1 × each
+     * layer's mean eigenvalue, on top of λ); both are offered on request to every model that has {@code ekfac}.
      */
     public static final List<String> CURVATURES = List.of("exact", "cg", "cg-10", "lissa", "kfac", "ekfac",
-            "ekfac-expected", "identity");
+            "ekfac-expected", "ekfac-heuristic", "identity");
 
     /** The curvatures of the default tables: every one but {@code cg-10}. */
     static final List<String> DEFAULT_CURVATURES = List.of("exact", "cg", "lissa", "kfac", "ekfac", "identity");
@@ -611,6 +612,7 @@ public final class GroundTruthTable {
             case "kfac" -> IHVPSolver.kfac().withSeed(seed);
             case "ekfac" -> IHVPSolver.ekfac().withSeed(seed);
             case "ekfac-expected" -> IHVPSolver.ekfac().withSampling(org.influence4j.solver.FisherSampling.EXPECTED);
+            case "ekfac-heuristic" -> IHVPSolver.ekfac().withSeed(seed).withHeuristicDamping(0.1);
             case "identity" -> IHVPSolver.identity();
             default -> throw new IllegalArgumentException("unknown curvature '" + curvature + "'; known: "
                     + CURVATURES);
