@@ -28,6 +28,7 @@ import org.influence4j.validation.DatamodelReport;
 import org.influence4j.validation.LeaveOneOutValidation;
 import org.influence4j.validation.LinearDatamodelingScore;
 import org.influence4j.validation.Measurement;
+import org.influence4j.validation.SubsetRetrainer;
 import org.influence4j.validation.ValidationReport;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -47,6 +48,8 @@ import picocli.CommandLine.Spec;
                 "loo: the top-k training examples by |influence| plus a seeded random sample are removed one at a "
                         + "time and the model retrained warm-started; predicted (−I_up,loss/n) and actual changes of "
                         + "the test loss are compared (Pearson, Spearman, Kendall);",
+                "loo-scratch: the same removals, each retrained from a fresh initialisation with one seed for every "
+                        + "retraining (dattri's protocol; one full training per removal);",
                 "pbrf: the same removals, with the proximal Bregman response (what influence with Gauss–Newton "
                         + "curvature approximates) solved instead of retraining;",
                 "lds: the linear datamodeling score — random subsets of the training set are trained and, per test "
@@ -58,10 +61,10 @@ final class ValidateCommand implements Callable<Integer> {
 
     /** The files written into {@code --out}. */
     static final List<String> OUTPUTS = List.of("summary.csv", "validation.csv", "scatter_test*.png",
-            "scatter_pbrf_test*.png", "lds.csv", "lds_subsets.csv", "lds_scatter_test*.png");
+            "scatter_pbrf_test*.png", "scatter_loo_scratch_test*.png", "lds.csv", "lds_subsets.csv", "lds_scatter_test*.png");
 
     /** The ground truths {@code --ground-truth} accepts. */
-    static final List<String> GROUND_TRUTHS = List.of("loo", "pbrf", "lds");
+    static final List<String> GROUND_TRUTHS = List.of("loo", "loo-scratch", "pbrf", "lds");
 
     /** The subset trainings of {@code --ground-truth lds}: a rerun with the same settings resumes from them. */
     static final String LDS_CHECKPOINT = "lds_trainings.txt";
@@ -84,7 +87,8 @@ final class ValidateCommand implements Callable<Integer> {
     List<String> testPoints;
 
     @Option(names = "--ground-truth", split = ",", defaultValue = "loo", description = "Ground truths, comma-"
-            + "separated: loo (leave-one-out retraining, warm-started), pbrf (the proximal Bregman response: the "
+            + "separated: loo (leave-one-out retraining, warm-started), loo-scratch (the same removals retrained from "
+            + "a fresh initialisation with the seed of --seed for every retraining), pbrf (the proximal Bregman response: the "
             + "objective influence with Gauss–Newton curvature approximates, solved for the same removals), lds (the "
             + "linear datamodeling score over random subsets) (default: ${DEFAULT-VALUE}).")
     List<String> groundTruths;
@@ -175,7 +179,7 @@ final class ValidateCommand implements Callable<Integer> {
                 curvature.value());
         Files.createDirectories(dir);
         List<Path> written = new ArrayList<>();
-        if (truths.contains("loo") || truths.contains("pbrf")) {
+        if (truths.contains("loo") || truths.contains("loo-scratch") || truths.contains("pbrf")) {
             written.addAll(leaveOneOut(out, dir, truths, trained, im, train, choices, scores, tps));
         }
         if (truths.contains("lds")) {
@@ -270,6 +274,18 @@ final class ValidateCommand implements Callable<Integer> {
                                 retrainer.retrainings().size());
                 out.printf("leave-one-out: retraining %s; largest ‖∇R‖ after retraining %.3g%s%n",
                         model.protocol().describe(), retrainer.maxRetrainGradientNorm(), tolerance);
+            } else if (truth.equals("loo-scratch")) {
+                SubsetRetrainer scratch;
+                try (Progress p = Progress.unbounded("leave-one-out from scratch", !common.quiet)) {
+                    Dl4jSubsetTrainer fresh = Dl4jSubsetTrainer.builder(trained.net(), train)
+                            .start(Dl4jSubsetTrainer.Start.FROM_SCRATCH).protocol(model.protocol())
+                            .listener(training -> p.step()).build();
+                    scratch = SubsetRetrainer.builder(fresh, train.numExamples()).seed(common.seed)
+                            .testPoints(DataSet.merge(tps)).threads(common.threads).build();
+                    reports = loo.runAll(scores, scratch, tps);
+                }
+                out.printf("leave-one-out from scratch: %s; %d trainings%n", scratch.describe(),
+                        scratch.trainings());
             } else {
                 LeaveOneOutRuns.PbrfRun run = LeaveOneOutRuns.runPbrf(im, train, model.damping, common.threads, loo,
                         scores, tps, "PBRF", !common.quiet);
@@ -300,9 +316,18 @@ final class ValidateCommand implements Callable<Integer> {
                     points.row(truth, c.index(), p.index(), p.reason().name().toLowerCase(Locale.ROOT), p.score(),
                             p.predicted(), p.actual(), p.parameterDistance(), p.leftBasin());
                 }
-                String name = (truth.equals("loo") ? "scatter_test" : "scatter_pbrf_test") + c.index() + ".png";
+                String name = switch (truth) {
+                    case "loo" -> "scatter_test";
+                    case "loo-scratch" -> "scatter_loo_scratch_test";
+                    default -> "scatter_pbrf_test";
+                } + c.index() + ".png";
+                String title = switch (truth) {
+                    case "loo" -> "Leave-one-out";
+                    case "loo-scratch" -> "Leave-one-out from scratch";
+                    default -> "PBRF";
+                };
                 written.add(Plots.predictedVsActual(dir.resolve(name), r.predicted(), r.actual(),
-                        PlotOptions.titled(Plots.correlationTitle((truth.equals("loo") ? "Leave-one-out" : "PBRF")
+                        PlotOptions.titled(Plots.correlationTitle(title
                                 + ", test example " + c.index() + " (" + c.kind().label() + "), top-" + topK + " + "
                                 + random + " random", r.all().pearson(), r.all().spearman()))));
             }

@@ -208,7 +208,7 @@ class CliMisuseTest {
         cs.add(c("validate", "-k", List.of("-k/--top-k + --random (95 + 10)", "(100)"), outQuiet("-k", "95")));
         cs.add(c("validate", "--test-point", List.of("--test-point 50", "out of range"), outQuiet("--test-point",
                 "highest-loss,50")));
-        cs.add(c("validate", "--ground-truth", List.of("--ground-truth 'retrain'", "loo, pbrf, lds"),
+        cs.add(c("validate", "--ground-truth", List.of("--ground-truth 'retrain'", "loo, loo-scratch, pbrf, lds"),
                 outQuiet("--ground-truth", "loo,retrain")));
         cs.add(c("validate", "--subsets", List.of("--subsets (2)"), outQuiet("--ground-truth", "lds", "--subsets", "2")));
         cs.add(c("validate", "--fraction", List.of("--fraction (1.0)"), outQuiet("--ground-truth", "lds", "--fraction",

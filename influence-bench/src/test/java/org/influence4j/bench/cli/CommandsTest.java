@@ -101,6 +101,31 @@ class CommandsTest {
     }
 
     @Test
+    void validate_looFromScratch_onSoftmaxRegression_equalsWarmStartedLeaveOneOut() throws Exception {
+        // depth 0 with weight decay is strictly convex: retraining from scratch and warm-started from θ̂ reach the
+        // same unique optimum (to L-BFGS's tolerance), so both ground truths measure the same changes
+        Path out = dir.resolve("scratch");
+        CliRun r = run("validate", "--depth", "0", "--optimizer", "lbfgs", "--test-point", "highest-loss", "-k", "4",
+                "--random", "2", "--ground-truth", "loo,loo-scratch", "--out", out.toString(), "--quiet");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("leave-one-out from scratch: from scratch with seed").contains("7 trainings");
+        List<String> points = Files.readAllLines(out.resolve("validation.csv"));
+        assertThat(points).hasSize(1 + 2 * 6);
+        for (int i = 1; i <= 6; i++) {
+            String[] warm = points.get(i).split(",");
+            String[] scratch = points.get(i + 6).split(",");
+            assertThat(warm[0]).isEqualTo("loo");
+            assertThat(scratch[0]).isEqualTo("loo-scratch");
+            assertThat(scratch[2]).isEqualTo(warm[2]);
+            double a = Double.parseDouble(warm[6]);
+            assertThat(Double.parseDouble(scratch[6])).as("actual change without %s", warm[2])
+                    .isCloseTo(a, within(1e-3 * Math.abs(a) + 1e-7));
+        }
+        assertPng(out.resolve("scatter_loo_scratch_test" + points.get(1).split(",")[1] + ".png"), 800, 600);
+    }
+
+    @Test
     void validate_everyGroundTruth_lds_matchesItsSubsetsFile_andResumes() throws Exception {
         Path out = dir.resolve("truths");
         String[] args = {"validate", "--optimizer", "lbfgs", "--test-point", "highest-loss,3", "-k", "5", "--random",
