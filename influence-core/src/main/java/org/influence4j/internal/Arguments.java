@@ -229,4 +229,31 @@ public final class Arguments {
         INDArray d = v.dataType() == DataType.DOUBLE ? v.dup() : v.castTo(DataType.DOUBLE);
         return d.rank() == 1 ? d : d.reshape(d.length());
     }
+
+    /**
+     * The removal set of a {@code Retrainer}, sorted: checks that {@code removed} holds distinct 0-based indices below
+     * {@code n} and leaves at least one of the {@code n} training examples; not modified.
+     *
+     * @throws NullPointerException     if {@code removed} is null
+     * @throws IllegalArgumentException naming the offending index, or if every example is removed
+     */
+    public static java.util.List<Integer> removalSet(int[] removed, int n) {
+        java.util.Objects.requireNonNull(removed, "removed");
+        int[] sorted = removed.clone();
+        java.util.Arrays.sort(sorted);
+        for (int i = 0; i < sorted.length; i++) {
+            if (sorted[i] < 0 || sorted[i] >= n) {
+                throw new IllegalArgumentException("removed contains " + sorted[i] + ", out of range for " + n
+                        + " training examples; indices are 0-based rows of the training set");
+            }
+            if (i > 0 && sorted[i] == sorted[i - 1]) {
+                throw new IllegalArgumentException("removed contains " + sorted[i] + " twice; give distinct indices");
+            }
+        }
+        if (sorted.length == n) {
+            throw new IllegalArgumentException("removed contains all " + n + " training examples; at least one must "
+                    + "remain");
+        }
+        return java.util.Arrays.stream(sorted).boxed().toList();
+    }
 }

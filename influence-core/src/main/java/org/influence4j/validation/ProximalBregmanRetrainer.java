@@ -363,7 +363,7 @@ public final class ProximalBregmanRetrainer implements Retrainer {
      */
     @Override
     public double testLossWithout(int[] removed, DataSet testPoint) {
-        List<Integer> k = key(removed);
+        List<Integer> k = Arguments.removalSet(removed, n);
         double atStart = lossAtStart(testPoint); // checks the test point before any solve
         if (k.isEmpty()) {
             return atStart;
@@ -389,7 +389,7 @@ public final class ProximalBregmanRetrainer implements Retrainer {
         Objects.requireNonNull(removals, "removals");
         Set<List<Integer>> todo = new LinkedHashSet<>();
         for (int[] r : removals) {
-            List<Integer> k = key(r);
+            List<Integer> k = Arguments.removalSet(r, n);
             if (!k.isEmpty() && !stats.containsKey(k)) {
                 todo.add(k);
             }
@@ -447,7 +447,7 @@ public final class ProximalBregmanRetrainer implements Retrainer {
      */
     @Override
     public double parameterDistance(int[] removed) {
-        List<Integer> k = key(removed);
+        List<Integer> k = Arguments.removalSet(removed, n);
         return k.isEmpty() ? 0.0 : solved(k).solve().parameterDistance();
     }
 
@@ -461,7 +461,7 @@ public final class ProximalBregmanRetrainer implements Retrainer {
      * @return a fresh rank-1 DOUBLE array
      */
     public INDArray parametersWithout(int[] removed) {
-        List<Integer> k = key(removed);
+        List<Integer> k = Arguments.removalSet(removed, n);
         return k.isEmpty() ? Nd4j.createFromArray(theta0.clone()) : solved(k).theta().dup();
     }
 
@@ -472,7 +472,7 @@ public final class ProximalBregmanRetrainer implements Retrainer {
      * @param removed distinct training indices in range; not modified
      */
     public Solve solve(int[] removed) {
-        List<Integer> k = key(removed);
+        List<Integer> k = Arguments.removalSet(removed, n);
         return k.isEmpty() ? new Solve(new int[0], 0, 0, 0, 0, true, 0, 0) : solved(k).solve();
     }
 
@@ -622,27 +622,6 @@ public final class ProximalBregmanRetrainer implements Retrainer {
     }
 
     // ----------------------------------------------------------------------------------------------- checks
-
-    /** The sorted removal set, checked against {@code n}. */
-    private List<Integer> key(int[] removed) {
-        Objects.requireNonNull(removed, "removed");
-        int[] sorted = removed.clone();
-        Arrays.sort(sorted);
-        for (int i = 0; i < sorted.length; i++) {
-            if (sorted[i] < 0 || sorted[i] >= n) {
-                throw new IllegalArgumentException("removed contains " + sorted[i] + ", out of range for " + n
-                        + " training examples; indices are 0-based rows of the training set");
-            }
-            if (i > 0 && sorted[i] == sorted[i - 1]) {
-                throw new IllegalArgumentException("removed contains " + sorted[i] + " twice; give distinct indices");
-            }
-        }
-        if (sorted.length == n) {
-            throw new IllegalArgumentException("removed contains all " + n + " training examples; at least one must "
-                    + "remain");
-        }
-        return Arrays.stream(sorted).boxed().toList();
-    }
 
     /** The mean test loss at θ̂; an IAE naming the test point if it does not fit the model. */
     private double lossAtStart(DataSet testPoint) {

@@ -142,7 +142,7 @@ public final class SubsetRetrainer implements Retrainer {
      */
     @Override
     public double testLossWithout(int[] removed, DataSet testPoint) {
-        List<Integer> key = key(removed);
+        List<Integer> key = Arguments.removalSet(removed, n);
         Arguments.checkDataSet("testPoint", testPoint);
         int m = testPoint.numExamples();
         int[] rowsAt = registeredRows(testPoint);
@@ -175,7 +175,7 @@ public final class SubsetRetrainer implements Retrainer {
         Objects.requireNonNull(removals, "removals");
         Set<List<Integer>> todo = new LinkedHashSet<>();
         for (int[] r : removals) {
-            todo.add(key(r));
+            todo.add(Arguments.removalSet(r, n));
         }
         if (registered == null || todo.isEmpty()) {
             return;
@@ -307,26 +307,6 @@ public final class SubsetRetrainer implements Retrainer {
             }
         }
         return out;
-    }
-
-    private List<Integer> key(int[] removed) {
-        Objects.requireNonNull(removed, "removed");
-        int[] sorted = removed.clone();
-        Arrays.sort(sorted);
-        for (int i = 0; i < sorted.length; i++) {
-            if (sorted[i] < 0 || sorted[i] >= n) {
-                throw new IllegalArgumentException("removed contains " + sorted[i] + ", out of range for " + n
-                        + " training examples; indices are 0-based rows of the training set");
-            }
-            if (i > 0 && sorted[i] == sorted[i - 1]) {
-                throw new IllegalArgumentException("removed contains " + sorted[i] + " twice; give distinct indices");
-            }
-        }
-        if (sorted.length == n) {
-            throw new IllegalArgumentException("removed contains all " + n + " training examples; at least one must "
-                    + "remain");
-        }
-        return Arrays.stream(sorted).boxed().toList();
     }
 
     /** A test row, compared by exact feature and label values. */

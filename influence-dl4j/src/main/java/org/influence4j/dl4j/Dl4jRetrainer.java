@@ -249,7 +249,7 @@ public final class Dl4jRetrainer implements Retrainer {
     public double testLossWithout(int[] removed, DataSet testPoint) {
         Arguments.checkDataSet("testPoint", testPoint);
         checkWidths("testPoint", testPoint);
-        return loss(retrained(key(removed)), testPoint);
+        return loss(retrained(Arguments.removalSet(removed, n)), testPoint);
     }
 
     /**
@@ -265,7 +265,7 @@ public final class Dl4jRetrainer implements Retrainer {
         Objects.requireNonNull(removals, "removals");
         Set<List<Integer>> todo = new LinkedHashSet<>();
         for (int[] r : removals) {
-            List<Integer> k = key(r);
+            List<Integer> k = Arguments.removalSet(r, n);
             if (!parameters.containsKey(k)) {
                 todo.add(k);
             }
@@ -315,7 +315,7 @@ public final class Dl4jRetrainer implements Retrainer {
     /** {@inheritDoc} Retrains {@code removed} and the baseline if not cached yet. */
     @Override
     public double parameterDistance(int[] removed) {
-        INDArray theta = retrained(key(removed));
+        INDArray theta = retrained(Arguments.removalSet(removed, n));
         INDArray theta0 = retrained(List.of());
         return theta.distance2(theta0);
     }
@@ -420,23 +420,6 @@ public final class Dl4jRetrainer implements Retrainer {
         INDArray losses = net instanceof MultiLayerNetwork m ? m.scoreExamples(t, false)
                 : ((ComputationGraph) net).scoreExamples(t, false);
         return losses.meanNumber().doubleValue();
-    }
-
-    /** The sorted removal set, checked against {@code n}. */
-    private List<Integer> key(int[] removed) {
-        Objects.requireNonNull(removed, "removed");
-        int[] sorted = removed.clone();
-        Arrays.sort(sorted);
-        for (int i = 0; i < sorted.length; i++) {
-            if (sorted[i] < 0 || sorted[i] >= n) {
-                throw new IllegalArgumentException("removed contains " + sorted[i] + ", out of range for " + n
-                        + " training examples; indices are 0-based rows of the training set");
-            }
-            if (i > 0 && sorted[i] == sorted[i - 1]) {
-                throw new IllegalArgumentException("removed contains " + sorted[i] + " twice; give distinct indices");
-            }
-        }
-        return Arrays.stream(sorted).boxed().toList();
     }
 
     private static Object copyOf(Object net) {
