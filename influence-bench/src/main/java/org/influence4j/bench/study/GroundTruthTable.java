@@ -47,18 +47,21 @@ import org.nd4j.linalg.learning.config.Nesterovs;
  * compared with two ground truths that the curvatures share —
  * <ul>
  *   <li><b>leave-one-out</b>: a seeded random sample of training examples, each removed in turn and the network
- *       retrained warm-started by its protocol ({@link Dl4jRetrainer}); per test point, Pearson and Spearman between
+ *       retrained warm-started by its protocol ({@link Dl4jRetrainer}), or, for a model that asks for it
+ *       ({@link ModelSpec#looFromScratch()}), from a fresh initialisation with one seed for every retraining
+ *       ({@link SubsetRetrainer}, dattri's protocol); per test point, Pearson and Spearman between
  *       the predicted change {@code −score/n} and the actual change over the removed examples (dattri: Pearson over
  *       all of them); averaged over test points;</li>
  *   <li><b>linear datamodeling score</b> ({@link LinearDatamodelingScore}): random halves of the training set, each
  *       trained by a {@link Dl4jSubsetTrainer}; per test point, Spearman between the summed scores of a subset and the
  *       test loss of the model trained on it; averaged over test points.</li>
  * </ul>
- * Every number comes with a 95% bootstrap interval (over test points for leave-one-out; over subsets and test points
+ * Each curvature is scored with every damping of {@link Config#dampings()} (dattri tunes λ per metric over a grid;
+ * the table reports every λ and, for a grid, each curvature's best). Every number comes with a 95% bootstrap interval (over test points for leave-one-out; over subsets and test points
  * for the LDS). The subsets are trained once per model: the curvatures reuse them through the datamodeling score's
  * checkpoint file. Uses the public API only.
  *
- * <p>Outputs: {@code table.csv} (one row per model and curvature), {@code table.md} (the same with dattri's published
+ * <p>Outputs: {@code table.csv} (one row per model, curvature and damping), {@code table.md} (the same with dattri's published
  * values next to ours), {@code lds.png} (LDS per curvature, one bar series per model), {@code loo.png} (leave-one-out
  * Pearson likewise), one {@code lds_scatter_<model>.png} (summed scores vs the measured loss over subsets for the first
  * test point, best curvature), and the checkpoint files {@code lds_trainings_<model>.txt} (a rerun with the same
