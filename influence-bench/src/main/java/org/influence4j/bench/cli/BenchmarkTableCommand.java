@@ -23,11 +23,13 @@ import picocli.CommandLine.Spec;
                 + "compares them with leave-one-out retraining and the linear datamodeling score (LDS), with "
                 + "bootstrap intervals, for softmax regression and an MLP on small MNIST (dattri's MNIST-10 setting;"
                 + " with --quick: Iris, about a minute).",
-                "Writes table.csv, table.md, lds.png, loo.png and lds_scatter_<model>.png; the subset trainings go to"
+                "Writes table.csv, table.md, lds.png, loo.png, lds_vs_damping.png (with --dampings) and "
+                        + "lds_scatter_<model>.png; the subset trainings go to"
                         + " lds_trainings_<model>.txt, from which a rerun with the same settings resumes."})
 final class BenchmarkTableCommand implements Callable<Integer> {
 
-    static final List<String> OUTPUTS = List.of("table.csv", "table.md", "lds.png", "loo.png", "lds_scatter_*.png");
+    static final List<String> OUTPUTS = List.of("table.csv", "table.md", "lds.png", "loo.png", "lds_vs_damping.png",
+            "lds_scatter_*.png");
 
     @Spec
     CommandSpec spec;

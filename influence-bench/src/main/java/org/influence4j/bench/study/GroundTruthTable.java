@@ -23,6 +23,7 @@ import org.influence4j.bench.report.CsvTable;
 import org.influence4j.bench.report.MarkdownTable;
 import org.influence4j.bench.report.PlotOptions;
 import org.influence4j.bench.report.Plots;
+import org.influence4j.bench.report.Series;
 import org.influence4j.dl4j.Dl4jInfluenceModel;
 import org.influence4j.dl4j.Dl4jRetrainer;
 import org.influence4j.dl4j.Dl4jSubsetTrainer;
@@ -63,7 +64,8 @@ import org.nd4j.linalg.learning.config.Nesterovs;
  *
  * <p>Outputs: {@code table.csv} (one row per model, curvature and damping), {@code table.md} (the same with dattri's published
  * values next to ours), {@code lds.png} (LDS per curvature, one bar series per model), {@code loo.png} (leave-one-out
- * Pearson likewise), one {@code lds_scatter_<model>.png} (summed scores vs the measured loss over subsets for the first
+ * Pearson likewise; with a damping grid both at each curvature's best λ, and {@code lds_vs_damping.png} draws the LDS
+ * of every curvature against {@code log10 λ}), one {@code lds_scatter_<model>.png} (summed scores vs the measured loss over subsets for the first
  * test point, best curvature), and the checkpoint files {@code lds_trainings_<model>.txt} (a rerun with the same
  * settings resumes from them).
  */
@@ -761,18 +763,18 @@ public final class GroundTruthTable {
         }
         md.append(DATTRI_NOTE).append(".\n");
         Files.writeString(out.resolve("table.md"), md.toString());
-        List<Entry> curvatures = entries(CURVATURES.stream()
-                .filter(k -> c.models().stream().anyMatch(m -> m.curvatures().contains(k))).toList(), c.dampings());
-        List<String> labels = curvatures.stream().map(e -> grid ? e.toString() : e.curvature()).toList();
+        // bars: one per curvature (with a grid, at each curvature's best λ by LDS), one series per model
+        List<Row> shown = grid ? bestPerCurvature(result.rows()) : result.rows();
+        List<String> curvatures = CURVATURES.stream()
+                .filter(k -> c.models().stream().anyMatch(m -> m.curvatures().contains(k))).toList();
         LinkedHashMap<String, double[]> ldsBars = new LinkedHashMap<>();
         LinkedHashMap<String, double[]> looBars = new LinkedHashMap<>();
         for (ModelSpec m : c.models()) {
             double[] l = new double[curvatures.size()];
             double[] p = new double[curvatures.size()];
             for (int i = 0; i < curvatures.size(); i++) {
-                Entry k = curvatures.get(i);
-                Row r = result.rows().stream().filter(x -> x.model().equals(m.name())
-                                && x.curvature().equals(k.curvature()) && x.damping() == k.damping())
+                String k = curvatures.get(i);
+                Row r = shown.stream().filter(x -> x.model().equals(m.name()) && x.curvature().equals(k))
                         .findFirst().orElse(null);
                 l[i] = r == null ? Double.NaN : r.lds().mean();
                 p[i] = r == null ? Double.NaN : r.looPearson().mean();
@@ -780,11 +782,32 @@ public final class GroundTruthTable {
             ldsBars.put(m.name(), l);
             looBars.put(m.name(), p);
         }
-        Plots.barChart(out.resolve("lds.png"), labels, ldsBars, PlotOptions.titled("Linear datamodeling score "
-                + "per curvature (mean over test points)").withAxisTitles("curvature", "LDS (Spearman)")
+        String at = grid ? ", each at its best λ by LDS" : "";
+        Plots.barChart(out.resolve("lds.png"), curvatures, ldsBars, PlotOptions.titled("Linear datamodeling score "
+                + "per curvature (mean over test points" + at + ")").withAxisTitles("curvature", "LDS (Spearman)")
                 .withSize(1000, 600));
-        Plots.barChart(out.resolve("loo.png"), labels, looBars, PlotOptions.titled("Leave-one-out agreement per "
-                + "curvature (mean Pearson over test points)").withAxisTitles("curvature", "Pearson")
+        Plots.barChart(out.resolve("loo.png"), curvatures, looBars, PlotOptions.titled("Leave-one-out agreement per "
+                + "curvature (mean Pearson over test points" + at + ")").withAxisTitles("curvature", "Pearson")
                 .withSize(1000, 600));
+        if (grid) {
+            List<Series> lines = new ArrayList<>();
+            for (ModelSpec m : c.models()) {
+                for (String k : curvatures) {
+                    List<Row> rs = result.rows().stream().filter(x -> x.model().equals(m.name())
+                            && x.curvature().equals(k) && x.damping() > 0 && Double.isFinite(x.lds().mean()))
+                            .sorted(java.util.Comparator.comparingDouble(Row::damping)).toList();
+                    if (rs.size() > 1) {
+                        lines.add(new Series(m.name() + " " + k,
+                                rs.stream().mapToDouble(x -> Math.log10(x.damping())).toArray(),
+                                rs.stream().mapToDouble(x -> x.lds().mean()).toArray()));
+                    }
+                }
+            }
+            if (!lines.isEmpty()) {
+                Plots.lineChart(out.resolve("lds_vs_damping.png"), lines, PlotOptions.titled("Linear datamodeling "
+                        + "score against the damping (mean over test points)").withAxisTitles("log10 λ",
+                        "LDS (Spearman)").withSize(1000, 600));
+            }
+        }
     }
 }

@@ -54,6 +54,8 @@ class GroundTruthTableTest {
         // a larger λ moves the exact inverse toward the identity's ranking: the rows differ
         assertThat(grid.rows().get(2).lds().mean()).isNotEqualTo(grid.rows().get(0).lds().mean());
 
+        assertThat(dir.resolve("grid/lds_vs_damping.png")).isNotEmptyFile();
+        assertThat(dir.resolve("one/lds_vs_damping.png")).doesNotExist();
         String md = Files.readString(dir.resolve("grid/table.md"));
         assertThat(md).contains("damping λ ∈ [0.01, 0.1, 1.0]", "best λ");
         assertThat(Files.readAllLines(dir.resolve("grid/table.csv"))).hasSize(5)
