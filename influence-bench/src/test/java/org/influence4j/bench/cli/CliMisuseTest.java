@@ -238,6 +238,10 @@ class CliMisuseTest {
         cs.add(c("benchmark-table", "--subset-start", List.of("--subset-start 'hot'", "scratch or warm"),
                 outQuiet("--quick", "--subset-start", "hot")));
         cs.add(c("benchmark-table", "--threads", List.of("--threads (0)"), outQuiet("--quick", "--threads", "0")));
+        cs.add(c("benchmark-table", "--dampings", List.of("--dampings [0.1, -1.0]", "distinct finite values >= 0"),
+                outQuiet("--quick", "--dampings", "0.1,-1")));
+        cs.add(c("benchmark-table", "--dampings", List.of("--dampings [0.1, 0.1]", "distinct"),
+                outQuiet("--quick", "--dampings", "0.1,0.1")));
         // the fragility study
         cs.add(c("fragility", "--lds", List.of("--lds (2)"), outQuiet("--lds", "2")));
         cs.add(c("fragility", "--preset", List.of("--preset 'huge'"), outQuiet("--preset", "huge")));
