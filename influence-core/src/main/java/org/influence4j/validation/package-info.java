@@ -6,6 +6,8 @@
  * {@link org.influence4j.validation.ValidationListener}), and correlation statistics
  * ({@link org.influence4j.validation.Correlations}: Pearson, Spearman with average ranks, Kendall tau-b).
  * The runner takes plain score vectors and depends on no estimator class.
+ * {@link org.influence4j.validation.SubsetRetrainer} is a {@code Retrainer} that retrains from scratch through a
+ * {@code SubsetTrainer}, with one seed for every retraining (the leave-one-out protocol of dattri).
  *
  * <p>The linear datamodeling score (Park et al. 2023): {@link org.influence4j.validation.LinearDatamodelingScore}
  * trains a {@link org.influence4j.validation.SubsetTrainer} on random subsets of the training data, measures each
