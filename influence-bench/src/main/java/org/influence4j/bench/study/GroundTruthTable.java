@@ -749,7 +749,7 @@ public final class GroundTruthTable {
                     String.format(Locale.ROOT, "%.2e", x.gradientNorm()),
                     String.format(Locale.ROOT, "%.3f", x.testAccuracy()), x.looStart(),
                     String.format(Locale.ROOT, "%.2e", x.looMedianActual()),
-                    String.format(Locale.ROOT, "%.2e", x.looNoise()),
+                    Double.isNaN(x.looNoise()) ? "—" : String.format(Locale.ROOT, "%.2e", x.looNoise()),
                     String.format(Locale.ROOT, "%.1f", x.looSeconds()), x.ldsSubsets(), x.subsetStart(),
                     String.format(Locale.ROOT, "%.1f", x.ldsSeconds()));
         }
