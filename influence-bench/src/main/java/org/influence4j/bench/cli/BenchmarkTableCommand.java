@@ -41,7 +41,8 @@ final class BenchmarkTableCommand implements Callable<Integer> {
     boolean quick;
 
     @Option(names = "--model", split = ",", description = "Only these models, comma-separated: softmax, mlp, "
-            + "softmax-sgd and mlp-sgd (dattri's SGD recipes; small MNIST only) (default: all of the table).")
+            + "softmax-sgd and mlp-sgd (dattri's SGD recipes; small MNIST only) (default: softmax, softmax-sgd and "
+            + "mlp; mlp-sgd only when named).")
     List<String> models = List.of();
 
     @Option(names = "--test-points", paramLabel = "N", description = "Overrides the number of test points (the "
@@ -60,7 +61,8 @@ final class BenchmarkTableCommand implements Callable<Integer> {
             + "cg-10, lissa, kfac, ekfac, ekfac-expected, ekfac-heuristic, identity (each model keeps those of its own "
             + "it lists; ekfac-expected, EK-FAC fitted with the expectation over labels, and ekfac-heuristic, EK-FAC "
             + "with Kronfluence's heuristic damping of 0.1 × each layer's mean eigenvalue added to λ, are offered to "
-            + "every model with ekfac).")
+            + "every model with ekfac). A name may carry its own damping, name@λ (e.g. ekfac-expected@1e-5), scored "
+            + "with that λ only.")
     List<String> curvatures = List.of();
 
     @Option(names = "--subset-start", description = "Overrides how every model's LDS subsets are trained: scratch "
@@ -83,7 +85,8 @@ final class BenchmarkTableCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(o[0] + " (" + v + ") must be >= " + o[2]);
             }
         }
-        GroundTruthTable.Config config = (quick ? GroundTruthTable.quick() : GroundTruthTable.mnist())
+        GroundTruthTable.Config config = (quick ? GroundTruthTable.quick()
+                : models.isEmpty() ? GroundTruthTable.mnist() : GroundTruthTable.mnistAllModels())
                 .onlyModels(models.stream().map(m -> m.trim().toLowerCase(Locale.ROOT)).toList())
                 .withSizes(testPoints, looRemovals, subsets);
         if (!curvatures.isEmpty()) {

@@ -87,7 +87,9 @@ public final class GroundTruthTable {
      * @param warmSubsets  whether LDS subsets are trained warm-started from θ̂ (exact for a convex, regularised model:
      *                     the optimum is unique) instead of from a fresh initialisation
      * @param subsets      LDS subsets
-     * @param curvatures   curvature names, from {@link #CURVATURES}
+     * @param curvatures   curvature names from {@link #CURVATURES}, each scored with every damping of the table, or
+     *                     {@code name@λ} to score that curvature with this one damping only (e.g.
+     *                     {@code ekfac-expected@1e-5}: a curvature's own best λ next to the table's)
      * @param updater      the DL4J updater the network is built with (the mini-batch protocol trains with it), or
      *                     {@code null} for the protocol's own ({@link TrainingProtocol#updater()})
      * @param looFromScratch whether leave-one-out retrains from a fresh initialisation with one seed for every
@@ -111,9 +113,7 @@ public final class GroundTruthTable {
             Objects.requireNonNull(protocol, "protocol");
             curvatures = List.copyOf(curvatures);
             for (String c : curvatures) {
-                if (!CURVATURES.contains(c)) {
-                    throw new IllegalArgumentException("unknown curvature '" + c + "'; known: " + CURVATURES);
-                }
+                checkCurvature(c);
             }
         }
 
@@ -213,20 +213,24 @@ public final class GroundTruthTable {
         }
 
         /**
-         * A copy in which every model keeps only the listed curvatures it has (a model left with none is dropped).
+         * A copy in which every model keeps only the listed curvatures it has (a model left with none is dropped),
+         * in table order. A name may carry its own damping, {@code name@λ}, which applies wherever the model has the
+         * curvature; {@code ekfac-*} variants are offered to every model with {@code ekfac}.
          *
-         * @throws IllegalArgumentException if a name is not in {@link #CURVATURES} or no model is left
+         * @throws IllegalArgumentException if a name is not in {@link #CURVATURES}, a damping is not a finite value
+         *                                  {@code ≥ 0}, or no model is left
          */
         public Config onlyCurvatures(List<String> names) {
             for (String k : names) {
-                if (!CURVATURES.contains(k)) {
-                    throw new IllegalArgumentException("unknown curvature '" + k + "'; known: " + CURVATURES);
-                }
+                checkCurvature(k);
             }
-            List<ModelSpec> ms = models.stream().map(m -> m.with(m.warmSubsets(), m.subsets(),
-                    CURVATURES.stream().filter(k -> names.contains(k) && (m.curvatures().contains(k)
-                            || k.startsWith("ekfac-") && m.curvatures().contains("ekfac"))).toList()))
-                    .filter(m -> !m.curvatures().isEmpty()).toList();
+            List<String> ordered = names.stream().distinct()
+                    .sorted(java.util.Comparator.comparingInt(k -> CURVATURES.indexOf(baseName(k)))).toList();
+            List<ModelSpec> ms = models.stream().map(m -> {
+                List<String> own = m.curvatures().stream().map(GroundTruthTable::baseName).toList();
+                return m.with(m.warmSubsets(), m.subsets(), ordered.stream().filter(k -> own.contains(baseName(k))
+                        || baseName(k).startsWith("ekfac-") && own.contains("ekfac")).toList());
+            }).filter(m -> !m.curvatures().isEmpty()).toList();
             if (ms.isEmpty()) {
                 throw new IllegalArgumentException("no model of this table has any of the curvatures " + names);
             }
@@ -282,35 +286,56 @@ public final class GroundTruthTable {
     }
 
     /**
-     * The MNIST table in dattri's setting, under influence4j's protocol: the bundled small MNIST (the first 5,000 of
-     * its 5,500 training images, pixels in [0, 1]; the first 100 of its 1,000 test images as test points), softmax
-     * regression (7,850 parameters) and the 784-128-64-10 ReLU MLP (109,386 parameters), weight decay 1e-3, trained
-     * full batch by L-BFGS (softmax regression to ‖∇R‖ ≤ 1e-8; the MLP capped at 1,000 iterations, 200 per
-     * retraining); λ = 0.01 (LiSSA with depth 1,000); leave-one-out on 100 random training examples; LDS on 100 (softmax regression,
-     * warm-started: the regularised convex optimum is unique) and 50 (MLP, from a fresh initialisation, as dattri's
-     * published MLP ground truth) subsets of half the data. The exact solver is left out for the MLP (109,386²
-     * doubles do not fit in memory). A third model, {@code softmax-sgd}, is softmax regression trained by dattri's
-     * recipe (SGD with learning rate 0.01, mini-batches of 32, 20 epochs, no weight decay — not converged), with its
-     * subsets trained from scratch by the same recipe, scored by CG to tolerance, dattri's 10-step CG, EK-FAC and
-     * gradient dot products at λ = 0.01. A fourth, {@code mlp-sgd}, is the 784-128-64-10 MLP trained by dattri's
-     * MLP recipe as closely as DL4J allows (learning rate 0.01, Nesterov momentum 0.9 — DL4J has no heavy-ball
-     * momentum —, mini-batches of 64, 50 epochs, no weight decay, no dropout), its LDS subsets and its
-     * leave-one-out retrainings from scratch with a fixed seed by the same recipe (dattri's protocol), scored by CG,
-     * dattri's 10-step CG, K-FAC, EK-FAC and gradient dot products.
+     * The MNIST table in dattri's setting, as {@code benchmark-table} runs it by default: the bundled small MNIST (the
+     * first 5,000 of its 5,500 training images, pixels in [0, 1]; the first 100 of its 1,000 test images as test
+     * points), λ = 0.01, leave-one-out on 50 random training examples, LDS on subsets of half the data, three models:
+     * <ul>
+     *   <li>{@code softmax}: softmax regression (7,850 parameters), weight decay 1e-3, trained full batch by L-BFGS to
+     *       ‖∇R‖ ≤ 1e-8; leave-one-out warm-started; 100 subsets, warm-started (the regularised convex optimum is
+     *       unique, so a warm start reaches the same model as a fresh one); every curvature (LiSSA with depth
+     *       1,000).</li>
+     *   <li>{@code softmax-sgd}: softmax regression trained by dattri's recipe (SGD with learning rate 0.01,
+     *       mini-batches of 32, 20 epochs, no weight decay — not converged); 100 subsets and the leave-one-out
+     *       retrainings trained from scratch by the same recipe with one seed (dattri's protocol); CG to tolerance,
+     *       dattri's 10-step CG, EK-FAC and gradient dot products.</li>
+     *   <li>{@code mlp}: the 784-128-64-10 ReLU MLP (109,386 parameters), weight decay 1e-3, trained full batch by
+     *       L-BFGS capped at 1,000 iterations (200 per retraining); 50 subsets warm-started from θ̂ (from scratch,
+     *       the 50 L-BFGS trainings alone would take about an hour on 2 cores; {@code --subset-start scratch} asks
+     *       for them); every curvature but the exact one (109,386² doubles do not fit in memory), plus EK-FAC with
+     *       the expectation over labels, and both EK-FACs at λ = 1e-5 as well, the damping where expected-label
+     *       EK-FAC scored best on this network.</li>
+     * </ul>
+     * {@link #mnistAllModels()} adds {@code mlp-sgd}, dattri's MLP recipe, on request.
      */
     public static Config mnist() {
-        List<String> noExact = DEFAULT_CURVATURES.subList(1, DEFAULT_CURVATURES.size());
-        return new Config("mnist", Datasets::smallMnist, 5000, 100, List.of(0.01), 100, 0.5, 1000, 1000, List.of(
+        return new Config("mnist", Datasets::smallMnist, 5000, 100, List.of(0.01), 50, 0.5, 1000, 1000, List.of(
                 new ModelSpec("softmax", new int[0], Networks.HiddenActivation.RELU, 1e-3,
                         TrainingProtocol.lbfgs().withIterations(3000, 1000), true, 100, DEFAULT_CURVATURES),
                 new ModelSpec("softmax-sgd", new int[0], Networks.HiddenActivation.RELU, 0,
-                        TrainingProtocol.minibatch(20, 32), false, 100, List.of("cg", "cg-10", "ekfac", "identity")),
+                        TrainingProtocol.minibatch(20, 32), false, 100, List.of("cg", "cg-10", "ekfac", "identity"),
+                        null, true),
                 new ModelSpec("mlp", new int[] {128, 64}, Networks.HiddenActivation.RELU, 1e-3,
-                        TrainingProtocol.lbfgs().withIterations(1000, 200), false, 50, noExact),
-                new ModelSpec("mlp-sgd", new int[] {128, 64}, Networks.HiddenActivation.RELU, 0,
-                        TrainingProtocol.minibatch(50, 64), false, 50, List.of("cg", "cg-10", "kfac", "ekfac",
-                        "identity"), new Nesterovs(0.01, 0.9), true)),
+                        TrainingProtocol.lbfgs().withIterations(1000, 200), true, 50, List.of("cg", "lissa", "kfac",
+                        "ekfac", "ekfac@1e-5", "ekfac-expected", "ekfac-expected@1e-5", "identity"))),
                 Datasets.DEFAULT_SEED);
+    }
+
+    /**
+     * {@link #mnist()} and a fourth model, {@code mlp-sgd}, selected by name ({@code benchmark-table --model
+     * mlp-sgd}): the 784-128-64-10 MLP trained by dattri's MLP recipe as closely as DL4J allows (learning rate 0.01,
+     * Nesterov momentum 0.9 — DL4J has no heavy-ball momentum —, mini-batches of 64, 50 epochs, no weight decay, no
+     * dropout), its 50 LDS subsets and its leave-one-out retrainings from scratch with a fixed seed by the same recipe
+     * (dattri's protocol), scored by CG, dattri's 10-step CG, K-FAC, EK-FAC and gradient dot products. Not in the
+     * default run: its from-scratch trainings make it the slowest model (about 30 s per training on 2 cores).
+     */
+    public static Config mnistAllModels() {
+        Config c = mnist();
+        List<ModelSpec> ms = new ArrayList<>(c.models());
+        ms.add(new ModelSpec("mlp-sgd", new int[] {128, 64}, Networks.HiddenActivation.RELU, 0,
+                TrainingProtocol.minibatch(50, 64), false, 50, List.of("cg", "cg-10", "kfac", "ekfac", "identity"),
+                new Nesterovs(0.01, 0.9), true));
+        return new Config(c.name(), c.data(), c.trainExamples(), c.testPoints(), c.dampings(), c.looRemovals(),
+                c.fraction(), c.bootstrap(), c.lissaDepth(), ms, c.seed());
     }
 
     /**
@@ -322,12 +347,16 @@ public final class GroundTruthTable {
      * @param curvature       curvature name
      * @param damping         the damping λ it was scored with
      * @param scoringSeconds  wall time of the influence of every test point (preparation included)
+     * @param solvesConverged test points whose solve met its tolerance (or solved directly; a Kronecker-factored or
+     *                        identity "solve" is exact for its own curvature and counts as converged)
+     * @param medianResidual  median over test points of the true relative residual {@code ‖(H + λI)x − b‖/‖b‖},
+     *                        against the model's Hessian (NaN where the solver does not compute it)
      * @param looPearson      mean leave-one-out Pearson over test points, with its interval
      * @param looSpearman     mean leave-one-out Spearman over test points, with its interval
      * @param lds             mean LDS over test points, with its interval
      */
     public record Row(String model, String architecture, long parameters, String curvature, double damping,
-                      double scoringSeconds,
+                      double scoringSeconds, int solvesConverged, double medianResidual,
                       Interval looPearson, Interval looSpearman, Interval lds) {
     }
 
@@ -451,6 +480,7 @@ public final class GroundTruthTable {
         List<Entry> entries = new ArrayList<>(entries(m.curvatures(), config.dampings()));
         LinkedHashMap<Entry, double[][]> scores = new LinkedHashMap<>();
         LinkedHashMap<Entry, Double> seconds = new LinkedHashMap<>();
+        LinkedHashMap<Entry, double[]> solves = new LinkedHashMap<>(); // converged count, median relative residual
         for (Entry e : List.copyOf(entries)) {
             long tc = System.nanoTime();
             InfluenceMatrix mat;
@@ -467,12 +497,20 @@ public final class GroundTruthTable {
             }
             double s = (System.nanoTime() - tc) / 1e9;
             double[][] sc = new double[mat.queries()][];
+            double[] residuals = new double[sc.length];
+            int converged = 0;
             for (int q = 0; q < sc.length; q++) {
                 sc[q] = mat.scores(q).toDoubleArray();
+                org.influence4j.solver.SolverResult sr = mat.diagnostics().solverResult(q);
+                residuals[q] = sr.relativeResidual();
+                converged += sr.converged() ? 1 : 0;
             }
+            double medianResidual = Arrays.stream(residuals).anyMatch(Double::isNaN) ? Double.NaN : median(residuals);
             scores.put(e, sc);
             seconds.put(e, s);
-            log.accept(String.format(Locale.ROOT, "  %-16s influence of %d test points in %.1f s", e, sc.length, s));
+            solves.put(e, new double[] {converged, medianResidual});
+            log.accept(String.format(Locale.ROOT, "  %-16s influence of %d test points in %.1f s; %d solves converged, "
+                    + "median relative residual %.2e", e, sc.length, s, converged, medianResidual));
         }
 
         // leave-one-out on one random sample of training examples, shared by every test point and curvature
@@ -552,6 +590,7 @@ public final class GroundTruthTable {
             double[] spearman = rs.stream().mapToDouble(r -> r.all().spearman()).toArray();
             DatamodelReport d = ldsReports.get(c);
             Row row = new Row(m.name(), arch, net.numParams(), c.curvature(), c.damping(), seconds.get(c),
+                    (int) solves.get(c)[0], solves.get(c)[1],
                     meanWithInterval(pearson, config.bootstrap(), config.seed()),
                     meanWithInterval(spearman, config.bootstrap(), config.seed()),
                     new Interval(d.lds(), d.ldsLow(), d.ldsHigh()));
@@ -595,16 +634,56 @@ public final class GroundTruthTable {
 
     /**
      * Every curvature with every damping, curvature-major; identity only with the first damping (λ scales its scores
-     * uniformly, which leaves every correlation unchanged).
+     * uniformly, which leaves every correlation unchanged); a curvature given as {@code name@λ} with that damping
+     * only. An entry listed twice is scored once.
      */
     static List<Entry> entries(List<String> curvatures, List<Double> dampings) {
-        List<Entry> out = new ArrayList<>();
+        java.util.LinkedHashSet<Entry> out = new java.util.LinkedHashSet<>();
         for (String c : curvatures) {
-            for (double d : c.equals("identity") ? dampings.subList(0, 1) : dampings) {
-                out.add(new Entry(c, d));
+            String base = baseName(c);
+            double pinned = pinnedDamping(c);
+            if (!Double.isNaN(pinned)) {
+                out.add(new Entry(base, pinned));
+                continue;
+            }
+            for (double d : base.equals("identity") ? dampings.subList(0, 1) : dampings) {
+                out.add(new Entry(base, d));
             }
         }
-        return out;
+        return List.copyOf(out);
+    }
+
+    /** The curvature name of a {@code name} or {@code name@λ} entry. */
+    static String baseName(String curvature) {
+        int at = curvature.indexOf('@');
+        return at < 0 ? curvature : curvature.substring(0, at);
+    }
+
+    /** The damping of a {@code name@λ} entry, NaN for a plain name. */
+    static double pinnedDamping(String curvature) {
+        int at = curvature.indexOf('@');
+        return at < 0 ? Double.NaN : Double.parseDouble(curvature.substring(at + 1));
+    }
+
+    /** Refuses an unknown curvature name or a {@code name@λ} whose λ is not a finite number {@code ≥ 0}. */
+    static void checkCurvature(String curvature) {
+        String base = baseName(curvature);
+        if (!CURVATURES.contains(base)) {
+            throw new IllegalArgumentException("unknown curvature '" + curvature + "'; known: " + CURVATURES
+                    + ", each optionally with its own damping as name@λ (e.g. ekfac-expected@1e-5)");
+        }
+        if (curvature.indexOf('@') >= 0) {
+            double d;
+            try {
+                d = pinnedDamping(curvature);
+            } catch (NumberFormatException e) {
+                d = Double.NaN;
+            }
+            if (!(d >= 0) || Double.isInfinite(d)) {
+                throw new IllegalArgumentException("curvature '" + curvature + "': the damping after '@' must be a "
+                        + "finite number >= 0, e.g. " + base + "@1e-5");
+            }
+        }
     }
 
     /** The solver a curvature name stands for (the command line's settings). */
@@ -707,11 +786,12 @@ public final class GroundTruthTable {
 
     private static void write(Result result, Path out) throws IOException {
         CsvTable csv = CsvTable.withHeader("model", "architecture", "parameters", "curvature", "damping",
-                "scoring_seconds",
+                "scoring_seconds", "solves_converged", "median_relative_residual",
                 "loo_pearson", "loo_pearson_low", "loo_pearson_high", "loo_spearman", "loo_spearman_low",
                 "loo_spearman_high", "lds", "lds_low", "lds_high");
         for (Row r : result.rows()) {
             csv.row(r.model(), r.architecture(), r.parameters(), r.curvature(), r.damping(), r.scoringSeconds(),
+                    r.solvesConverged(), r.medianResidual(),
                     r.looPearson().mean(), r.looPearson().low(), r.looPearson().high(), r.looSpearman().mean(),
                     r.looSpearman().low(), r.looSpearman().high(), r.lds().mean(), r.lds().low(), r.lds().high());
         }
@@ -719,17 +799,27 @@ public final class GroundTruthTable {
         Config c = result.config();
         StringBuilder md = new StringBuilder();
         md.append("# Ground-truth table (").append(c.name()).append(")\n\n");
-        boolean grid = c.dampings().size() > 1;
-        md.append(String.format(Locale.ROOT, "%d test points, damping λ %s, leave-one-out on %d random training "
+        // a grid: some curvature of some model scored with more than one damping
+        boolean grid = result.rows().stream().collect(java.util.stream.Collectors.groupingBy(
+                r -> r.model() + "\u0000" + r.curvature(), java.util.stream.Collectors.counting()))
+                .values().stream().anyMatch(k -> k > 1);
+        boolean pinned = c.models().stream().flatMap(m -> m.curvatures().stream()).anyMatch(k -> k.contains("@"));
+        md.append(String.format(Locale.ROOT, "%d test points, damping λ %s%s, leave-one-out on %d random training "
                 + "examples, LDS on subsets of a fraction %s, 95%% bootstrap intervals (%d resamples); %.1f s in all.%n%n",
-                c.testPoints(), grid ? "∈ " + c.dampings() : "= " + c.damping(), c.looRemovals(), c.fraction(),
-                c.bootstrap(), result.seconds()));
+                c.testPoints(), c.dampings().size() > 1 ? "∈ " + c.dampings() : "= " + c.damping(),
+                pinned ? " (rows with another λ: a curvature scored at its own damping too)" : "", c.looRemovals(),
+                c.fraction(), c.bootstrap(), result.seconds()));
+        md.append("\"solves\" counts the test points whose solve met its tolerance (Kronecker-factored and identity "
+                + "inverses are exact for their own curvature); \"residual\" is the median true relative residual "
+                + "‖(H + λI)x − b‖/‖b‖ against the model's Hessian.\n\n");
         MarkdownTable t = MarkdownTable.withHeader("model", "parameters", "curvature", "λ", "LOO Pearson",
-                "LOO Spearman", "LDS", "scoring s");
+                "LOO Spearman", "LDS", "scoring s", "solves", "residual");
         for (Row r : result.rows()) {
             t.row(r.model() + " (" + r.architecture() + ")", r.parameters(), r.curvature(), r.damping(),
                     r.looPearson().toString(), r.looSpearman().toString(), r.lds().toString(),
-                    String.format(Locale.ROOT, "%.1f", r.scoringSeconds()));
+                    String.format(Locale.ROOT, "%.1f", r.scoringSeconds()),
+                    r.solvesConverged() + "/" + c.testPoints(),
+                    Double.isNaN(r.medianResidual()) ? "—" : String.format(Locale.ROOT, "%.1e", r.medianResidual()));
         }
         md.append(t).append('\n');
         if (grid) {
@@ -765,8 +855,8 @@ public final class GroundTruthTable {
         Files.writeString(out.resolve("table.md"), md.toString());
         // bars: one per curvature (with a grid, at each curvature's best λ by LDS), one series per model
         List<Row> shown = grid ? bestPerCurvature(result.rows()) : result.rows();
-        List<String> curvatures = CURVATURES.stream()
-                .filter(k -> c.models().stream().anyMatch(m -> m.curvatures().contains(k))).toList();
+        List<String> curvatures = CURVATURES.stream().filter(k -> c.models().stream()
+                .anyMatch(m -> m.curvatures().stream().anyMatch(x -> baseName(x).equals(k)))).toList();
         LinkedHashMap<String, double[]> ldsBars = new LinkedHashMap<>();
         LinkedHashMap<String, double[]> looBars = new LinkedHashMap<>();
         for (ModelSpec m : c.models()) {

@@ -233,6 +233,8 @@ class CliMisuseTest {
         cs.add(c("benchmark-table", "--subsets", List.of("--subsets (1)"), outQuiet("--quick", "--subsets", "1")));
         cs.add(c("benchmark-table", "--curvatures", List.of("unknown curvature 'newton'", "cg-10"),
                 outQuiet("--quick", "--curvatures", "cg,newton")));
+        cs.add(c("benchmark-table", "--curvatures", List.of("curvature 'cg@-0.5'", "finite number >= 0", "cg@1e-5"),
+                outQuiet("--quick", "--curvatures", "cg@-0.5")));
         cs.add(c("benchmark-table", "--curvatures", List.of("no model of this table has any of the curvatures [cg-10]"),
                 outQuiet("--quick", "--curvatures", "cg-10")));
         cs.add(c("benchmark-table", "--subset-start", List.of("--subset-start 'hot'", "scratch or warm"),

@@ -25,11 +25,15 @@ class GroundTruthTableTest {
     Path dir;
 
     private static GroundTruthTable.Config small(boolean looFromScratch) {
+        return small(looFromScratch, List.of("exact", "identity"));
+    }
+
+    private static GroundTruthTable.Config small(boolean looFromScratch, List<String> curvatures) {
         GroundTruthTable.Config q = GroundTruthTable.quick();
         GroundTruthTable.ModelSpec softmax = q.models().get(0);
         GroundTruthTable.ModelSpec spec = new GroundTruthTable.ModelSpec(softmax.name(), softmax.hidden(),
                 softmax.activation(), softmax.weightDecay(), softmax.protocol(), softmax.warmSubsets(), 8,
-                List.of("exact", "identity"), null, looFromScratch);
+                curvatures, null, looFromScratch);
         return new GroundTruthTable.Config(q.name(), q.data(), q.trainExamples(), 5, q.dampings(), 6, q.fraction(),
                 200, q.lissaDepth(), List.of(spec), q.seed());
     }
@@ -63,6 +67,41 @@ class GroundTruthTableTest {
         GroundTruthTable.Row best = GroundTruthTable.bestPerCurvature(grid.rows()).get(0);
         assertThat(best.lds().mean()).isEqualTo(grid.rows().subList(0, 3).stream()
                 .mapToDouble(r -> r.lds().mean()).max().orElseThrow());
+        // the exact solver solves directly: every solve converged, residual at rounding level
+        for (GroundTruthTable.Row r : grid.rows().subList(0, 3)) {
+            assertThat(r.solvesConverged()).isEqualTo(5);
+            assertThat(r.medianResidual()).isLessThan(1e-8);
+        }
+        assertThat(Files.readAllLines(dir.resolve("grid/table.csv")).get(0))
+                .contains("solves_converged,median_relative_residual");
+
+        // a curvature pinned to its own λ: one extra row, equal to the grid's row at that λ
+        GroundTruthTable.Result pinned = GroundTruthTable.run(small(false, List.of("exact", "exact@1.0",
+                "identity")), dir.resolve("pinned"), 1, false, log::add);
+        assertThat(pinned.rows()).extracting(r -> r.curvature() + "@" + r.damping())
+                .containsExactly("exact@0.01", "exact@1.0", "identity@0.01");
+        assertThat(pinned.rows().get(1).lds().mean()).isCloseTo(grid.rows().get(2).lds().mean(), within(1e-12));
+        assertThat(pinned.rows().get(1).looPearson().mean())
+                .isCloseTo(grid.rows().get(2).looPearson().mean(), within(1e-12));
+        assertThat(dir.resolve("pinned/lds_vs_damping.png")).isNotEmptyFile();
+        assertThat(Files.readString(dir.resolve("pinned/table.md"))).contains("its own damping", "best λ");
+    }
+
+    @Test
+    void entries_crossNamesWithTheDampings_pinOwnDampings_andDropRepeats() {
+        assertThat(GroundTruthTable.entries(List.of("cg", "cg@0.1", "identity", "cg@0.01", "ekfac-expected@1e-5"),
+                List.of(0.01, 1.0))).extracting(Object::toString).containsExactly("cg λ=0.01", "cg λ=1.0",
+                "cg λ=0.1", "identity λ=0.01", "ekfac-expected λ=1.0E-5");
+        for (String bad : List.of("cg@-1", "cg@abc", "cg@Infinity", "cg@")) {
+            assertThatThrownBy(() -> GroundTruthTable.checkCurvature(bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'").hasMessageContaining("finite number >= 0");
+        }
+        assertThatThrownBy(() -> GroundTruthTable.checkCurvature("newton@0.1"))
+                .hasMessageContaining("unknown curvature 'newton@0.1'").hasMessageContaining("name@λ");
+        // a pinned name selects the model's curvature of that name, in table order
+        GroundTruthTable.Config c = GroundTruthTable.quick().onlyCurvatures(List.of("identity", "cg@0.1", "cg"));
+        assertThat(c.models().get(0).curvatures()).containsExactly("cg@0.1", "cg", "identity");
     }
 
     @Test
@@ -89,7 +128,13 @@ class GroundTruthTableTest {
         assertThatThrownBy(() -> q.withDampings(List.of(0.1, 0.1))).hasMessageContaining("distinct");
         assertThat(q.damping()).isEqualTo(0.01);
 
-        GroundTruthTable.ModelSpec sgd = GroundTruthTable.mnist().models().stream()
+        GroundTruthTable.Config mnist = GroundTruthTable.mnist();
+        assertThat(mnist.models()).extracting(GroundTruthTable.ModelSpec::name)
+                .containsExactly("softmax", "softmax-sgd", "mlp");
+        assertThat(mnist.models().get(1).looFromScratch()).isTrue();
+        assertThat(mnist.models().get(2).curvatures()).contains("ekfac-expected", "ekfac-expected@1e-5")
+                .doesNotContain("exact");
+        GroundTruthTable.ModelSpec sgd = GroundTruthTable.mnistAllModels().models().stream()
                 .filter(m -> m.name().equals("mlp-sgd")).findFirst().orElseThrow();
         assertThat(sgd.hidden()).containsExactly(128, 64);
         assertThat(sgd.weightDecay()).isZero();
