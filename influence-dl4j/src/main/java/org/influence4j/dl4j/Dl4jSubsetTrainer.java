@@ -70,8 +70,8 @@ import org.slf4j.LoggerFactory;
  *       round-off.</li>
  * </ul>
  *
- * <p>{@link #seedDependent()}: {@code true} from scratch or with the mini-batch protocol; {@code false} only for a
- * warm start under a full-batch protocol, which is deterministic.
+ * <p>{@link #seedDependent()}: {@code true} from scratch or with the shuffled mini-batch protocol; {@code false} for
+ * a warm start under a full-batch protocol or under mini-batches in index order, which are deterministic.
  *
  * <p>Never modifies the user's network, the training data or any argument. Thread-safe: every {@link #measure} call
  * trains its own network, and the same subset and seed give the same bits on any thread. Cost of a call: one
@@ -314,7 +314,7 @@ public final class Dl4jSubsetTrainer implements SubsetTrainer {
     /** {@code true} from scratch or with the mini-batch protocol; {@code false} for a full-batch warm start. */
     @Override
     public boolean seedDependent() {
-        return start == Start.FROM_SCRATCH || protocol.kind().seedDependent();
+        return start == Start.FROM_SCRATCH || protocol.kind().seedDependent() && protocol.shuffled();
     }
 
     /**
@@ -330,7 +330,8 @@ public final class Dl4jSubsetTrainer implements SubsetTrainer {
                     protocol.tolerance(), budget);
             case ADAM -> "full-batch Adam, " + budget + " steps";
             case UPDATER -> "full batch, " + budget + " steps";
-            case MINIBATCH -> "mini-batches of " + protocol.batchSize() + " (order shuffled every epoch, last partial "
+            case MINIBATCH -> "mini-batches of " + protocol.batchSize() + " (" + (protocol.shuffled()
+                    ? "order shuffled every epoch" : "examples in index order every epoch") + ", last partial "
                     + "batch kept), " + budget + " epochs";
         };
         String from = start == Start.FROM_SCRATCH ? "from scratch (seeded initialisation)"

@@ -120,7 +120,7 @@ public final class Dl4jTraining {
             checkDouble(graph.params().dataType());
             int steps = iterations;
             if (miniBatch) {
-                steps = miniBatchSteps(graph, data, protocol.batchSize(), iterations, seed);
+                steps = miniBatchSteps(graph, data, protocol.batchSize(), iterations, seed, protocol.shuffled());
             } else {
                 fitSteps(graph, data, iterations);
             }
@@ -143,9 +143,10 @@ public final class Dl4jTraining {
         }
         int steps = iterations;
         if (miniBatch) {
-            steps = MiniBatchSgd.run(net, data, protocol.batchSize(), iterations, seed); // small dense networks
+            steps = MiniBatchSgd.run(net, data, protocol.batchSize(), iterations, seed,
+                    protocol.shuffled()); // small dense networks
             if (steps < 0) {
-                steps = miniBatchSteps(net, data, protocol.batchSize(), iterations, seed);
+                steps = miniBatchSteps(net, data, protocol.batchSize(), iterations, seed, protocol.shuffled());
             }
         } else {
             FullBatchAdam.run(net, data, iterations); // = `iterations` calls of net.fit(data), faster for small MLPs
@@ -198,13 +199,22 @@ public final class Dl4jTraining {
      */
     static int miniBatchSteps(org.deeplearning4j.nn.api.NeuralNetwork network, DataSet data, int batchSize,
                               int epochs, long seed) {
+        return miniBatchSteps(network, data, batchSize, epochs, seed, true);
+    }
+
+    /**
+     * {@link #miniBatchSteps(org.deeplearning4j.nn.api.NeuralNetwork, DataSet, int, int, long)}, the examples shuffled
+     * every epoch ({@code shuffle}) or in index order every epoch.
+     */
+    static int miniBatchSteps(org.deeplearning4j.nn.api.NeuralNetwork network, DataSet data, int batchSize,
+                              int epochs, long seed, boolean shuffle) {
         FrozenLayers.Snapshot frozen = FrozenLayers.snapshot(network);
         int n = data.numExamples();
         int[] order = new int[n];
         java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
         int steps = 0;
         for (int e = 0; e < epochs; e++) {
-            shuffle(order, rng);
+            epochOrder(order, rng, shuffle);
             for (int from = 0; from < n; from += batchSize) {
                 checkInterrupt(steps);
                 int[] rows = java.util.Arrays.copyOfRange(order, from, Math.min(n, from + batchSize));
@@ -219,6 +229,17 @@ public final class Dl4jTraining {
             }
         }
         return steps;
+    }
+
+    /** The order of one epoch: {@link #shuffle shuffled} by {@code rng}, or the identity permutation. */
+    static void epochOrder(int[] order, java.util.SplittableRandom rng, boolean shuffle) {
+        if (shuffle) {
+            shuffle(order, rng);
+        } else {
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+        }
     }
 
     /**

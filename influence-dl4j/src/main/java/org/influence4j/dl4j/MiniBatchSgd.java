@@ -48,6 +48,14 @@ final class MiniBatchSgd {
      * @return the number of updates, or {@code -1} if the network is not supported (nothing was done)
      */
     static int run(MultiLayerNetwork net, DataSet data, int batchSize, int epochs, long seed) {
+        return run(net, data, batchSize, epochs, seed, true);
+    }
+
+    /**
+     * {@link #run(MultiLayerNetwork, DataSet, int, int, long)}, the examples shuffled every epoch ({@code shuffle}) or
+     * in index order every epoch.
+     */
+    static int run(MultiLayerNetwork net, DataSet data, int batchSize, int epochs, long seed, boolean shuffle) {
         int n = data.numExamples();
         IUpdater config = FullBatchAdam.sharedUpdater(net);
         boolean sgd = config instanceof Sgd s && s.getLearningRateSchedule() == null;
@@ -82,7 +90,7 @@ final class MiniBatchSgd {
         SplittableRandom rng = new SplittableRandom(seed);
         int steps = 0;
         for (int e = 0; e < epochs; e++) {
-            Dl4jTraining.shuffle(order, rng);
+            Dl4jTraining.epochOrder(order, rng, shuffle);
             for (int from = 0; from < n; from += batchSize) {
                 Dl4jTraining.checkInterrupt(steps); // before any state is written back: the network is left as it was
                 objective.rows(Arrays.copyOfRange(order, from, Math.min(n, from + batchSize))).evaluate(theta, g);

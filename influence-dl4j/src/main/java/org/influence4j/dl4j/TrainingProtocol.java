@@ -33,7 +33,10 @@ import org.nd4j.linalg.learning.config.Sgd;
  *       {@code j = rng.nextInt(i + 1)}), {@code rng} one {@code java.util.SplittableRandom(seed)} for the whole
  *       training, so that the batches can be reproduced outside DL4J. The seed is the training's: the one given to
  *       {@code Dl4jTraining.trainInPlace}, {@link Dl4jRetrainer}'s, that of each {@link Dl4jSubsetTrainer#measure}
- *       call. Any network the adapter accepts, {@code ComputationGraph} included.</li>
+ *       call. Any network the adapter accepts, {@code ComputationGraph} included.
+ *       {@link #withShuffle(boolean) withShuffle(false)} takes the examples in their index order every epoch
+ *       instead: dattri retrains leave-one-out that way, so that removing example {@code i} only shifts the batches
+ *       after it by one example, and a retraining from the same initialisation follows nearly the same path.</li>
  * </ul>
  * Fixed budgets have no tolerance: their outcome never "misses" one. For a constant-rate Adam on a small dense
  * network, {@code ADAM} and {@code UPDATER} run the same steps in plain Java (equal to {@code fit} to 1e-9, tested),
@@ -59,9 +62,11 @@ import org.nd4j.linalg.learning.config.Sgd;
  *                          itself always uses the network's own updater), {@code > 0}
  * @param batchSize         examples per mini-batch of {@link Kind#MINIBATCH}, {@code ≥ 1}; {@code 0} for the
  *                          full-batch kinds
+ * @param shuffled          whether {@link Kind#MINIBATCH} shuffles the order of examples every epoch ({@code true},
+ *                          the default) or takes them in index order; {@code true} for the full-batch kinds
  */
 public record TrainingProtocol(Kind kind, double tolerance, int trainIterations, int retrainIterations,
-                               double learningRate, int batchSize) {
+                               double learningRate, int batchSize, boolean shuffled) {
 
     /** The training algorithm. */
     public enum Kind {
@@ -144,6 +149,27 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
             throw new IllegalArgumentException("batchSize (" + batchSize + ") must be 0 for " + kind + ", which "
                     + "trains on the full batch; use TrainingProtocol.minibatch(epochs, batchSize) for mini-batches");
         }
+        if (kind != Kind.MINIBATCH && !shuffled) {
+            throw new IllegalArgumentException("shuffled (false) applies only to MINIBATCH: " + kind + " trains on "
+                    + "the full batch, which has no order of examples; use TrainingProtocol.minibatch(epochs, "
+                    + "batchSize).withShuffle(false)");
+        }
+    }
+
+    /**
+     * A protocol whose mini-batches (if any) are shuffled every epoch; validates the arguments as the canonical
+     * constructor does.
+     *
+     * @param kind              the algorithm
+     * @param tolerance         gradient-norm tolerance of L-BFGS, {@code > 0}
+     * @param trainIterations   iteration cap, budget or epochs for training, {@code ≥ 1}
+     * @param retrainIterations iteration cap, budget or epochs for each retraining, {@code ≥ 1}
+     * @param learningRate      learning rate of {@link #updater()}, {@code > 0}
+     * @param batchSize         examples per mini-batch of {@link Kind#MINIBATCH}, {@code ≥ 1}; {@code 0} otherwise
+     */
+    public TrainingProtocol(Kind kind, double tolerance, int trainIterations, int retrainIterations,
+                            double learningRate, int batchSize) {
+        this(kind, tolerance, trainIterations, retrainIterations, learningRate, batchSize, true);
     }
 
     /**
@@ -157,7 +183,7 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
      */
     public TrainingProtocol(Kind kind, double tolerance, int trainIterations, int retrainIterations,
                             double learningRate) {
-        this(kind, tolerance, trainIterations, retrainIterations, learningRate, 0);
+        this(kind, tolerance, trainIterations, retrainIterations, learningRate, 0, true);
     }
 
     /** The default (see the class comment): the network's own updater, 100 full-batch steps. */
@@ -199,17 +225,19 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
 
     /** A copy with other iteration caps/budgets (epochs for MINIBATCH) for training and for each retraining. */
     public TrainingProtocol withIterations(int train, int retrain) {
-        return new TrainingProtocol(kind, tolerance, train, retrain, learningRate, batchSize);
+        return new TrainingProtocol(kind, tolerance, train, retrain, learningRate, batchSize, shuffled);
     }
 
     /** A copy with another gradient tolerance (L-BFGS). */
     public TrainingProtocol withTolerance(double newTolerance) {
-        return new TrainingProtocol(kind, newTolerance, trainIterations, retrainIterations, learningRate, batchSize);
+        return new TrainingProtocol(kind, newTolerance, trainIterations, retrainIterations, learningRate, batchSize,
+                shuffled);
     }
 
     /** A copy with another learning rate for {@link #updater()}. */
     public TrainingProtocol withLearningRate(double newLearningRate) {
-        return new TrainingProtocol(kind, tolerance, trainIterations, retrainIterations, newLearningRate, batchSize);
+        return new TrainingProtocol(kind, tolerance, trainIterations, retrainIterations, newLearningRate, batchSize,
+                shuffled);
     }
 
     /**
@@ -218,7 +246,20 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
      * @throws IllegalArgumentException if the size is below 1 or this protocol trains full batch
      */
     public TrainingProtocol withBatchSize(int newBatchSize) {
-        return new TrainingProtocol(kind, tolerance, trainIterations, retrainIterations, learningRate, newBatchSize);
+        return new TrainingProtocol(kind, tolerance, trainIterations, retrainIterations, learningRate, newBatchSize,
+                shuffled);
+    }
+
+    /**
+     * A copy whose mini-batches take the examples shuffled anew every epoch ({@code true}, the default) or in their
+     * index order every epoch ({@code false}: dattri's leave-one-out retraining, where removing one example shifts
+     * only the batches after it). MINIBATCH only.
+     *
+     * @throws IllegalArgumentException if {@code shuffle} is false and this protocol trains full batch
+     */
+    public TrainingProtocol withShuffle(boolean shuffle) {
+        return new TrainingProtocol(kind, tolerance, trainIterations, retrainIterations, learningRate, batchSize,
+                shuffle);
     }
 
     /**
@@ -239,9 +280,10 @@ public record TrainingProtocol(Kind kind, double tolerance, int trainIterations,
                     + "warm-started, %d iterations", learningRate, trainIterations, retrainIterations);
             case UPDATER -> String.format(Locale.ROOT, "the network's own updater, full batch, %d iterations; "
                     + "retraining warm-started, %d iterations", trainIterations, retrainIterations);
-            case MINIBATCH -> String.format(Locale.ROOT, "the network's own updater, mini-batches of %d (order "
-                    + "shuffled every epoch, last partial batch kept), %d epochs; retraining warm-started, %d epochs",
-                    batchSize, trainIterations, retrainIterations);
+            case MINIBATCH -> String.format(Locale.ROOT, "the network's own updater, mini-batches of %d (%s, last "
+                    + "partial batch kept), %d epochs; retraining warm-started, %d epochs", batchSize,
+                    shuffled ? "order shuffled every epoch" : "examples in index order every epoch",
+                    trainIterations, retrainIterations);
         };
     }
 }

@@ -146,6 +146,11 @@ class Dl4jSubsetTrainerTest {
      */
     private static double[] sgdByHand(double[] theta0, DataSet data, int epochs, int batch, double lr, double mu,
                                       long seed, int[] steps) {
+        return sgdByHand(theta0, data, epochs, batch, lr, mu, seed, steps, true);
+    }
+
+    private static double[] sgdByHand(double[] theta0, DataSet data, int epochs, int batch, double lr, double mu,
+                                      long seed, int[] steps, boolean shuffle) {
         double[][] x = data.getFeatures().toDoubleMatrix();
         double[][] y = data.getLabels().toDoubleMatrix();
         int n = x.length;
@@ -159,7 +164,7 @@ class Dl4jSubsetTrainerTest {
             for (int i = 0; i < n; i++) {
                 order[i] = i;
             }
-            for (int i = n - 1; i > 0; i--) { // Fisher–Yates, as documented
+            for (int i = n - 1; shuffle && i > 0; i--) { // Fisher–Yates, as documented
                 int j = rng.nextInt(i + 1);
                 int t = order[i];
                 order[i] = order[j];
@@ -235,6 +240,44 @@ class Dl4jSubsetTrainerTest {
             // another seed draws another order, hence other parameters
             assertThat(maxAbsDiff(warm.measure(subset, 43, test, Measurement.LOSS), losses)).isGreaterThan(1e-8);
         }
+    }
+
+    @Test
+    void miniBatchesInIndexOrder_equalTheHandWrittenLoopOverTheKeptRowsInOrder_whateverTheSeed() {
+        MultiLayerNetwork net = softmaxRegression(11);
+        int[] subset = every(3, 0, 120); // 40 rows in index order: batches of 7, the last of 5
+        DataSet rows = DataSets.subset(IRIS, subset);
+        DataSet test = test();
+        TrainingProtocol inOrder = TrainingProtocol.minibatch(3, 7).withShuffle(false);
+        for (double mu : new double[] {0, 0.9}) {
+            var updater = mu == 0 ? new Sgd(0.05) : new Nesterovs(0.05, mu);
+            Dl4jSubsetTrainer warm = Dl4jSubsetTrainer.builder(net, IRIS).start(Dl4jSubsetTrainer.Start.WARM_START)
+                    .protocol(inOrder).updater(updater).build();
+            int[] steps = {0};
+            double[] byHand = sgdByHand(net.params().toDoubleVector(), rows, 3, 7, 0.05, mu, 42, steps, false);
+
+            double[] losses = warm.measure(subset, 42, test, Measurement.LOSS);
+
+            assertThat(maxAbsDiff(losses, lossesAt(net, byHand, test))).as("momentum %s", mu)
+                    .isLessThan(Tolerances.MINIBATCH_VS_PLAIN_JAVA);
+            assertThat(steps[0]).isEqualTo(3 * 6);
+            // no order is drawn: a warm start in index order is deterministic, and another seed changes nothing
+            assertThat(warm.seedDependent()).isFalse();
+            assertThat(warm.measure(subset, 43, test, Measurement.LOSS)).containsExactly(losses);
+            // the same rows shuffled give another model
+            Dl4jSubsetTrainer shuffled = Dl4jSubsetTrainer.builder(net, IRIS)
+                    .start(Dl4jSubsetTrainer.Start.WARM_START).protocol(TrainingProtocol.minibatch(3, 7))
+                    .updater(updater).build();
+            assertThat(maxAbsDiff(shuffled.measure(subset, 42, test, Measurement.LOSS), losses)).isGreaterThan(1e-8);
+        }
+        assertThat(inOrder.describe()).contains("examples in index order every epoch");
+        assertThat(Dl4jSubsetTrainer.builder(net, IRIS).protocol(inOrder).build().describe())
+                .contains("examples in index order every epoch");
+        assertThat(inOrder.withIterations(5, 5).withBatchSize(3).withLearningRate(0.1).shuffled()).isFalse();
+        assertThatThrownBy(() -> TrainingProtocol.lbfgs().withShuffle(false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("shuffled (false)").hasMessageContaining("LBFGS")
+                .hasMessageContaining("withShuffle(false)");
     }
 
     @Test

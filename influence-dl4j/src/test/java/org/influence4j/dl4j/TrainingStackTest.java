@@ -155,6 +155,23 @@ class TrainingStackTest {
         return net;
     }
 
+    @Test
+    void plainJavaMiniBatchesInIndexOrder_equalDl4jFitPerBatch_andDifferFromTheShuffledOrder() {
+        var updater = new org.nd4j.linalg.learning.config.Nesterovs(0.05, 0.9);
+        MultiLayerNetwork viaFit = withUpdater(2, Activation.TANH, updater);
+        MultiLayerNetwork plain = viaFit.clone();
+        MultiLayerNetwork shuffled = viaFit.clone();
+
+        int fitSteps = Dl4jTraining.miniBatchSteps(viaFit, IRIS, 16, 3, 9, false);
+        int plainSteps = MiniBatchSgd.run(plain, IRIS, 16, 3, 9, false);
+        MiniBatchSgd.run(shuffled, IRIS, 16, 3, 9, true);
+
+        assertThat(plainSteps).isEqualTo(fitSteps).isEqualTo(3 * 10);
+        assertThat(maxAbsDiff(plain.params().toDoubleVector(), viaFit.params().toDoubleVector())).isLessThan(1e-10);
+        assertThat(maxAbsDiff(plain.params().toDoubleVector(), shuffled.params().toDoubleVector()))
+                .isGreaterThan(1e-6);
+    }
+
     @ParameterizedTest(name = "depth {0} {1} momentum {2}")
     @CsvSource({"0, TANH, 0", "0, TANH, 0.9", "2, TANH, 0.9", "3, RELU, 0.5", "1, SIGMOID, 0"})
     void plainJavaMiniBatches_equalDl4jFitPerBatch_includingMomentumStateAndCounts(int depth, Activation act,

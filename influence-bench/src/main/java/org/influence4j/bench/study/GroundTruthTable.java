@@ -93,7 +93,8 @@ public final class GroundTruthTable {
      * @param updater      the DL4J updater the network is built with (the mini-batch protocol trains with it), or
      *                     {@code null} for the protocol's own ({@link TrainingProtocol#updater()})
      * @param looFromScratch whether leave-one-out retrains from a fresh initialisation with one seed for every
-     *                     retraining ({@link SubsetRetrainer}: dattri's protocol) instead of warm-started from θ̂
+     *                     retraining and, under the mini-batch protocol, the remaining examples in index order every
+     *                     epoch ({@link SubsetRetrainer}; dattri's {@code retrain_loo}) instead of warm-started from θ̂
      */
     public record ModelSpec(String name, int[] hidden, Networks.HiddenActivation activation, double weightDecay,
                             TrainingProtocol protocol, boolean warmSubsets, int subsets, List<String> curvatures,
@@ -525,10 +526,14 @@ public final class GroundTruthTable {
         double[] noise = new double[testList.size()];
         String looStart;
         if (m.looFromScratch()) {
-            looStart = "from scratch, seed " + config.seed();
+            // dattri's retrain_loo: one seed, and mini-batches over the remaining examples in index order, so that a
+            // removal only shifts the batches after it
+            boolean inOrder = m.protocol().kind() == TrainingProtocol.Kind.MINIBATCH;
+            looStart = "from scratch, seed " + config.seed() + (inOrder ? ", examples in index order" : "");
             try (Progress p = Progress.start(m.name() + ": leave-one-out from scratch", removals.length + 1L, show)) {
                 Dl4jSubsetTrainer fresh = Dl4jSubsetTrainer.builder(net, train)
-                        .start(Dl4jSubsetTrainer.Start.FROM_SCRATCH).protocol(m.protocol())
+                        .start(Dl4jSubsetTrainer.Start.FROM_SCRATCH)
+                        .protocol(inOrder ? m.protocol().withShuffle(false) : m.protocol())
                         .listener(training -> p.step()).build();
                 SubsetRetrainer retrainer = SubsetRetrainer.builder(fresh, n).seed(config.seed()).testPoints(tests)
                         .threads(threads).build();
