@@ -31,7 +31,11 @@ import org.nd4j.linalg.dataset.DataSet;
  * <p>Sharing the seed is what makes a from-scratch retraining usable as a ground truth for a non-convex model:
  * two trainings from different initialisations land in different optima, whose test losses differ by far more than
  * one example moves them, while two trainings from the same seed on data that differ in one example follow nearly
- * the same path. The difference still contains the path's sensitivity, which a warm-started retraining
+ * the same path. For a trainer that draws mini-batches, "the same path" also needs the same order of examples: an
+ * order shuffled for {@code n − 1} examples shares nothing with the one shuffled for {@code n}. Give such a trainer
+ * an order that a removal only shifts (dattri feeds the remaining examples in index order; with the DL4J adapter,
+ * {@code TrainingProtocol.minibatch(epochs, batchSize).withShuffle(false)}). The difference still contains the
+ * path's sensitivity, which a warm-started retraining
  * ({@code Dl4jRetrainer}) or PBRF ({@link ProximalBregmanRetrainer}) do not; this ground truth measures what
  * influence functions are most often asked: what would training without the example have produced.
  *
