@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.influence4j.InfluenceEstimator;
 import org.influence4j.InfluenceMatrix;
 import org.influence4j.bench.data.Datasets;
@@ -95,10 +96,20 @@ public final class GroundTruthTable {
      * @param looFromScratch whether leave-one-out retrains from a fresh initialisation with one seed for every
      *                     retraining and, under the mini-batch protocol, the remaining examples in index order every
      *                     epoch ({@link SubsetRetrainer}; dattri's {@code retrain_loo}) instead of warm-started from θ̂
+     * @param weightInit   the weights' initialisation, for training and for every training from scratch
+     *                     ({@code WeightInit.UNIFORM} is PyTorch's default for {@code nn.Linear}, dattri's models)
      */
     public record ModelSpec(String name, int[] hidden, Networks.HiddenActivation activation, double weightDecay,
                             TrainingProtocol protocol, boolean warmSubsets, int subsets, List<String> curvatures,
-                            IUpdater updater, boolean looFromScratch) {
+                            IUpdater updater, boolean looFromScratch, WeightInit weightInit) {
+
+        /** A model initialised by Xavier's rule. */
+        public ModelSpec(String name, int[] hidden, Networks.HiddenActivation activation, double weightDecay,
+                         TrainingProtocol protocol, boolean warmSubsets, int subsets, List<String> curvatures,
+                         IUpdater updater, boolean looFromScratch) {
+            this(name, hidden, activation, weightDecay, protocol, warmSubsets, subsets, curvatures, updater,
+                    looFromScratch, WeightInit.XAVIER);
+        }
 
         /** A model built with its protocol's updater, leave-one-out warm-started. */
         public ModelSpec(String name, int[] hidden, Networks.HiddenActivation activation, double weightDecay,
@@ -112,6 +123,7 @@ public final class GroundTruthTable {
             hidden = hidden.clone();
             Objects.requireNonNull(activation, "activation");
             Objects.requireNonNull(protocol, "protocol");
+            Objects.requireNonNull(weightInit, "weightInit");
             curvatures = List.copyOf(curvatures);
             for (String c : curvatures) {
                 checkCurvature(c);
@@ -131,7 +143,7 @@ public final class GroundTruthTable {
         /** A copy with other subsets settings and curvatures. */
         ModelSpec with(boolean newWarmSubsets, int newSubsets, List<String> newCurvatures) {
             return new ModelSpec(name, hidden, activation, weightDecay, protocol, newWarmSubsets, newSubsets,
-                    newCurvatures, updater, looFromScratch);
+                    newCurvatures, updater, looFromScratch, weightInit);
         }
 
         /** "784-128-64-10" style architecture label. */
@@ -314,7 +326,7 @@ public final class GroundTruthTable {
                         TrainingProtocol.lbfgs().withIterations(3000, 1000), true, 100, DEFAULT_CURVATURES),
                 new ModelSpec("softmax-sgd", new int[0], Networks.HiddenActivation.RELU, 0,
                         TrainingProtocol.minibatch(20, 32), false, 100, List.of("cg", "cg-10", "ekfac", "identity"),
-                        null, true),
+                        null, true, WeightInit.UNIFORM),
                 new ModelSpec("mlp", new int[] {128, 64}, Networks.HiddenActivation.RELU, 1e-3,
                         TrainingProtocol.lbfgs().withIterations(1000, 200), true, 50, List.of("cg", "lissa", "kfac",
                         "ekfac", "ekfac@1e-5", "ekfac-expected", "ekfac-expected@1e-5", "identity"))),
@@ -391,10 +403,11 @@ public final class GroundTruthTable {
      * @param ldsSeconds         wall time of the LDS trainings (0 when all were loaded from the checkpoint)
      * @param ldsSubsets         number of subsets
      * @param subsetStart        "warm start" or "fresh initialisation"
+     * @param weightInit         the weights' initialisation ({@link ModelSpec#weightInit()})
      */
     public record ModelFacts(String model, double trainSeconds, double gradientNorm, double testAccuracy,
                              String looStart, double looNoise, double looMedianActual, double looSeconds, double ldsSeconds,
-                             int ldsSubsets, String subsetStart) {
+                             int ldsSubsets, String subsetStart, String weightInit) {
     }
 
     /**
@@ -461,7 +474,7 @@ public final class GroundTruthTable {
             throws IOException {
         String arch = m.architecture(inputs, classes);
         MultiLayerNetwork net = Networks.mlp(inputs, classes, m.hidden(), m.activation(), m.weightDecay(), 1,
-                m.buildUpdater()); // the fixed-budget and mini-batch protocols train with this updater
+                m.buildUpdater(), m.weightInit()); // the fixed-budget and mini-batch protocols train with this updater
         long t = System.nanoTime();
         TrainingProtocol.Outcome o;
         try (Progress p = Progress.start("train " + m.name(), 1, show)) {
@@ -625,7 +638,7 @@ public final class GroundTruthTable {
         }
         facts.add(new ModelFacts(m.name(), trainSeconds, o.gradientNorm(), accuracy, looStart, median(noise),
                 median(actualAbs), looSeconds, ldsSeconds, m.subsets(),
-                m.warmSubsets() ? "warm start" : "fresh initialisation"));
+                m.warmSubsets() ? "warm start" : "fresh initialisation", m.weightInit().name()));
         return rows;
     }
 
@@ -836,11 +849,12 @@ public final class GroundTruthTable {
             }
             md.append(b).append('\n');
         }
-        MarkdownTable f = MarkdownTable.withHeader("model", "train s", "‖∇R(θ̂)‖", "test accuracy",
+        MarkdownTable f = MarkdownTable.withHeader("model", "weights initialised", "train s", "‖∇R(θ̂)‖",
+                "test accuracy",
                 "LOO retrained by", "median \\|LOO change\\|", "median noise floor", "LOO s", "LDS subsets",
                 "subsets trained by", "LDS s");
         for (ModelFacts x : result.facts()) {
-            f.row(x.model(), String.format(Locale.ROOT, "%.1f", x.trainSeconds()),
+            f.row(x.model(), x.weightInit(), String.format(Locale.ROOT, "%.1f", x.trainSeconds()),
                     String.format(Locale.ROOT, "%.2e", x.gradientNorm()),
                     String.format(Locale.ROOT, "%.3f", x.testAccuracy()), x.looStart(),
                     String.format(Locale.ROOT, "%.2e", x.looMedianActual()),

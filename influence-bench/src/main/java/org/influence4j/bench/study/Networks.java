@@ -121,10 +121,25 @@ public final class Networks {
      */
     public static MultiLayerNetwork mlp(int inputs, int classes, int[] widths, HiddenActivation activation,
                                         double weightDecay, long seed, IUpdater updater) {
+        return mlp(inputs, classes, widths, activation, weightDecay, seed, updater, WeightInit.XAVIER);
+    }
+
+    /**
+     * {@link #mlp(int, int, int[], HiddenActivation, double, long, IUpdater)} with another weight initialisation
+     * (biases start at 0 either way). {@code WeightInit.UNIFORM}, {@code U(−1/√fanIn, 1/√fanIn)}, is PyTorch's
+     * default for the weights of {@code nn.Linear}: a standard deviation of {@code 1/√(3·fanIn)}, 0.021 for 784
+     * inputs, against Xavier's {@code √(2/(fanIn + fanOut))}, 0.050 for 784 → 10.
+     *
+     * @param weightInit the initialisation of every layer's weights
+     * @return an initialised network
+     */
+    public static MultiLayerNetwork mlp(int inputs, int classes, int[] widths, HiddenActivation activation,
+                                        double weightDecay, long seed, IUpdater updater, WeightInit weightInit) {
         check(inputs >= 1, "inputs (" + inputs + ") must be >= 1");
         check(classes >= 2, "classes (" + classes + ") must be >= 2");
         check(weightDecay >= 0, "weightDecay (" + weightDecay + ") must be >= 0");
-        NeuralNetConfiguration.ListBuilder b = base(weightDecay, seed, updater).list();
+        check(weightInit != null, "weightInit must not be null; e.g. WeightInit.XAVIER");
+        NeuralNetConfiguration.ListBuilder b = base(weightDecay, seed, updater).weightInit(weightInit).list();
         int in = inputs;
         for (int w : widths) {
             check(w >= 1, "widths " + java.util.Arrays.toString(widths) + " contain " + w + "; each must be >= 1");

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.influence4j.dl4j.TrainingProtocol;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -132,6 +133,8 @@ class GroundTruthTableTest {
         assertThat(mnist.models()).extracting(GroundTruthTable.ModelSpec::name)
                 .containsExactly("softmax", "softmax-sgd", "mlp");
         assertThat(mnist.models().get(1).looFromScratch()).isTrue();
+        assertThat(mnist.models().get(1).weightInit()).isEqualTo(WeightInit.UNIFORM); // PyTorch's nn.Linear
+        assertThat(mnist.models().get(0).weightInit()).isEqualTo(WeightInit.XAVIER);
         assertThat(mnist.models().get(2).curvatures()).contains("ekfac-expected", "ekfac-expected@1e-5")
                 .doesNotContain("exact");
         GroundTruthTable.ModelSpec sgd = GroundTruthTable.mnistAllModels().models().stream()
