@@ -191,20 +191,11 @@ public final class Dl4jTraining {
     /**
      * {@code epochs} passes of DL4J's own {@code fit} over mini-batches of {@code batchSize} examples (the last one
      * partial), the order of examples shuffled every epoch ({@link #shuffle}) by one
-     * {@code SplittableRandom(seed)}; frozen parameters put back after each step as in {@link #fitSteps}, and the
+     * {@code SplittableRandom(seed)} ({@code shuffle}) or the index order every epoch; frozen parameters put back after each step as in {@link #fitSteps}, and the
      * network's epoch count advanced after each epoch as DL4J's {@code fit(iterator, epochs)} does (schedules by
      * epoch see the same count).
      *
      * @return the number of updates, {@code epochs·⌈n/batchSize⌉}
-     */
-    static int miniBatchSteps(org.deeplearning4j.nn.api.NeuralNetwork network, DataSet data, int batchSize,
-                              int epochs, long seed) {
-        return miniBatchSteps(network, data, batchSize, epochs, seed, true);
-    }
-
-    /**
-     * {@link #miniBatchSteps(org.deeplearning4j.nn.api.NeuralNetwork, DataSet, int, int, long)}, the examples shuffled
-     * every epoch ({@code shuffle}) or in index order every epoch.
      */
     static int miniBatchSteps(org.deeplearning4j.nn.api.NeuralNetwork network, DataSet data, int batchSize,
                               int epochs, long seed, boolean shuffle) {

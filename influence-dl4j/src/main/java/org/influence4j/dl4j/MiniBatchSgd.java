@@ -45,15 +45,8 @@ final class MiniBatchSgd {
      * @param batchSize examples per mini-batch, {@code ≥ 1}
      * @param epochs    passes over the data, {@code ≥ 0}
      * @param seed      seed of the order of examples ({@link Dl4jTraining#shuffle})
+     * @param shuffle   whether the order is shuffled every epoch; otherwise it is the index order
      * @return the number of updates, or {@code -1} if the network is not supported (nothing was done)
-     */
-    static int run(MultiLayerNetwork net, DataSet data, int batchSize, int epochs, long seed) {
-        return run(net, data, batchSize, epochs, seed, true);
-    }
-
-    /**
-     * {@link #run(MultiLayerNetwork, DataSet, int, int, long)}, the examples shuffled every epoch ({@code shuffle}) or
-     * in index order every epoch.
      */
     static int run(MultiLayerNetwork net, DataSet data, int batchSize, int epochs, long seed, boolean shuffle) {
         int n = data.numExamples();

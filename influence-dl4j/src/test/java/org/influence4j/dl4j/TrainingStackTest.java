@@ -181,8 +181,8 @@ class TrainingStackTest {
         MultiLayerNetwork viaFit = withUpdater(depth, act, updater);
         MultiLayerNetwork plain = viaFit.clone();
 
-        int fitSteps = Dl4jTraining.miniBatchSteps(viaFit, IRIS, 16, 4, 9); // 150 rows: 10 batches, the last of 6
-        int plainSteps = MiniBatchSgd.run(plain, IRIS, 16, 4, 9);
+        int fitSteps = Dl4jTraining.miniBatchSteps(viaFit, IRIS, 16, 4, 9, true); // 150 rows: 10 batches, the last of 6
+        int plainSteps = MiniBatchSgd.run(plain, IRIS, 16, 4, 9, true);
 
         assertThat(plainSteps).isEqualTo(fitSteps).isEqualTo(4 * 10);
         assertThat(maxAbsDiff(plain.params().toDoubleVector(), viaFit.params().toDoubleVector())).isLessThan(1e-10);
@@ -195,8 +195,8 @@ class TrainingStackTest {
         // the state carries over: fit continuing from the plain path == the plain path continuing from fit
         MultiLayerNetwork a = plain.clone();
         MultiLayerNetwork b = viaFit.clone();
-        Dl4jTraining.miniBatchSteps(a, IRIS, 16, 2, 10);
-        MiniBatchSgd.run(b, IRIS, 16, 2, 10);
+        Dl4jTraining.miniBatchSteps(a, IRIS, 16, 2, 10, true);
+        MiniBatchSgd.run(b, IRIS, 16, 2, 10, true);
         assertThat(maxAbsDiff(a.params().toDoubleVector(), b.params().toDoubleVector())).isLessThan(1e-10);
     }
 
@@ -206,10 +206,10 @@ class TrainingStackTest {
         MultiLayerNetwork big = withUpdater(2, 120, Activation.TANH, new org.nd4j.linalg.learning.config.Sgd(0.01));
         double[] before = TestNets.snapshot(adam);
 
-        assertThat(MiniBatchSgd.run(adam, IRIS, 16, 1, 0)).isEqualTo(-1);
+        assertThat(MiniBatchSgd.run(adam, IRIS, 16, 1, 0, true)).isEqualTo(-1);
         assertThat(big.numParams() * 150).isGreaterThan(TrainingObjective.PLAIN_JAVA_LIMIT);
-        assertThat(MiniBatchSgd.run(big, IRIS, 150, 1, 0)).isEqualTo(-1); // batch × parameters above the limit
-        assertThat(MiniBatchSgd.run(big, IRIS, 100, 1, 0)).isEqualTo(2); // below it: 2 updates per epoch
+        assertThat(MiniBatchSgd.run(big, IRIS, 150, 1, 0, true)).isEqualTo(-1); // batch × parameters above the limit
+        assertThat(MiniBatchSgd.run(big, IRIS, 100, 1, 0, true)).isEqualTo(2); // below it: 2 updates per epoch
         assertThat(TestNets.snapshot(adam)).isEqualTo(before);
         TrainingProtocol.Outcome o = Dl4jTraining.trainInPlace(adam, IRIS, TrainingProtocol.minibatch(2, 16), 3);
         assertThat(o.iterations()).isEqualTo(2 * 10);

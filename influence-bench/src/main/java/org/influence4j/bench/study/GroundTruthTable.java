@@ -494,7 +494,7 @@ public final class GroundTruthTable {
         List<Entry> entries = new ArrayList<>(entries(m.curvatures(), config.dampings()));
         LinkedHashMap<Entry, double[][]> scores = new LinkedHashMap<>();
         LinkedHashMap<Entry, Double> seconds = new LinkedHashMap<>();
-        LinkedHashMap<Entry, double[]> solves = new LinkedHashMap<>(); // converged count, median relative residual
+        LinkedHashMap<Entry, Solves> solves = new LinkedHashMap<>();
         for (Entry e : List.copyOf(entries)) {
             long tc = System.nanoTime();
             InfluenceMatrix mat;
@@ -522,7 +522,7 @@ public final class GroundTruthTable {
             double medianResidual = Arrays.stream(residuals).anyMatch(Double::isNaN) ? Double.NaN : median(residuals);
             scores.put(e, sc);
             seconds.put(e, s);
-            solves.put(e, new double[] {converged, medianResidual});
+            solves.put(e, new Solves(converged, medianResidual));
             log.accept(String.format(Locale.ROOT, "  %-16s influence of %d test points in %.1f s; %d solves converged, "
                     + "median relative residual %.2e", e, sc.length, s, converged, medianResidual));
         }
@@ -608,7 +608,7 @@ public final class GroundTruthTable {
             double[] spearman = rs.stream().mapToDouble(r -> r.all().spearman()).toArray();
             DatamodelReport d = ldsReports.get(c);
             Row row = new Row(m.name(), arch, net.numParams(), c.curvature(), c.damping(), seconds.get(c),
-                    (int) solves.get(c)[0], solves.get(c)[1],
+                    solves.get(c).converged(), solves.get(c).medianResidual(),
                     meanWithInterval(pearson, config.bootstrap(), config.seed()),
                     meanWithInterval(spearman, config.bootstrap(), config.seed()),
                     new Interval(d.lds(), d.ldsLow(), d.ldsHigh()));
@@ -640,6 +640,10 @@ public final class GroundTruthTable {
                 median(actualAbs), looSeconds, ldsSeconds, m.subsets(),
                 m.warmSubsets() ? "warm start" : "fresh initialisation", m.weightInit().name()));
         return rows;
+    }
+
+    /** How the solves of one entry ended: converged test points, median true relative residual. */
+    private record Solves(int converged, double medianResidual) {
     }
 
     /** A curvature scored with one damping. */
