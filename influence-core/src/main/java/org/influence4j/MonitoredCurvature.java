@@ -157,6 +157,17 @@ final class MonitoredCurvature implements Curvature {
         return of(Curvature.super.dense());
     }
 
+    /** The base's block-diagonal curvature, monitored: each block-diagonal product is reported once. */
+    @Override
+    public Curvature blockDiagonal() {
+        return of(base.blockDiagonal());
+    }
+
+    @Override
+    public Curvature blockDiagonal(java.util.List<int[]> blocks) {
+        return of(base.blockDiagonal(blocks));
+    }
+
     @Override
     public String toString() {
         return base.toString();

@@ -84,6 +84,37 @@ public interface Curvature {
     }
 
     /**
+     * The layer-block-diagonal part of this curvature: {@code H_bd} equals {@code H} on every pair of parameters of
+     * the same layer block ({@link #layerStatistics()}'s {@link LayerStatistics#blocks() blocks}, a layer's weights
+     * and bias together) and is zero between layers. It is the curvature that K-FAC and EK-FAC approximate before
+     * their Kronecker factorisation (they approximate the Gauss–Newton blocks), so solving with it, by CG for
+     * instance, measures what dropping the cross-layer blocks alone costs: any layer-wise approximation inherits that
+     * error. Its inverse is the block-wise inverse, {@code (H_bd + λI)⁻¹ = diag_b((H_bb + λI)⁻¹)}.
+     *
+     * <p>One product costs one product of {@link #hessian()} per block (its input restricted to the block). Mini-batch
+     * products are block-diagonal too. Layer statistics, fingerprint and the cache are this curvature's (the cache
+     * under keys of its own, so a factorisation of {@code H_bd} is never taken for one of {@code H}).
+     *
+     * @return the block-diagonal curvature over the layer blocks
+     * @throws IllegalStateException if this curvature has no layer statistics (use {@link #blockDiagonal(List)})
+     */
+    default Curvature blockDiagonal() {
+        return BlockDiagonalCurvature.ofLayers(this);
+    }
+
+    /**
+     * The block-diagonal part of this curvature over the given blocks of parameter indices, as
+     * {@link #blockDiagonal()} but for any partition (a model without layer statistics, or coarser blocks).
+     *
+     * @param blocks a partition of {@code 0 … p−1}: non-empty index arrays, none shared, together covering every
+     *               index; copied, not modified
+     * @throws IllegalArgumentException naming the index or block if {@code blocks} is not such a partition
+     */
+    default Curvature blockDiagonal(java.util.List<int[]> blocks) {
+        return BlockDiagonalCurvature.of(this, blocks);
+    }
+
+    /**
      * A curvature made of an operator alone (no training data behind it): mini-batches are the full operator
      * (deterministic), {@link #numExamples()} is 1. For solvers used on an explicit operator, tests and
      * custom models without data sets.

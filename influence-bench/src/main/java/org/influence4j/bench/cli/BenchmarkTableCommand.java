@@ -58,10 +58,11 @@ final class BenchmarkTableCommand implements Callable<Integer> {
     int subsets;
 
     @Option(names = "--curvatures", split = ",", description = "Only these curvatures, comma-separated: exact, cg, "
-            + "cg-10, lissa, kfac, ekfac, ekfac-expected, ekfac-heuristic, identity (each model keeps those of its own "
-            + "it lists; ekfac-expected, EK-FAC fitted with the expectation over labels, and ekfac-heuristic, EK-FAC "
-            + "with Kronfluence's heuristic damping of 0.1 × each layer's mean eigenvalue added to λ, are offered to "
-            + "every model with ekfac). A name may carry its own damping, name@λ (e.g. ekfac-expected@1e-5), scored "
+            + "cg-10, cg-block, lissa, kfac, ekfac, ekfac-expected, ekfac-heuristic, identity (each model keeps those "
+            + "of its own it lists; ekfac-expected, EK-FAC fitted with the expectation over labels, and ekfac-heuristic, "
+            + "EK-FAC with Kronfluence's heuristic damping of 0.1 × each layer's mean eigenvalue added to λ, are offered "
+            + "to every model with ekfac; cg-block, CG on the layer-block-diagonal Hessian that K-FAC and EK-FAC "
+            + "factorise, to every model with cg). A name may carry its own damping, name@λ (e.g. ekfac-expected@1e-5), scored "
             + "with that λ only.")
     List<String> curvatures = List.of();
 

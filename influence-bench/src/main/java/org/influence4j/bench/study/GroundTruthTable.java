@@ -242,7 +242,8 @@ public final class GroundTruthTable {
             List<ModelSpec> ms = models.stream().map(m -> {
                 List<String> own = m.curvatures().stream().map(GroundTruthTable::baseName).toList();
                 return m.with(m.warmSubsets(), m.subsets(), ordered.stream().filter(k -> own.contains(baseName(k))
-                        || baseName(k).startsWith("ekfac-") && own.contains("ekfac")).toList());
+                        || baseName(k).startsWith("ekfac-") && own.contains("ekfac")
+                        || baseName(k).equals("cg-block") && own.contains("cg")).toList());
             }).filter(m -> !m.curvatures().isEmpty()).toList();
             if (ms.isEmpty()) {
                 throw new IllegalArgumentException("no model of this table has any of the curvatures " + names);
@@ -274,8 +275,11 @@ public final class GroundTruthTable {
      * ({@link org.influence4j.solver.FisherSampling#EXPECTED}, one backward pass per class) instead of one sampled
      * label per example, and {@code ekfac-heuristic} is EK-FAC with Kronfluence's heuristic damping added (0.1 × each
      * layer's mean eigenvalue, on top of λ); both are offered on request to every model that has {@code ekfac}.
+     * {@code cg-block} is CG on the layer-block-diagonal Hessian ({@link org.influence4j.solver.Curvature#blockDiagonal()}),
+     * the curvature that K-FAC and EK-FAC factorise: what dropping the cross-layer blocks alone costs (one HVP per
+     * layer per iteration); offered on request to every model that has {@code cg}.
      */
-    public static final List<String> CURVATURES = List.of("exact", "cg", "cg-10", "lissa", "kfac", "ekfac",
+    public static final List<String> CURVATURES = List.of("exact", "cg", "cg-10", "cg-block", "lissa", "kfac", "ekfac",
             "ekfac-expected", "ekfac-heuristic", "identity");
 
     /** The curvatures of the default tables: every one but {@code cg-10}. */
@@ -499,8 +503,8 @@ public final class GroundTruthTable {
             long tc = System.nanoTime();
             InfluenceMatrix mat;
             try (Progress p = Progress.start(m.name() + ": " + e, 1, show)) {
-                mat = est.withDamping(e.damping()).withSolver(solver(e.curvature(), config.seed(),
-                        config.lissaDepth())).influenceOnEach(tests);
+                mat = curvature(est, e.curvature()).withDamping(e.damping()).withSolver(solver(e.curvature(),
+                        config.seed(), config.lissaDepth())).influenceOnEach(tests);
                 p.step();
             } catch (org.influence4j.solver.NumericalException ex) {
                 // a curvature that cannot be inverted at this damping (e.g. an indefinite Hessian): reported, skipped
@@ -708,12 +712,18 @@ public final class GroundTruthTable {
         }
     }
 
+    /** The estimator on the curvature a name stands for: the layer-block-diagonal Hessian for {@code cg-block}. */
+    static InfluenceEstimator curvature(InfluenceEstimator est, String curvature) {
+        return curvature.equals("cg-block") ? est.withCurvature(est.curvature().blockDiagonal()) : est;
+    }
+
     /** The solver a curvature name stands for (the command line's settings). */
     static IHVPSolver solver(String curvature, long seed, int lissaDepth) {
         return switch (curvature) {
             case "exact" -> IHVPSolver.exact().withPolicy(EigenvaluePolicy.TRUNCATE);
             case "cg" -> IHVPSolver.conjugateGradient().withMaxIterations(2000);
             case "cg-10" -> IHVPSolver.conjugateGradient().withMaxIterations(10);
+            case "cg-block" -> IHVPSolver.conjugateGradient().withMaxIterations(2000); // on curvature(e)
             case "lissa" -> IHVPSolver.lissa().withDepth(lissaDepth).withSeed(seed);
             case "kfac" -> IHVPSolver.kfac().withSeed(seed);
             case "ekfac" -> IHVPSolver.ekfac().withSeed(seed);

@@ -103,6 +103,23 @@ class GroundTruthTableTest {
         // a pinned name selects the model's curvature of that name, in table order
         GroundTruthTable.Config c = GroundTruthTable.quick().onlyCurvatures(List.of("identity", "cg@0.1", "cg"));
         assertThat(c.models().get(0).curvatures()).containsExactly("cg@0.1", "cg", "identity");
+        // cg-block is offered to every model with cg
+        GroundTruthTable.Config b = GroundTruthTable.quick().onlyCurvatures(List.of("cg-block"));
+        assertThat(b.models()).hasSize(GroundTruthTable.quick().models().size())
+                .allSatisfy(m -> assertThat(m.curvatures()).containsExactly("cg-block"));
+    }
+
+    @Test
+    void blockDiagonalCg_onASingleLayerModel_equalsTheExactSolver() throws Exception {
+        // softmax regression is one layer, one block: its block-diagonal Hessian is its Hessian
+        GroundTruthTable.Result r = GroundTruthTable.run(small(false, List.of("exact", "cg-block")),
+                dir.resolve("block"), 1, false, s -> { });
+        assertThat(r.rows()).extracting(GroundTruthTable.Row::curvature).containsExactly("exact", "cg-block");
+        GroundTruthTable.Row exact = r.rows().get(0);
+        GroundTruthTable.Row block = r.rows().get(1);
+        assertThat(block.lds().mean()).isCloseTo(exact.lds().mean(), within(1e-6));
+        assertThat(block.looPearson().mean()).isCloseTo(exact.looPearson().mean(), within(1e-6));
+        assertThat(block.solvesConverged()).isEqualTo(5);
     }
 
     @Test

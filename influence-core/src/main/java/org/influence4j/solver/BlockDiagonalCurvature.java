@@ -1,0 +1,226 @@
+package org.influence4j.solver;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.hvp.MiniBatchHessianVectorProduct;
+import org.influence4j.internal.Arguments;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link Curvature#blockDiagonal()}: the base curvature with every entry {@code H_ij} between parameters of different
+ * blocks set to zero. A product {@code H_bd v} takes one product of the base operator per block: for block {@code b}
+ * with index set {@code I_b}, {@code (H_bd v)_{I_b} = (H (P_b v))_{I_b}}, where {@code P_b v} keeps the entries of
+ * {@code v} in {@code I_b} and zeroes the rest.
+ */
+final class BlockDiagonalCurvature implements Curvature {
+
+    /** Cache keys of this curvature live apart from the base's: the same key means another matrix here. */
+    private record BlockKey(Object key) {
+    }
+
+    private final Curvature base;
+    private final int[][] blocks;
+
+    private BlockDiagonalCurvature(Curvature base, int[][] blocks) {
+        this.base = base;
+        this.blocks = blocks;
+    }
+
+    /** The block-diagonal part of {@code base} over its layer blocks ({@link Curvature#layerStatistics()}). */
+    static BlockDiagonalCurvature ofLayers(Curvature base) {
+        LayerStatistics stats = base.layerStatistics().orElseThrow(() -> new IllegalStateException("the curvature "
+                + base + " offers no layer structure (layerStatistics() is empty), so it has no layer blocks; use a "
+                + "model with layer statistics (DL4J dense and convolutional chains) or pass the blocks as "
+                + "blockDiagonal(List<int[]>)"));
+        List<int[]> blocks = new ArrayList<>();
+        for (LayerBlock b : stats.blocks()) {
+            blocks.add(b.parameterIndex());
+        }
+        return of(base, blocks);
+    }
+
+    /** The block-diagonal part of {@code base} over {@code blocks}, validated as a partition of {@code 0 … p−1}. */
+    static BlockDiagonalCurvature of(Curvature base, List<int[]> blocks) {
+        java.util.Objects.requireNonNull(blocks, "blocks");
+        long p = base.dimension();
+        if (p > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the curvature has dimension " + p + "; a block-diagonal curvature "
+                    + "indexes parameters with int and supports at most " + Integer.MAX_VALUE);
+        }
+        if (blocks.isEmpty()) {
+            throw new IllegalArgumentException("blocks is empty; pass a partition of the parameter indices 0 … "
+                    + (p - 1) + " into non-empty blocks");
+        }
+        int[] owner = new int[(int) p];
+        Arrays.fill(owner, -1);
+        int[][] copy = new int[blocks.size()][];
+        for (int b = 0; b < copy.length; b++) {
+            int[] block = java.util.Objects.requireNonNull(blocks.get(b), "blocks[" + b + "]");
+            if (block.length == 0) {
+                throw new IllegalArgumentException("blocks[" + b + "] is empty; every block needs at least one "
+                        + "parameter index (drop it from the list)");
+            }
+            for (int i : block) {
+                if (i < 0 || i >= p) {
+                    throw new IllegalArgumentException("blocks[" + b + "] contains index " + i + ", outside 0 … "
+                            + (p - 1) + " (the curvature's dimension is " + p + ")");
+                }
+                if (owner[i] >= 0) {
+                    throw new IllegalArgumentException("parameter index " + i + " is in blocks[" + owner[i]
+                            + "] and blocks[" + b + "]; the blocks must not overlap");
+                }
+                owner[i] = b;
+            }
+            copy[b] = block.clone();
+        }
+        for (int i = 0; i < p; i++) {
+            if (owner[i] < 0) {
+                throw new IllegalArgumentException("parameter index " + i + " is in no block; the blocks must cover "
+                        + "every index 0 … " + (p - 1) + " (put the remaining parameters in a block of their own)");
+            }
+        }
+        return new BlockDiagonalCurvature(base, copy);
+    }
+
+    /** The number of blocks, each costing one product of the base operator per product of this one. */
+    int blockCount() {
+        return blocks.length;
+    }
+
+    @Override
+    public long dimension() {
+        return base.dimension();
+    }
+
+    @Override
+    public int numExamples() {
+        return base.numExamples();
+    }
+
+    @Override
+    public HessianVectorProduct hessian() {
+        return new BlockOperator(base.hessian(), blocks);
+    }
+
+    @Override
+    public MiniBatchHessianVectorProduct miniBatches(int batchSize) {
+        MiniBatchHessianVectorProduct mb = base.miniBatches(batchSize);
+        int[][] bs = blocks;
+        return new MiniBatchHessianVectorProduct() {
+            @Override
+            public HessianVectorProduct sampleBatch(SplittableRandom rng) {
+                return new BlockOperator(mb.sampleBatch(rng), bs);
+            }
+
+            @Override
+            public int batchSize() {
+                return mb.batchSize();
+            }
+
+            @Override
+            public long dimension() {
+                return mb.dimension();
+            }
+
+            @Override
+            public INDArray apply(INDArray v) {
+                return new BlockOperator(mb, bs).apply(v);
+            }
+
+            @Override
+            public String toString() {
+                return "BlockDiagonal[" + mb + ", " + bs.length + " blocks]";
+            }
+        };
+    }
+
+    @Override
+    public Optional<LayerStatistics> layerStatistics() {
+        return base.layerStatistics();
+    }
+
+    @Override
+    public String fingerprint() {
+        return base.fingerprint();
+    }
+
+    @Override
+    public <T> T cached(Object key, Supplier<T> compute) {
+        return base.cached(new BlockKey(key), compute);
+    }
+
+    @Override
+    public Curvature blockDiagonal() {
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "BlockDiagonal[" + base + ", " + blocks.length + " blocks]";
+    }
+
+    /** {@code v ↦ H_bd v}, one product of {@code h} per block. */
+    private record BlockOperator(HessianVectorProduct h, int[][] blocks) implements HessianVectorProduct {
+        @Override
+        public long dimension() {
+            return h.dimension();
+        }
+
+        @Override
+        public INDArray apply(INDArray v) {
+            HessianVectorProduct.checkArgument(this, v);
+            Arguments.checkFinite("v", v);
+            double[] x = v.castTo(DataType.DOUBLE).toDoubleVector();
+            double[] out = new double[x.length];
+            double[] part = new double[x.length];
+            for (int[] block : blocks) {
+                for (int i : block) {
+                    part[i] = x[i];
+                }
+                INDArray hv = h.apply(Nd4j.createFromArray(part));
+                double[] y = hv.toDoubleVector();
+                hv.close();
+                for (int i : block) {
+                    out[i] = y[i];
+                    part[i] = 0;
+                }
+            }
+            return Nd4j.createFromArray(out);
+        }
+
+        @Override
+        public Optional<INDArray> denseMatrix() {
+            return h.denseMatrix().map(m -> {
+                int p = (int) h.dimension();
+                int[] owner = new int[p];
+                for (int b = 0; b < blocks.length; b++) {
+                    for (int i : blocks[b]) {
+                        owner[i] = b;
+                    }
+                }
+                double[][] a = m.castTo(DataType.DOUBLE).toDoubleMatrix();
+                for (int i = 0; i < p; i++) {
+                    for (int j = 0; j < p; j++) {
+                        if (owner[i] != owner[j]) {
+                            a[i][j] = 0;
+                        }
+                    }
+                }
+                return Nd4j.createFromArray(a);
+            });
+        }
+
+        @Override
+        public String toString() {
+            return "BlockDiagonal[" + h + ", " + blocks.length + " blocks]";
+        }
+    }
+}

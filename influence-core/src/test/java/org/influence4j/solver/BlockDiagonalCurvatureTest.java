@@ -1,0 +1,227 @@
+package org.influence4j.solver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+
+import org.influence4j.hvp.HessianVectorProduct;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link Curvature#blockDiagonal(List)} against the masked matrix formed by hand: products, block-wise inverses
+ * (each block's system solved by Gaussian elimination), the cache kept apart from the base's, and the refusals of
+ * blocks that are not a partition.
+ */
+class BlockDiagonalCurvatureTest {
+
+    private static final int P = 12;
+    /** Non-contiguous blocks, so that a solver working on index ranges would fail. */
+    private static final List<int[]> BLOCKS = List.of(new int[] {0, 3, 5, 7}, new int[] {2, 1},
+            new int[] {4, 6, 8, 9, 10, 11});
+
+    private static final SolverFixtures.Problem PROBLEM = SolverFixtures.spd(P, 100, 5);
+
+    /** The problem's matrix with every entry between two blocks set to zero. */
+    private static double[][] masked() {
+        double[][] h = PROBLEM.matrix().toDoubleMatrix();
+        int[] owner = owners();
+        for (int i = 0; i < P; i++) {
+            for (int j = 0; j < P; j++) {
+                if (owner[i] != owner[j]) {
+                    h[i][j] = 0;
+                }
+            }
+        }
+        return h;
+    }
+
+    private static int[] owners() {
+        int[] owner = new int[P];
+        for (int b = 0; b < BLOCKS.size(); b++) {
+            for (int i : BLOCKS.get(b)) {
+                owner[i] = b;
+            }
+        }
+        return owner;
+    }
+
+    private static double[] times(double[][] a, double[] v) {
+        double[] y = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            for (int j = 0; j < v.length; j++) {
+                y[i] += a[i][j] * v[j];
+            }
+        }
+        return y;
+    }
+
+    /** {@code (A + λI)⁻¹ b} by Gaussian elimination with partial pivoting. */
+    private static double[] solve(double[][] a, double lambda, double[] b) {
+        int n = b.length;
+        double[][] m = new double[n][n + 1];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(a[i], 0, m[i], 0, n);
+            m[i][i] += lambda;
+            m[i][n] = b[i];
+        }
+        for (int k = 0; k < n; k++) {
+            int piv = k;
+            for (int i = k + 1; i < n; i++) {
+                if (Math.abs(m[i][k]) > Math.abs(m[piv][k])) {
+                    piv = i;
+                }
+            }
+            double[] t = m[k];
+            m[k] = m[piv];
+            m[piv] = t;
+            for (int i = k + 1; i < n; i++) {
+                double f = m[i][k] / m[k][k];
+                for (int j = k; j <= n; j++) {
+                    m[i][j] -= f * m[k][j];
+                }
+            }
+        }
+        double[] x = new double[n];
+        for (int i = n - 1; i >= 0; i--) {
+            double s = m[i][n];
+            for (int j = i + 1; j < n; j++) {
+                s -= m[i][j] * x[j];
+            }
+            x[i] = s / m[i][i];
+        }
+        return x;
+    }
+
+    private static double rel(double[] x, double[] y) {
+        double d = 0;
+        double n = 0;
+        for (int i = 0; i < x.length; i++) {
+            d += (x[i] - y[i]) * (x[i] - y[i]);
+            n += y[i] * y[i];
+        }
+        return Math.sqrt(d / n);
+    }
+
+    @Test
+    void product_equalsMaskedMatrix_withOneBaseProductPerBlock_andLeavesInputUnmodified() {
+        SolverFixtures.Counting counting = new SolverFixtures.Counting(PROBLEM.operator());
+        Curvature bd = Curvature.of(counting).blockDiagonal(BLOCKS);
+        INDArray v = SolverFixtures.gaussian(P, 7);
+        double[] before = SolverFixtures.bits(v);
+
+        INDArray y = bd.hessian().apply(v);
+
+        assertThat(rel(y.toDoubleVector(), times(masked(), v.toDoubleVector()))).isLessThan(1e-14);
+        assertThat(counting.products()).isEqualTo(BLOCKS.size());
+        assertThat(SolverFixtures.bits(v)).isEqualTo(before);
+        assertThat(bd.dimension()).isEqualTo(P);
+    }
+
+    @Test
+    void denseMatrix_ofAnExplicitBase_isTheMaskedMatrix() {
+        Curvature bd = Curvature.of(PROBLEM.operator()).blockDiagonal(BLOCKS);
+        double[][] dense = bd.hessian().denseMatrix().orElseThrow().toDoubleMatrix();
+        assertThat(dense).isDeepEqualTo(masked());
+    }
+
+    @Test
+    void exactCgAndLissa_solveEachBlockOnItsOwn() {
+        double lambda = 0.1;
+        INDArray b = SolverFixtures.gaussian(P, 8);
+        double[] bb = b.toDoubleVector();
+        // oracle: each block's system (H_bb + λI) x_b = b_b on its own
+        double[] oracle = new double[P];
+        double[][] h = PROBLEM.matrix().toDoubleMatrix();
+        for (int[] block : BLOCKS) {
+            double[][] sub = new double[block.length][block.length];
+            double[] rhs = new double[block.length];
+            for (int i = 0; i < block.length; i++) {
+                rhs[i] = bb[block[i]];
+                for (int j = 0; j < block.length; j++) {
+                    sub[i][j] = h[block[i]][block[j]];
+                }
+            }
+            double[] x = solve(sub, lambda, rhs);
+            for (int i = 0; i < block.length; i++) {
+                oracle[block[i]] = x[i];
+            }
+        }
+        // and it differs from the full solve: the test would not notice a curvature that ignored the blocks
+        assertThat(rel(solve(h, lambda, bb), oracle)).isGreaterThan(0.1);
+
+        Curvature bd = Curvature.of(new SolverFixtures.Counting(PROBLEM.operator())).blockDiagonal(BLOCKS);
+        double[] exact = IHVPSolver.exact().prepare(bd, lambda).solve(b).solution().toDoubleVector();
+        double[] cg = IHVPSolver.conjugateGradient().withTolerance(1e-12).prepare(bd, lambda).solve(b).solution()
+                .toDoubleVector();
+        SolverResult lissa = IHVPSolver.lissa().withDepth(20_000).withSeed(3).prepare(bd, lambda).solve(b);
+
+        assertThat(rel(exact, oracle)).isLessThan(1e-12 * 100);
+        assertThat(rel(cg, oracle)).isLessThan(1e-10);
+        assertThat(rel(lissa.solution().toDoubleVector(), oracle)).isLessThan(SolverFixtures.LISSA_RELATIVE_ERROR);
+    }
+
+    @Test
+    void cache_keepsTheBlockFactorisationApartFromTheBase() {
+        double lambda = 0.5;
+        INDArray b = SolverFixtures.gaussian(P, 9);
+        Curvature base = Curvature.of(new SolverFixtures.Counting(PROBLEM.operator()));
+        double[] full = IHVPSolver.exact().prepare(base, lambda).solve(b).solution().toDoubleVector();
+        double[] block = IHVPSolver.exact().prepare(base.blockDiagonal(BLOCKS), lambda).solve(b).solution()
+                .toDoubleVector();
+        double[] fullAgain = IHVPSolver.exact().prepare(base, lambda).solve(b).solution().toDoubleVector();
+
+        assertThat(rel(full, solve(PROBLEM.matrix().toDoubleMatrix(), lambda, b.toDoubleVector()))).isLessThan(1e-10);
+        assertThat(rel(block, solve(masked(), lambda, b.toDoubleVector()))).isLessThan(1e-10);
+        assertThat(fullAgain).isEqualTo(full);
+    }
+
+    @Test
+    void oneBlock_isTheBaseCurvature() {
+        int[] all = new int[P];
+        for (int i = 0; i < P; i++) {
+            all[i] = P - 1 - i;
+        }
+        INDArray v = SolverFixtures.gaussian(P, 10);
+        INDArray y = Curvature.of(PROBLEM.operator()).blockDiagonal(List.of(all)).hessian().apply(v);
+        assertThat(rel(y.toDoubleVector(), PROBLEM.operator().apply(v).toDoubleVector())).isLessThan(1e-14);
+    }
+
+    @Test
+    void blocksThatAreNotAPartition_areRefusedWithTheIndex() {
+        Curvature c = Curvature.of(PROBLEM.operator());
+        int[] rest = {4, 6, 8, 9, 10, 11};
+        assertThatThrownBy(() -> c.blockDiagonal(List.of(new int[] {0, 3, 5, 7, 1}, new int[] {2, 1}, rest)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("parameter index 1 is in blocks[0] and blocks[1]").hasMessageContaining("overlap");
+        assertThatThrownBy(() -> c.blockDiagonal(List.of(new int[] {0, 3, 5, 7}, new int[] {2}, rest)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("parameter index 1 is in no block");
+        assertThatThrownBy(() -> c.blockDiagonal(List.of(new int[] {0, 3, 5, 7, 12}, new int[] {2, 1}, rest)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("blocks[0] contains index 12, outside 0 … 11");
+        assertThatThrownBy(() -> c.blockDiagonal(List.of(new int[] {0, 3, 5, 7}, new int[0], new int[] {2, 1},
+                rest))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocks[1] is empty");
+        assertThatThrownBy(() -> c.blockDiagonal(List.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("blocks is empty");
+    }
+
+    @Test
+    void curvatureWithoutLayers_isRefusedWithTheRemedy() {
+        Curvature c = Curvature.of(PROBLEM.operator());
+        assertThatThrownBy(c::blockDiagonal).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no layer structure").hasMessageContaining("blockDiagonal(List<int[]>)");
+    }
+
+    @Test
+    void nonFiniteInput_isRefused() {
+        HessianVectorProduct h = Curvature.of(PROBLEM.operator()).blockDiagonal(BLOCKS).hessian();
+        INDArray v = SolverFixtures.gaussian(P, 11);
+        v.putScalar(3, Double.NaN);
+        assertThatThrownBy(() -> h.apply(v)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("v");
+        assertThatThrownBy(() -> h.apply(Nd4j.zeros(P + 1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("v");
+    }
+}
