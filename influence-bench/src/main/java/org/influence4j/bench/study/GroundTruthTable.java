@@ -341,8 +341,8 @@ public final class GroundTruthTable {
      * {@link #mnist()} and a fourth model, {@code mlp-sgd}, selected by name ({@code benchmark-table --model
      * mlp-sgd}): the 784-128-64-10 MLP trained by dattri's MLP recipe as closely as DL4J allows (learning rate 0.01,
      * Nesterov momentum 0.9 — DL4J has no heavy-ball momentum —, mini-batches of 64, 50 epochs, no weight decay, no
-     * dropout), its 50 LDS subsets and its leave-one-out retrainings from scratch with a fixed seed by the same recipe
-     * (dattri's protocol), scored by CG, dattri's 10-step CG, K-FAC, EK-FAC and gradient dot products. Not in the
+     * dropout, PyTorch's initialisation U(±1/√fanIn) as for {@code softmax-sgd}), its 50 LDS subsets and its
+     * leave-one-out retrainings from scratch with a fixed seed by the same recipe (dattri's protocol), scored by CG, dattri's 10-step CG, K-FAC, EK-FAC and gradient dot products. Not in the
      * default run: its from-scratch trainings make it the slowest model (about 30 s per training on 2 cores).
      */
     public static Config mnistAllModels() {
@@ -350,7 +350,7 @@ public final class GroundTruthTable {
         List<ModelSpec> ms = new ArrayList<>(c.models());
         ms.add(new ModelSpec("mlp-sgd", new int[] {128, 64}, Networks.HiddenActivation.RELU, 0,
                 TrainingProtocol.minibatch(50, 64), false, 50, List.of("cg", "cg-10", "kfac", "ekfac", "identity"),
-                new Nesterovs(0.01, 0.9), true));
+                new Nesterovs(0.01, 0.9), true, WeightInit.UNIFORM));
         return new Config(c.name(), c.data(), c.trainExamples(), c.testPoints(), c.dampings(), c.looRemovals(),
                 c.fraction(), c.bootstrap(), c.lissaDepth(), ms, c.seed());
     }

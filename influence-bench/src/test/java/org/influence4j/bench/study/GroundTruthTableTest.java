@@ -165,5 +165,6 @@ class GroundTruthTableTest {
         assertThat(sgd.looFromScratch()).isTrue();
         assertThat(sgd.warmSubsets()).isFalse();
         assertThat(sgd.subsets()).isEqualTo(50);
+        assertThat(sgd.weightInit()).isEqualTo(WeightInit.UNIFORM);
     }
 }
