@@ -16,22 +16,65 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@link Curvature#blockDiagonal()}: the base curvature with every entry {@code H_ij} between parameters of different
- * blocks set to zero. A product {@code H_bd v} takes one product of the base operator per block: for block {@code b}
- * with index set {@code I_b}, {@code (H_bd v)_{I_b} = (H (P_b v))_{I_b}}, where {@code P_b v} keeps the entries of
- * {@code v} in {@code I_b} and zeroes the rest.
+ * blocks set to zero. A product {@code H_bd v} takes one product of the base operator per block on which {@code v} is
+ * not zero: for block {@code b} with index set {@code I_b}, {@code (H_bd v)_{I_b} = (H (P_b v))_{I_b}}, where
+ * {@code P_b v} keeps the entries of {@code v} in {@code I_b} and zeroes the rest.
  */
 final class BlockDiagonalCurvature implements Curvature {
 
-    /** Cache keys of this curvature live apart from the base's: the same key means another matrix here. */
-    private record BlockKey(Object key) {
+    /**
+     * Cache keys of this curvature live apart from the base's (the same key means another matrix here) and from
+     * those of other partitions of the same base.
+     */
+    private record BlockKey(Partition partition, Object key) {
+    }
+
+    /** A partition as the block of every index, blocks numbered in order of their smallest index (canonical). */
+    private static final class Partition {
+        private final int[] owner;
+        private final int hash;
+
+        Partition(int[][] blocks, int p) {
+            int[] raw = new int[p];
+            for (int b = 0; b < blocks.length; b++) {
+                for (int i : blocks[b]) {
+                    raw[i] = b;
+                }
+            }
+            int[] relabel = new int[blocks.length];
+            Arrays.fill(relabel, -1);
+            owner = new int[p];
+            int next = 0;
+            for (int i = 0; i < p; i++) {
+                if (relabel[raw[i]] < 0) {
+                    relabel[raw[i]] = next++;
+                }
+                owner[i] = relabel[raw[i]];
+            }
+            hash = Arrays.hashCode(owner);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Partition q && hash == q.hash && Arrays.equals(owner, q.owner);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     private final Curvature base;
     private final int[][] blocks;
+    private final Partition partition;
+    private final boolean layerBlocks;
 
-    private BlockDiagonalCurvature(Curvature base, int[][] blocks) {
+    private BlockDiagonalCurvature(Curvature base, int[][] blocks, boolean layerBlocks) {
         this.base = base;
         this.blocks = blocks;
+        this.partition = new Partition(blocks, (int) base.dimension());
+        this.layerBlocks = layerBlocks;
     }
 
     /** The block-diagonal part of {@code base} over its layer blocks ({@link Curvature#layerStatistics()}). */
@@ -44,11 +87,15 @@ final class BlockDiagonalCurvature implements Curvature {
         for (LayerBlock b : stats.blocks()) {
             blocks.add(b.parameterIndex());
         }
-        return of(base, blocks);
+        return new BlockDiagonalCurvature(base, checkPartition(base, blocks), true);
     }
 
     /** The block-diagonal part of {@code base} over {@code blocks}, validated as a partition of {@code 0 … p−1}. */
     static BlockDiagonalCurvature of(Curvature base, List<int[]> blocks) {
+        return new BlockDiagonalCurvature(base, checkPartition(base, blocks), false);
+    }
+
+    private static int[][] checkPartition(Curvature base, List<int[]> blocks) {
         java.util.Objects.requireNonNull(blocks, "blocks");
         long p = base.dimension();
         if (p > Integer.MAX_VALUE) {
@@ -87,12 +134,7 @@ final class BlockDiagonalCurvature implements Curvature {
                         + "every index 0 … " + (p - 1) + " (put the remaining parameters in a block of their own)");
             }
         }
-        return new BlockDiagonalCurvature(base, copy);
-    }
-
-    /** The number of blocks, each costing one product of the base operator per product of this one. */
-    int blockCount() {
-        return blocks.length;
+        return copy;
     }
 
     @Override
@@ -118,6 +160,12 @@ final class BlockDiagonalCurvature implements Curvature {
             @Override
             public HessianVectorProduct sampleBatch(SplittableRandom rng) {
                 return new BlockOperator(mb.sampleBatch(rng), bs);
+            }
+
+            /** One batch drawn, then one product with it per block (the batch is left to the collector). */
+            @Override
+            public INDArray applySampled(SplittableRandom rng, INDArray v) {
+                return sampleBatch(rng).apply(v);
             }
 
             @Override
@@ -154,12 +202,13 @@ final class BlockDiagonalCurvature implements Curvature {
 
     @Override
     public <T> T cached(Object key, Supplier<T> compute) {
-        return base.cached(new BlockKey(key), compute);
+        return base.cached(new BlockKey(partition, key), compute);
     }
 
+    /** This curvature when its blocks are the layers; otherwise the layer blocks of these blocks. */
     @Override
     public Curvature blockDiagonal() {
-        return this;
+        return layerBlocks ? this : ofLayers(this);
     }
 
     @Override
@@ -182,10 +231,17 @@ final class BlockDiagonalCurvature implements Curvature {
             double[] out = new double[x.length];
             double[] part = new double[x.length];
             for (int[] block : blocks) {
+                boolean zero = true;
                 for (int i : block) {
                     part[i] = x[i];
+                    zero &= x[i] == 0;
                 }
-                INDArray hv = h.apply(Nd4j.createFromArray(part));
+                if (zero) {
+                    continue; // H·0 = 0: no product (forming the dense matrix costs p products, not p per block)
+                }
+                INDArray in = Nd4j.createFromArray(part);
+                INDArray hv = h.apply(in);
+                in.close();
                 double[] y = hv.toDoubleVector();
                 hv.close();
                 for (int i : block) {

@@ -86,17 +86,22 @@ public interface Curvature {
     /**
      * The layer-block-diagonal part of this curvature: {@code H_bd} equals {@code H} on every pair of parameters of
      * the same layer block ({@link #layerStatistics()}'s {@link LayerStatistics#blocks() blocks}, a layer's weights
-     * and bias together) and is zero between layers. It is the curvature that K-FAC and EK-FAC approximate before
-     * their Kronecker factorisation (they approximate the Gauss–Newton blocks), so solving with it, by CG for
-     * instance, measures what dropping the cross-layer blocks alone costs: any layer-wise approximation inherits that
-     * error. Its inverse is the block-wise inverse, {@code (H_bd + λI)⁻¹ = diag_b((H_bb + λI)⁻¹)}.
+     * and bias together) and is zero between layers. K-FAC and EK-FAC approximate the same blocks of the
+     * Gauss–Newton matrix (on a Gauss–Newton model, e.g. DL4J's {@code HvpMode.GAUSS_NEWTON}, exactly these blocks)
+     * and factorise each; solving with {@code H_bd}, by CG for instance, therefore separates what dropping the
+     * cross-layer blocks costs on a network (full solve against this one) from what the Kronecker factorisation costs
+     * (this one against EK-FAC). Its inverse is the block-wise inverse, {@code (H_bd + λI)⁻¹ = diag_b((H_bb + λI)⁻¹)}.
      *
-     * <p>One product costs one product of {@link #hessian()} per block (its input restricted to the block). Mini-batch
-     * products are block-diagonal too. Layer statistics, fingerprint and the cache are this curvature's (the cache
-     * under keys of its own, so a factorisation of {@code H_bd} is never taken for one of {@code H}).
+     * <p>A product runs one product of {@link #hessian()} per block on which its input is not zero (the input
+     * restricted to the block); solvers count it as one product. Mini-batch products are block-diagonal too (one
+     * batch, one product per block). The layer statistics and fingerprint are those of this curvature; values are
+     * cached in this curvature's cache under keys of their own, one set per partition, so a factorisation of
+     * {@code H_bd} is never taken for one of {@code H} (fitted Kronecker factors are fitted again, not shared).
      *
      * @return the block-diagonal curvature over the layer blocks
-     * @throws IllegalStateException if this curvature has no layer statistics (use {@link #blockDiagonal(List)})
+     * @throws IllegalStateException    if this curvature has no layer statistics (use
+     *                                  {@link #blockDiagonal(java.util.List)})
+     * @throws IllegalArgumentException if the layer blocks do not partition the parameters
      */
     default Curvature blockDiagonal() {
         return BlockDiagonalCurvature.ofLayers(this);

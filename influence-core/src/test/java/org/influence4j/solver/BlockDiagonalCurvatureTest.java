@@ -179,6 +179,75 @@ class BlockDiagonalCurvatureTest {
     }
 
     @Test
+    void twoPartitionsOfOneBase_keepTheirOwnFactorisations() {
+        double lambda = 0.5;
+        INDArray b = SolverFixtures.gaussian(P, 12);
+        Curvature base = Curvature.of(new SolverFixtures.Counting(PROBLEM.operator()));
+        List<int[]> halves = List.of(new int[] {0, 1, 2, 3, 4, 5}, new int[] {6, 7, 8, 9, 10, 11});
+        double[] first = IHVPSolver.exact().prepare(base.blockDiagonal(BLOCKS), lambda).solve(b).solution()
+                .toDoubleVector();
+        double[] second = IHVPSolver.exact().prepare(base.blockDiagonal(halves), lambda).solve(b).solution()
+                .toDoubleVector();
+        double[][] h = PROBLEM.matrix().toDoubleMatrix();
+        double[][] halvesMasked = new double[P][P];
+        for (int i = 0; i < P; i++) {
+            for (int j = 0; j < P; j++) {
+                halvesMasked[i][j] = (i < 6) == (j < 6) ? h[i][j] : 0;
+            }
+        }
+        assertThat(rel(first, solve(masked(), lambda, b.toDoubleVector()))).isLessThan(1e-10);
+        assertThat(rel(second, solve(halvesMasked, lambda, b.toDoubleVector()))).isLessThan(1e-10);
+        // the same blocks in another order and another order within a block are the same partition: same matrix
+        List<int[]> reordered = List.of(new int[] {11, 10, 9, 8, 6, 4}, new int[] {1, 2}, new int[] {7, 5, 3, 0});
+        double[] again = IHVPSolver.exact().prepare(base.blockDiagonal(reordered), lambda).solve(b).solution()
+                .toDoubleVector();
+        assertThat(again).isEqualTo(first);
+    }
+
+    @Test
+    void productOfAVectorOnOneBlock_costsOneBaseProduct() {
+        SolverFixtures.Counting counting = new SolverFixtures.Counting(PROBLEM.operator());
+        Curvature bd = Curvature.of(counting).blockDiagonal(BLOCKS);
+        double[] e = new double[P];
+        e[1] = 1;
+        e[2] = -2;
+        INDArray y = bd.hessian().apply(Nd4j.createFromArray(e));
+        assertThat(counting.products()).isEqualTo(1);
+        assertThat(rel(y.toDoubleVector(), times(masked(), e))).isLessThan(1e-14);
+    }
+
+    @Test
+    void miniBatchProducts_useOneBatchForEveryBlock() {
+        SolverFixtures.RidgeMiniBatch ridge = SolverFixtures.RidgeMiniBatch.random(40, P, 0.1, 5, 13);
+        Curvature bd = Curvature.of(ridge).blockDiagonal(BLOCKS);
+        INDArray v = SolverFixtures.gaussian(P, 14);
+        int[] owner = owners();
+        // oracle: the batch that the same generator state draws, formed densely and masked
+        double[][] batch = org.influence4j.hvp.Hvps.toDense(ridge.sampleBatch(new java.util.SplittableRandom(15)))
+                .toDoubleMatrix();
+        for (int i = 0; i < P; i++) {
+            for (int j = 0; j < P; j++) {
+                batch[i][j] = owner[i] == owner[j] ? batch[i][j] : 0;
+            }
+        }
+        double[] expected = times(batch, v.toDoubleVector());
+        var mb = bd.miniBatches(5);
+        double[] sampled = mb.sampleBatch(new java.util.SplittableRandom(15)).apply(v).toDoubleVector();
+        double[] applied = mb.applySampled(new java.util.SplittableRandom(15), v).toDoubleVector();
+        assertThat(rel(sampled, expected)).isLessThan(1e-13);
+        assertThat(applied).isEqualTo(sampled);
+        assertThat(mb.batchSize()).isEqualTo(5);
+        // damping keeps it a mini-batch operator, each batch damped
+        var damped = (org.influence4j.hvp.MiniBatchHessianVectorProduct) mb.damped(0.25);
+        double[] dampedBatch = damped.sampleBatch(new java.util.SplittableRandom(15)).apply(v).toDoubleVector();
+        double[] vv = v.toDoubleVector();
+        for (int i = 0; i < P; i++) {
+            expected[i] += 0.25 * vv[i];
+        }
+        assertThat(rel(dampedBatch, expected)).isLessThan(1e-13);
+    }
+
+    @Test
     void oneBlock_isTheBaseCurvature() {
         int[] all = new int[P];
         for (int i = 0; i < P; i++) {

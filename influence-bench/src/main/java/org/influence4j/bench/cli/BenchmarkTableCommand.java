@@ -61,8 +61,8 @@ final class BenchmarkTableCommand implements Callable<Integer> {
             + "cg-10, cg-block, lissa, kfac, ekfac, ekfac-expected, ekfac-heuristic, identity (each model keeps those "
             + "of its own it lists; ekfac-expected, EK-FAC fitted with the expectation over labels, and ekfac-heuristic, "
             + "EK-FAC with Kronfluence's heuristic damping of 0.1 × each layer's mean eigenvalue added to λ, are offered "
-            + "to every model with ekfac; cg-block, CG on the layer-block-diagonal Hessian that K-FAC and EK-FAC "
-            + "factorise, to every model with cg). A name may carry its own damping, name@λ (e.g. ekfac-expected@1e-5), scored "
+            + "to every model with ekfac; cg-block, CG on the layer-block-diagonal Hessian (K-FAC and EK-FAC "
+            + "factorise the same blocks of the Gauss–Newton matrix), to every model with cg). A name may carry its own damping, name@λ (e.g. ekfac-expected@1e-5), scored "
             + "with that λ only.")
     List<String> curvatures = List.of();
 

@@ -38,7 +38,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * training examples up to 50) with the exact solver's scores at the same damping, per test point and averaged. Uses
  * the public API only ({@link InfluenceEstimator#influenceOnEach}). Besides the Hessian, two exact references: the
  * Gauss–Newton matrix (what K-FAC approximates) and its layer-block-diagonal part
- * ({@link org.influence4j.solver.Curvature#blockDiagonal()}, the best any layer-wise approximation can reach: the gap
+ * ({@link org.influence4j.solver.Curvature#blockDiagonal()}, the blocks K-FAC and EK-FAC factorise: the gap
  * from it to EK-FAC is the Kronecker factorisation's, the gap from the Gauss–Newton matrix to it the cross-layer
  * blocks'). Writes {@code curvatures.csv} (one line per
  * network, curvature and test point), {@code curvatures.md} (means) and {@code curvatures-spearman.png}.
@@ -177,7 +177,7 @@ public final class CurvatureStudy {
             InfluenceMatrix ggn = ggnEst.influenceOnEach(queries);
             results.addAll(compare(c.name(), model.numParameters(), "exact Gauss–Newton", idx, ggn, exact, ggn,
                     (System.nanoTime() - tg) / 1e9, log));
-            // the best any layer-wise approximation can do: the Gauss–Newton matrix without its cross-layer blocks
+            // the blocks K-FAC and EK-FAC factorise, solved exactly: the Gauss–Newton matrix without its cross-layer blocks
             long tb = System.nanoTime();
             InfluenceMatrix block = ggnEst.withCurvature(ggnEst.curvature().blockDiagonal()).influenceOnEach(queries);
             results.addAll(compare(c.name(), model.numParameters(), BLOCK_DIAGONAL, idx, block, exact, ggn,

@@ -275,14 +275,14 @@ public final class GroundTruthTable {
      * ({@link org.influence4j.solver.FisherSampling#EXPECTED}, one backward pass per class) instead of one sampled
      * label per example, and {@code ekfac-heuristic} is EK-FAC with Kronfluence's heuristic damping added (0.1 × each
      * layer's mean eigenvalue, on top of λ); both are offered on request to every model that has {@code ekfac}.
-     * {@code cg-block} is CG on the layer-block-diagonal Hessian ({@link org.influence4j.solver.Curvature#blockDiagonal()}),
-     * the curvature that K-FAC and EK-FAC factorise: what dropping the cross-layer blocks alone costs (one HVP per
-     * layer per iteration); offered on request to every model that has {@code cg}.
+     * {@code cg-block} is CG on the layer-block-diagonal Hessian ({@link org.influence4j.solver.Curvature#blockDiagonal()};
+     * K-FAC and EK-FAC factorise the same blocks of the Gauss–Newton matrix): what dropping the cross-layer blocks alone
+     * costs (one HVP per layer per iteration); offered on request to every model that has {@code cg}.
      */
     public static final List<String> CURVATURES = List.of("exact", "cg", "cg-10", "cg-block", "lissa", "kfac", "ekfac",
             "ekfac-expected", "ekfac-heuristic", "identity");
 
-    /** The curvatures of the default tables: every one but {@code cg-10}. */
+    /** The curvatures of the default Iris table (the MNIST models list their own). */
     static final List<String> DEFAULT_CURVATURES = List.of("exact", "cg", "lissa", "kfac", "ekfac", "identity");
 
     /**
