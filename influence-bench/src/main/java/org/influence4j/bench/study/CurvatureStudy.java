@@ -98,13 +98,13 @@ public final class CurvatureStudy {
     }
 
     /**
-     * {@link #quick()} plus small MNIST (5,500 images): a 784-32-16-10 tanh MLP analysed over its last two layers
-     * (698 parameters; the first layer is a fixed feature extractor), trained with L-BFGS (1,000 iterations).
+     * {@link #quick()} plus small MNIST (5,500 images): a 784-32-32-10 tanh MLP analysed over its last two layers
+     * (1,386 parameters; the first layer is a fixed feature extractor), trained with L-BFGS (1,000 iterations).
      */
     public static List<Case> full() {
         List<Case> cases = new ArrayList<>(quick());
         TrainTestData mnist = Datasets.smallMnist();
-        cases.add(new Case("small-mnist-mlp-32-16 (last 2 layers)", () -> {
+        cases.add(new Case("small-mnist-mlp-32-32 (last 2 layers)", () -> {
             MultiLayerNetwork net = Networks.mlp(784, 10, 2, 32, Networks.HiddenActivation.TANH, 5e-3, 1);
             return net;
         }, mnist, ParameterSubset.layers("1", "2"), TrainingProtocol.lbfgs().withIterations(1000, 200), 0.01, 10));
