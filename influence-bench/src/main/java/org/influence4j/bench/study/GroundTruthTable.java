@@ -367,7 +367,8 @@ public final class GroundTruthTable {
      * @param solvesConverged test points whose solve met its tolerance (or solved directly; a Kronecker-factored or
      *                        identity "solve" is exact for its own curvature and counts as converged)
      * @param medianResidual  median over test points of the true relative residual {@code ‖(H + λI)x − b‖/‖b‖},
-     *                        against the model's Hessian (NaN where the solver does not compute it)
+     *                        against the model's Hessian ({@code cg-block}: its layer-block-diagonal Hessian; NaN
+     *                        where the solver does not compute it)
      * @param looPearson      mean leave-one-out Pearson over test points, with its interval
      * @param looSpearman     mean leave-one-out Spearman over test points, with its interval
      * @param lds             mean LDS over test points, with its interval
@@ -843,7 +844,9 @@ public final class GroundTruthTable {
                 c.fraction(), c.bootstrap(), result.seconds()));
         md.append("\"solves\" counts the test points whose solve met its tolerance (Kronecker-factored and identity "
                 + "inverses are exact for their own curvature); \"residual\" is the median true relative residual "
-                + "‖(H + λI)x − b‖/‖b‖ against the model's Hessian.\n\n");
+                + "‖(H + λI)x − b‖/‖b‖ against the model's Hessian"
+                + (result.rows().stream().anyMatch(r -> baseName(r.curvature()).equals("cg-block"))
+                ? " (cg-block's against the layer-block-diagonal Hessian it solves with)" : "") + ".\n\n");
         MarkdownTable t = MarkdownTable.withHeader("model", "parameters", "curvature", "λ", "LOO Pearson",
                 "LOO Spearman", "LDS", "scoring s", "solves", "residual");
         for (Row r : result.rows()) {

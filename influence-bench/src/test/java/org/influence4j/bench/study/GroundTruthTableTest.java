@@ -120,6 +120,7 @@ class GroundTruthTableTest {
         assertThat(block.lds().mean()).isCloseTo(exact.lds().mean(), within(1e-6));
         assertThat(block.looPearson().mean()).isCloseTo(exact.looPearson().mean(), within(1e-6));
         assertThat(block.solvesConverged()).isEqualTo(5);
+        assertThat(Files.readString(dir.resolve("block/table.md"))).contains("cg-block's against the layer-block-diagonal");
     }
 
     @Test
