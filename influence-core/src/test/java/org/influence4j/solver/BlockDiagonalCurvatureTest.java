@@ -6,13 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 
 import org.influence4j.hvp.HessianVectorProduct;
+import org.influence4j.testdata.DenseOracle;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@link Curvature#blockDiagonal(List)} against the masked matrix formed by hand: products, block-wise inverses
- * (each block's system solved by Gaussian elimination), the cache kept apart from the base's, and the refusals of
+ * (each block's system solved by a dense LU), the cache kept apart from the base's, and the refusals of
  * blocks that are not a partition.
  */
 class BlockDiagonalCurvatureTest {
@@ -58,41 +59,9 @@ class BlockDiagonalCurvatureTest {
         return y;
     }
 
-    /** {@code (A + λI)⁻¹ b} by Gaussian elimination with partial pivoting. */
+    /** {@code (A + λI)⁻¹ b} by the project's dense oracle (LU with partial pivoting). */
     private static double[] solve(double[][] a, double lambda, double[] b) {
-        int n = b.length;
-        double[][] m = new double[n][n + 1];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(a[i], 0, m[i], 0, n);
-            m[i][i] += lambda;
-            m[i][n] = b[i];
-        }
-        for (int k = 0; k < n; k++) {
-            int piv = k;
-            for (int i = k + 1; i < n; i++) {
-                if (Math.abs(m[i][k]) > Math.abs(m[piv][k])) {
-                    piv = i;
-                }
-            }
-            double[] t = m[k];
-            m[k] = m[piv];
-            m[piv] = t;
-            for (int i = k + 1; i < n; i++) {
-                double f = m[i][k] / m[k][k];
-                for (int j = k; j <= n; j++) {
-                    m[i][j] -= f * m[k][j];
-                }
-            }
-        }
-        double[] x = new double[n];
-        for (int i = n - 1; i >= 0; i--) {
-            double s = m[i][n];
-            for (int j = i + 1; j < n; j++) {
-                s -= m[i][j] * x[j];
-            }
-            x[i] = s / m[i][i];
-        }
-        return x;
+        return DenseOracle.solve(Nd4j.createFromArray(a), lambda, Nd4j.createFromArray(b)).toDoubleVector();
     }
 
     private static double rel(double[] x, double[] y) {

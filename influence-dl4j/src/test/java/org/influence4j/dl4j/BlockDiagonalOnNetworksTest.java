@@ -12,6 +12,7 @@ import org.influence4j.model.DataSets;
 import org.influence4j.solver.Curvature;
 import org.influence4j.solver.IHVPSolver;
 import org.influence4j.solver.LayerBlock;
+import org.influence4j.testdata.DenseOracle;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -82,40 +83,8 @@ class BlockDiagonalOnNetworksTest {
         assertThat(TestNets.snapshot(net)).isEqualTo(before);
     }
 
-    /** {@code (A + λI)⁻¹ b} by Gaussian elimination with partial pivoting. */
+    /** {@code (A + λI)⁻¹ b} by the project's dense oracle (LU with partial pivoting). */
     private static double[] solve(double[][] a, double lambda, double[] b) {
-        int n = b.length;
-        double[][] m = new double[n][n + 1];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(a[i], 0, m[i], 0, n);
-            m[i][i] += lambda;
-            m[i][n] = b[i];
-        }
-        for (int k = 0; k < n; k++) {
-            int piv = k;
-            for (int i = k + 1; i < n; i++) {
-                if (Math.abs(m[i][k]) > Math.abs(m[piv][k])) {
-                    piv = i;
-                }
-            }
-            double[] t = m[k];
-            m[k] = m[piv];
-            m[piv] = t;
-            for (int i = k + 1; i < n; i++) {
-                double f = m[i][k] / m[k][k];
-                for (int j = k; j <= n; j++) {
-                    m[i][j] -= f * m[k][j];
-                }
-            }
-        }
-        double[] x = new double[n];
-        for (int i = n - 1; i >= 0; i--) {
-            double s = m[i][n];
-            for (int j = i + 1; j < n; j++) {
-                s -= m[i][j] * x[j];
-            }
-            x[i] = s / m[i][i];
-        }
-        return x;
+        return DenseOracle.solve(Nd4j.createFromArray(a), lambda, Nd4j.createFromArray(b)).toDoubleVector();
     }
 }
