@@ -13,6 +13,8 @@ import org.influence4j.internal.Arguments;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@link Curvature#blockDiagonal()}: the base curvature with every entry {@code H_ij} between parameters of different
@@ -69,12 +71,37 @@ final class BlockDiagonalCurvature implements Curvature {
     private final int[][] blocks;
     private final Partition partition;
     private final boolean layerBlocks;
+    /** {@code [lo_0, hi_0, lo_1, hi_1, …]} when every block is a contiguous range {@code lo … hi−1}; else null. */
+    private final long[] ranges;
 
     private BlockDiagonalCurvature(Curvature base, int[][] blocks, boolean layerBlocks) {
         this.base = base;
         this.blocks = blocks;
+        this.ranges = ranges(blocks);
         this.partition = new Partition(blocks, (int) base.dimension());
         this.layerBlocks = layerBlocks;
+    }
+
+    /**
+     * The blocks as {@code [lo, hi)} pairs when each is a contiguous range of indices (in any order; the blocks of a
+     * validated partition hold no index twice), as the layer blocks of dense and convolutional chains are; else null.
+     */
+    private static long[] ranges(int[][] blocks) {
+        long[] r = new long[2 * blocks.length];
+        for (int b = 0; b < blocks.length; b++) {
+            int lo = Integer.MAX_VALUE;
+            int hi = Integer.MIN_VALUE;
+            for (int i : blocks[b]) {
+                lo = Math.min(lo, i);
+                hi = Math.max(hi, i);
+            }
+            if ((long) hi - lo + 1 != blocks[b].length) {
+                return null;
+            }
+            r[2 * b] = lo;
+            r[2 * b + 1] = hi + 1L;
+        }
+        return r;
     }
 
     /** The block-diagonal part of {@code base} over its layer blocks ({@link Curvature#layerStatistics()}). */
@@ -149,17 +176,18 @@ final class BlockDiagonalCurvature implements Curvature {
 
     @Override
     public HessianVectorProduct hessian() {
-        return new BlockOperator(base.hessian(), blocks);
+        return new BlockOperator(base.hessian(), blocks, ranges);
     }
 
     @Override
     public MiniBatchHessianVectorProduct miniBatches(int batchSize) {
         MiniBatchHessianVectorProduct mb = base.miniBatches(batchSize);
         int[][] bs = blocks;
+        long[] rs = ranges;
         return new MiniBatchHessianVectorProduct() {
             @Override
             public HessianVectorProduct sampleBatch(SplittableRandom rng) {
-                return new BlockOperator(mb.sampleBatch(rng), bs);
+                return new BlockOperator(mb.sampleBatch(rng), bs, rs);
             }
 
             /** One batch drawn, then one product with it per block (the batch is left to the collector). */
@@ -180,7 +208,7 @@ final class BlockDiagonalCurvature implements Curvature {
 
             @Override
             public INDArray apply(INDArray v) {
-                return new BlockOperator(mb, bs).apply(v);
+                return new BlockOperator(mb, bs, rs).apply(v);
             }
 
             @Override
@@ -216,8 +244,12 @@ final class BlockDiagonalCurvature implements Curvature {
         return "BlockDiagonal[" + base + ", " + blocks.length + " blocks]";
     }
 
-    /** {@code v ↦ H_bd v}, one product of {@code h} per block. */
-    private record BlockOperator(HessianVectorProduct h, int[][] blocks) implements HessianVectorProduct {
+    /**
+     * {@code v ↦ H_bd v}, one product of {@code h} per block; {@code ranges} as {@link #ranges(int[][])} (then the
+     * restriction and the gathering are views and copies of ND4J arrays, not element loops in Java).
+     */
+    private record BlockOperator(HessianVectorProduct h, int[][] blocks, long[] ranges)
+            implements HessianVectorProduct {
         @Override
         public long dimension() {
             return h.dimension();
@@ -227,6 +259,9 @@ final class BlockDiagonalCurvature implements Curvature {
         public INDArray apply(INDArray v) {
             HessianVectorProduct.checkArgument(this, v);
             Arguments.checkFinite("v", v);
+            if (ranges != null) {
+                return applyRanges(v);
+            }
             double[] x = v.castTo(DataType.DOUBLE).toDoubleVector();
             double[] out = new double[x.length];
             double[] part = new double[x.length];
@@ -250,6 +285,36 @@ final class BlockDiagonalCurvature implements Curvature {
                 }
             }
             return Nd4j.createFromArray(out);
+        }
+
+        private INDArray applyRanges(INDArray v) {
+            long p = h.dimension();
+            INDArray x = v.castTo(DataType.DOUBLE);
+            if (x.rank() != 1) {
+                x = x.reshape(p);
+            }
+            INDArray out = Nd4j.zeros(DataType.DOUBLE, p);
+            INDArray part = null;
+            for (int b = 0; b < ranges.length; b += 2) {
+                INDArrayIndex range = NDArrayIndex.interval(ranges[b], ranges[b + 1]);
+                INDArray xb = x.get(range);
+                if (xb.amaxNumber().doubleValue() == 0) {
+                    continue; // H·0 = 0: no product
+                }
+                if (part == null) {
+                    part = Nd4j.zeros(DataType.DOUBLE, p);
+                }
+                INDArray pb = part.get(range);
+                pb.assign(xb);
+                INDArray hv = h.apply(part);
+                out.get(range).assign(hv.reshape(p).get(range));
+                hv.close();
+                pb.assign(0);
+            }
+            if (part != null) {
+                part.close();
+            }
+            return out;
         }
 
         @Override

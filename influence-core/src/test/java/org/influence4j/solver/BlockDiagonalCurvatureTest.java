@@ -90,6 +90,49 @@ class BlockDiagonalCurvatureTest {
     }
 
     @Test
+    void contiguousBlocks_inAnyOrder_equalTheMaskedMatrix_forEveryVectorShapeAndType() {
+        // ranges of indices, listed out of order: the product works on array views (the layer blocks' case)
+        List<int[]> ranges = List.of(new int[] {9, 10, 11}, new int[] {2, 0, 1}, new int[] {3, 4, 5, 6, 7, 8});
+        double[][] h = PROBLEM.matrix().toDoubleMatrix();
+        double[][] oracle = new double[P][P];
+        for (int i = 0; i < P; i++) {
+            for (int j = 0; j < P; j++) {
+                oracle[i][j] = range(i) == range(j) ? h[i][j] : 0;
+            }
+        }
+        SolverFixtures.Counting counting = new SolverFixtures.Counting(PROBLEM.operator());
+        HessianVectorProduct bd = Curvature.of(counting).blockDiagonal(ranges).hessian();
+        INDArray v = SolverFixtures.gaussian(P, 21);
+        double[] before = SolverFixtures.bits(v);
+        double[] expected = times(oracle, v.toDoubleVector());
+
+        INDArray y = bd.apply(v);
+
+        assertThat(y.shape()).containsExactly(P);
+        assertThat(rel(y.toDoubleVector(), expected)).isLessThan(1e-14);
+        assertThat(counting.products()).isEqualTo(3);
+        assertThat(SolverFixtures.bits(v)).isEqualTo(before);
+        INDArray row = v.reshape(1, P).dup();
+        INDArray column = v.reshape(P, 1).dup();
+        assertThat(bd.apply(row).toDoubleVector()).isEqualTo(y.toDoubleVector());
+        assertThat(bd.apply(column).toDoubleVector()).isEqualTo(y.toDoubleVector());
+        INDArray single = v.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        assertThat(rel(bd.apply(single).toDoubleVector(), expected)).isLessThan(1e-6);
+        // a vector that is zero outside the middle range costs one product
+        double[] e = new double[P];
+        e[4] = 1;
+        e[8] = -3;
+        long products = counting.products();
+        assertThat(rel(bd.apply(Nd4j.createFromArray(e)).toDoubleVector(), times(oracle, e))).isLessThan(1e-14);
+        assertThat(counting.products() - products).isEqualTo(1);
+        assertThat(bd.apply(Nd4j.zeros(P)).toDoubleVector()).containsOnly(0.0);
+    }
+
+    private static int range(int i) {
+        return i < 3 ? 0 : i < 9 ? 1 : 2;
+    }
+
+    @Test
     void denseMatrix_ofAnExplicitBase_isTheMaskedMatrix() {
         Curvature bd = Curvature.of(PROBLEM.operator()).blockDiagonal(BLOCKS);
         double[][] dense = bd.hessian().denseMatrix().orElseThrow().toDoubleMatrix();
