@@ -8,6 +8,10 @@
  *   <li>{@link org.influence4j.bench.jmh.CnnBenchmark}: the convolutional products (exact and Gauss–Newton HVPs,
  *       batched dots, the cache) on the LeNet-style network next to a DL4J batch gradient, a per-example DL4J loop
  *       and DOUBLE matrix products of the same run, with their multiply-add counts;</li>
+ *   <li>{@link org.influence4j.bench.jmh.KroneckerBenchmark}: K-FAC and EK-FAC fits, one inverse application and
+ *       scoring many test points on the LeNet-style network, next to its batch gradient;</li>
+ *   <li>{@link org.influence4j.bench.jmh.BlockDiagonalBenchmark}: the layer-block-diagonal curvature's product next
+ *       to the full product it is cut from;</li>
  *   <li>{@link org.influence4j.bench.jmh.ExplicitHvpBenchmark}: the explicit-Hessian product (4-5-3 only);</li>
  *   <li>{@link org.influence4j.bench.jmh.SolverBenchmark}, {@link org.influence4j.bench.jmh.LargeSolverBenchmark}:
  *       CG, LiSSA and exact time to tolerance, with HVPs per solve as auxiliary counters;</li>
