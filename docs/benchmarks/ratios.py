@@ -233,3 +233,19 @@ if cnn:
         print(f"| {b} | {fmt(None if d is None else d / 1000, 2)} | {fmt(None if d is None or e is None else d / e)}"
               f" | {fmt(None if l is None else l / 1000, 3)} | {fmt(None if l is None else l * b / 1000, 1)}"
               f" | {fmt(None if d is None or l is None else l * b / d, 1)}× |")
+
+block = load("block-diagonal.json")
+if block:
+    idx = index(block)
+    print("\n### Block-diagonal curvature: product time ÷ the full product's (same run)\n")
+    print("| network | batch | fullProduct (ms) | blockDiagonalProduct ÷ full | blockDiagonalLastBlock ÷ full |")
+    print("|---|---|---|---|---|")
+    for network in ["784-128-10", "784-512-512-10"]:
+        p = {"network": network, "batch": "256"}
+        f = score(idx, "fullProduct", p)
+        d = score(idx, "blockDiagonalProduct", p)
+        last = score(idx, "blockDiagonalLastBlock", p)
+        if f is None:
+            continue
+        print(f"| {network} | 256 | {fmt(f / 1000, 2)} | {fmt(None if d is None else d / f)}"
+              f" | {fmt(None if last is None else last / f)} |")
