@@ -9,7 +9,6 @@ import java.util.function.Supplier;
 
 import org.influence4j.hvp.HessianVectorProduct;
 import org.influence4j.hvp.MiniBatchHessianVectorProduct;
-import org.influence4j.internal.Arguments;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -257,8 +256,7 @@ final class BlockDiagonalCurvature implements Curvature {
 
         @Override
         public INDArray apply(INDArray v) {
-            HessianVectorProduct.checkArgument(this, v);
-            Arguments.checkFinite("v", v);
+            HessianVectorProduct.checkArgument(this, v); // shape, type and finiteness
             if (ranges != null) {
                 return applyRanges(v);
             }
