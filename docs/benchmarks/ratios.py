@@ -237,15 +237,29 @@ if cnn:
 block = load("block-diagonal.json")
 if block:
     idx = index(block)
-    print("\n### Block-diagonal curvature: product time ÷ the full product's (same run)\n")
-    print("| network | batch | fullProduct (ms) | blockDiagonalProduct ÷ full | blockDiagonalLastBlock ÷ full |")
-    print("|---|---|---|---|---|")
+    # matrix-product multiply-adds of one exact product: 2·M_0 + 6·M_k for k > 0 (BlockDiagonalBenchmark's Javadoc)
+    def hvp_madds(widths, n):
+        return sum((2 if k == 0 else 6) * n * widths[k] * widths[k + 1] for k in range(len(widths) - 1))
+    print("\n### Block-diagonal curvature: product time ÷ the full product's, and the full product against the"
+          " matrix-product rate (same run)\n")
+    print("| network | batch | fullProduct (ms) | blockDiagonalProduct ÷ full | blockDiagonalLastBlock ÷ full"
+          " | square rate (10⁹/s) | first-layer rate (10⁹/s) | full product's multiply-adds"
+          " | full ÷ (multiply-adds ÷ square rate) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for network in ["784-128-10", "784-512-512-10"]:
         p = {"network": network, "batch": "256"}
         f = score(idx, "fullProduct", p)
         d = score(idx, "blockDiagonalProduct", p)
         last = score(idx, "blockDiagonalLastBlock", p)
+        sq = score(idx, "gemmSquare", p)
+        first = score(idx, "gemmFirstLayer", p)
         if f is None:
             continue
+        w = [int(x) for x in network.split("-")]
+        madds = hvp_madds(w, 256)
+        r_sq = None if sq is None else 1024 ** 3 / (sq * 1e-6)
+        r_first = None if first is None else 256 * w[0] * w[1] / (first * 1e-6)
         print(f"| {network} | 256 | {fmt(f / 1000, 2)} | {fmt(None if d is None else d / f)}"
-              f" | {fmt(None if last is None else last / f)} |")
+              f" | {fmt(None if last is None else last / f)} | {fmt(None if r_sq is None else r_sq / 1e9, 1)}"
+              f" | {fmt(None if r_first is None else r_first / 1e9, 1)} | {madds:,}"
+              f" | {fmt(None if r_sq is None else (f * 1e-6) / (madds / r_sq))} |")
